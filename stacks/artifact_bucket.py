@@ -1,0 +1,101 @@
+"""The versioned, private, encrypted bucket that holds unsigned and signed packages."""
+
+from __future__ import annotations
+
+import json
+
+from cdktf import Token
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
+    S3BucketVersioningA,
+    S3BucketVersioningVersioningConfiguration,
+)
+from constructs import Construct
+
+from stacks.config import StackConfig
+
+
+class ArtifactBucket(Construct):
+    """Versioning is what makes a signing job's source exact (bucket/key/*version*), and what
+    lets the verifier see a signed key overwritten after signing."""
+
+    def __init__(self, scope: Construct, id_: str, config: StackConfig) -> None:
+        super().__init__(scope, id_)
+        naming = (
+            {"bucket": config.bucket_name}
+            if config.bucket_name
+            else {"bucket_prefix": f"{config.name_prefix}-artifacts-"}
+        )
+        self.bucket = S3Bucket(self, "bucket", force_destroy=False, **naming)
+
+        # Everything below depends on the bucket only; the explicit settings are the point:
+        # S3's and the provider's defaults are not what a signed deployment should rely on.
+        self.versioning = S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=self.bucket.id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        self.encryption = S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=self.bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                        sse_algorithm="AES256"
+                    ),
+                )
+            ],
+        )
+        self.public_access_block = S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        self.ownership = S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=self.bucket.id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        tls_only = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+        self.policy = S3BucketPolicy(
+            self,
+            "tls-only-policy",
+            bucket=self.bucket.id,
+            policy=Token.as_string(json.dumps(tls_only)),
+            # A policy applied before the public access block could be judged public.
+            depends_on=[self.public_access_block],
+        )
+
+    @property
+    def name(self) -> str:
+        return self.bucket.id

@@ -1,0 +1,132 @@
+"""Config validation: every bad value stops synth with a one-line error naming the field."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stacks.config import (
+    ConfigError,
+    RemoteBackendConfig,
+    StackConfig,
+    UntrustedArtifactPolicy,
+    config_from_mapping,
+    load_config,
+)
+from tests.conftest import REPO_ROOT
+
+
+def test_defaults_are_the_secure_ones() -> None:
+    config = StackConfig()
+    assert config.untrusted_artifact_policy is UntrustedArtifactPolicy.ENFORCE
+    assert config.backend is None
+    assert [fn.key for fn in config.functions] == ["hello", "audit"]
+    assert config.unsigned_prefix != config.signed_prefix
+
+
+def test_warn_is_configurable() -> None:
+    config = config_from_mapping({"untrusted_artifact_policy": "Warn"})
+    assert config.untrusted_artifact_policy is UntrustedArtifactPolicy.WARN
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"untrusted_artifact_policy": "Warn", "region": "eu-west-1"}))
+    config = load_config(
+        {
+            "SIGNED_LAMBDA_CONFIG": str(path),
+            "SIGNED_LAMBDA_POLICY": "Enforce",
+            "SIGNED_LAMBDA_STATE_BUCKET": "team-state",
+            "AWS_REGION": "us-west-2",
+        }
+    )
+    assert config.untrusted_artifact_policy is UntrustedArtifactPolicy.ENFORCE
+    assert config.region == "eu-west-1"  # the file wins over the ambient AWS region
+    assert config.backend == RemoteBackendConfig(bucket="team-state")
+
+
+def test_region_falls_back_to_the_aws_environment() -> None:
+    assert load_config({"AWS_DEFAULT_REGION": "ap-southeast-2"}).region == "ap-southeast-2"
+
+
+BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
+    ({"untrusted_artifact_policy": "Block"}, "untrusted_artifact_policy"),
+    ({"untrusted_artifact_policy": "enforce"}, "untrusted_artifact_policy"),
+    ({"functions": []}, "functions"),
+    ({"functions": [{"key": "Bad Name"}]}, "functions[].key"),
+    ({"functions": [{"key": "a"}, {"key": "a"}]}, "functions"),
+    ({"functions": [{"handler": "x.y"}]}, "functions[0].key"),
+    ({"functions": [{"key": "ok", "runtime": "cobol"}]}, "functions['ok'].runtime"),
+    ({"functions": [{"key": "ok", "memory_mb": 64}]}, "functions['ok'].memory_mb"),
+    ({"functions": [{"key": "ok", "memory_mb": "128"}]}, "functions[0].memory_mb"),
+    ({"functions": [{"key": "ok", "colour": "red"}]}, "functions[0].colour"),
+    ({"functions": "hello"}, "functions"),
+    ({"signing_profile_name": "has-dash"}, "signing_profile_name"),
+    ({"signature_validity_value": 0}, "signature_validity_value"),
+    ({"signature_validity_value": 200}, "signature_validity_value"),
+    ({"signature_validity_unit": "WEEKS"}, "signature_validity_unit"),
+    ({"region": "mars-1"}, "region"),
+    ({"bucket_name": "Not_A_Bucket"}, "bucket_name"),
+    ({"signed_prefix": "signed"}, "signed_prefix"),
+    ({"signed_prefix": "unsigned/x/"}, "signed_prefix"),
+    ({"name_prefix": "X"}, "name_prefix"),
+    ({"log_retention_days": 10}, "log_retention_days"),
+    ({"backend": {"key": "x"}}, "backend.bucket"),
+    ({"backend": {"bucket": "ok-bucket", "use_lockfile": "yes"}}, "backend.use_lockfile"),
+    ({"tags": {"a": 1}}, "tags.a"),
+    ({"unknown_setting": 1}, "unknown_setting"),
+]
+
+
+@pytest.mark.parametrize(("data", "field"), BAD_CONFIGS, ids=[f for _, f in BAD_CONFIGS])
+def test_bad_config_names_the_field(data: dict[str, Any], field: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(data)
+    assert raised.value.field_name == field
+
+
+def test_bad_environment_policy_names_the_variable() -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_config({"SIGNED_LAMBDA_POLICY": "Off"})
+    assert raised.value.field_name == "SIGNED_LAMBDA_POLICY"
+
+
+def run_main(tmp_path: Path, content: str | None) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "bad.json"
+    if content is not None:
+        config.write_text(content)
+    return subprocess.run(
+        [sys.executable, "main.py"],
+        cwd=REPO_ROOT,
+        env={"SIGNED_LAMBDA_CONFIG": str(config), "CDKTF_OUTDIR": str(tmp_path / "out"), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"untrusted_artifact_policy": "Block"}', "untrusted_artifact_policy"),
+        ('{"functions": []}', "functions"),
+        ('{"functions": [{"key": "Bad Name"}]}', "functions[].key"),
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "a JSON object"),
+        (None, "cannot read config file"),
+    ],
+)
+def test_synth_stops_with_one_line_error(tmp_path: Path, content: str | None, expected: str) -> None:
+    result = run_main(tmp_path, content)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: config ")
+    assert expected in lines[0]
+    assert not (tmp_path / "out").exists(), "nothing is half-written"
