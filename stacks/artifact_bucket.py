@@ -32,12 +32,14 @@ class ArtifactBucket(Construct):
 
     def __init__(self, scope: Construct, id_: str, config: StackConfig) -> None:
         super().__init__(scope, id_)
-        naming = (
-            {"bucket": config.bucket_name}
-            if config.bucket_name
-            else {"bucket_prefix": f"{config.name_prefix}-artifacts-"}
+        # An explicit name, or a unique one Terraform derives from the prefix.
+        self.bucket = S3Bucket(
+            self,
+            "bucket",
+            bucket=config.bucket_name or None,
+            bucket_prefix=None if config.bucket_name else f"{config.name_prefix}-artifacts-",
+            force_destroy=False,
         )
-        self.bucket = S3Bucket(self, "bucket", force_destroy=False, **naming)
 
         # Everything below depends on the bucket only; the explicit settings are the point:
         # S3's and the provider's defaults are not what a signed deployment should rely on.

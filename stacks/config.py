@@ -35,7 +35,7 @@ class ConfigError(ValueError):
 
 
 class UntrustedArtifactPolicy(StrEnum):
-    """What Lambda does with code that fails signature validation (``UntrustedArtifactOnDeployment``).
+    """What Lambda does with code that fails validation (``UntrustedArtifactOnDeployment``).
 
     AWS, CDK and the Terraform provider default to ``Warn``; this project defaults to ``Enforce``.
     """
@@ -56,12 +56,20 @@ _PROFILE_NAME = re.compile(r"^[a-zA-Z0-9_]{2,64}$")
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
 _PREFIX = re.compile(r"^[a-zA-Z0-9!_.*'()/-]+/$")
-_RUNTIME = re.compile(r"^(python3\.\d+|nodejs\d+\.x|java\d+|ruby\d\.\d+|dotnet\d+|provided\.al2(023)?)$")
+_RUNTIME = re.compile(
+    r"^(python3\.\d+|nodejs\d+\.x|java\d+|ruby\d\.\d+|dotnet\d+|provided\.al2(023)?)$"
+)
 _STACK_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
 _ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 # Lambda reserves these environment variable names.
 _RESERVED_ENV = frozenset(
-    {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
+    {
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    }
 )
 
 
@@ -190,7 +198,8 @@ class StackConfig:
         _require(
             bool(_NAME_PREFIX.match(self.name_prefix)),
             "name_prefix",
-            f"{self.name_prefix!r} is not a name prefix (lowercase letters, digits, '-', 3-32 chars)",
+            f"{self.name_prefix!r} is not a name prefix "
+            "(lowercase letters, digits, '-', 3-32 chars)",
         )
         _require(
             bool(_REGION.match(self.region)),

@@ -32,12 +32,10 @@ class Package:
 
 
 def _source_files(source_dir: Path) -> list[Path]:
-    files = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(source_dir):
         dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS)
-        files.extend(
-            Path(root) / name for name in names if not name.endswith(_SKIPPED_SUFFIXES)
-        )
+        files.extend(Path(root) / name for name in names if not name.endswith(_SKIPPED_SUFFIXES))
     return sorted(files, key=lambda p: p.relative_to(source_dir).as_posix())
 
 

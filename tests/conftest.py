@@ -62,7 +62,9 @@ class Synth:
     seconds: float
 
 
-def run_synth(outdir: Path, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_synth(
+    outdir: Path, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = tool_env({"CDKTF_OUTDIR": str(outdir), **(extra_env or {})})
     return subprocess.run(
         [sys.executable, "main.py"],

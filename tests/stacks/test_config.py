@@ -103,7 +103,11 @@ def run_main(tmp_path: Path, content: str | None) -> subprocess.CompletedProcess
     return subprocess.run(
         [sys.executable, "main.py"],
         cwd=REPO_ROOT,
-        env={"SIGNED_LAMBDA_CONFIG": str(config), "CDKTF_OUTDIR": str(tmp_path / "out"), "PATH": "/usr/bin:/bin"},
+        env={
+            "SIGNED_LAMBDA_CONFIG": str(config),
+            "CDKTF_OUTDIR": str(tmp_path / "out"),
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -121,7 +125,9 @@ def run_main(tmp_path: Path, content: str | None) -> subprocess.CompletedProcess
         (None, "cannot read config file"),
     ],
 )
-def test_synth_stops_with_one_line_error(tmp_path: Path, content: str | None, expected: str) -> None:
+def test_synth_stops_with_one_line_error(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
     result = run_main(tmp_path, content)
     assert result.returncode == 2
     assert result.stdout == ""

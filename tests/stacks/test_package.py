@@ -54,9 +54,10 @@ def test_entries_are_sorted_with_fixed_metadata(tmp_path: Path) -> None:
 
 def test_repo_functions_package_reproducibly(tmp_path: Path) -> None:
     hello = REPO_ROOT / "functions" / "hello"
-    assert build_package(hello, tmp_path / "1.zip").sha256_hex == build_package(
-        hello, tmp_path / "2.zip"
-    ).sha256_hex
+    assert (
+        build_package(hello, tmp_path / "1.zip").sha256_hex
+        == build_package(hello, tmp_path / "2.zip").sha256_hex
+    )
 
 
 def test_missing_or_empty_source_is_a_config_error(tmp_path: Path) -> None:

@@ -144,7 +144,10 @@ def test_function_role_may_only_write_its_own_logs(synth: Synth) -> None:
     for policy in resources(synth, "aws_iam_role_policy").values():
         (statement,) = json.loads(policy["policy"])["Statement"]
         assert statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-        assert any(statement["Resource"] == ref("aws_cloudwatch_log_group", g, "arn") + ":*" for g in groups)
+        assert any(
+            statement["Resource"] == ref("aws_cloudwatch_log_group", g, "arn") + ":*"
+            for g in groups
+        )
 
 
 def test_outputs_carry_everything_the_verifier_needs(synth: Synth) -> None:
@@ -173,3 +176,58 @@ def test_outputs_carry_everything_the_verifier_needs(synth: Synth) -> None:
             "signed_bucket",
             "signed_key",
         }
+
+
+# --- A non-default config: Warn, a remote backend, three functions ------------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from tests.conftest import STACK_NAME, run_synth  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def custom(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("custom")
+    config = {
+        "untrusted_artifact_policy": "Warn",
+        "region": "eu-west-1",
+        "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
+        "functions": [
+            {"key": "hello"},
+            {"key": "audit"},
+            {"key": "hello-again", "source_dir": "functions/hello", "memory_mb": 256},
+        ],
+    }
+    (root / "config.json").write_text(json.dumps(config))
+    result = run_synth(root / "out", {"SIGNED_LAMBDA_CONFIG": str(root / "config.json")})
+    assert result.returncode == 0, result.stderr
+    return json.loads((Path(root / "out") / "stacks" / STACK_NAME / "cdk.tf.json").read_text())
+
+
+def test_custom_policy_region_and_functions(custom: dict[str, Any]) -> None:
+    (csc,) = custom["resource"]["aws_lambda_code_signing_config"].values()
+    assert csc["policies"] == {"untrusted_artifact_on_deployment": "Warn"}
+    assert custom["provider"]["aws"][0]["region"] == "eu-west-1"
+    functions = custom["resource"]["aws_lambda_function"].values()
+    assert sorted(f["function_name"] for f in functions) == [
+        "signed-lambda-audit",
+        "signed-lambda-hello",
+        "signed-lambda-hello-again",
+    ]
+    assert len(custom["resource"]["aws_signer_signing_profile"]) == 1
+    assert custom["output"]["manifest"]["value"]["expected_policy"] == "Warn"
+
+
+def test_remote_backend_with_lockfile(custom: dict[str, Any]) -> None:
+    assert custom["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "team-tf-state",
+            "key": "apps/signed.tfstate",
+            "region": "eu-west-1",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
