@@ -96,6 +96,10 @@ local: $(VENV)/.installed ## Start the local AWS in the background (prints the e
 local-stop: $(VENV)/.installed ## Stop the local AWS
 	$(PY) -m localaws stop
 
+.PHONY: demo
+demo: ## Offline: local AWS, real cdktf deploy, an unsigned deploy rejected, the verifier's report
+	bash scripts/demo.sh
+
 .PHONY: clean
 clean: ## Remove build output (not state, not the virtualenvs)
 	rm -rf build cdktf.out .pytest_cache .mypy_cache .ruff_cache

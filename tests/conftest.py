@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from localaws.testing import LocalAws, running_local_aws
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_NAME = "signed-lambda"
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -93,12 +95,10 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 
 @pytest.fixture(scope="session")
-def local_aws() -> Iterator[str]:
-    """A local AWS server for the session; yields its endpoint URL."""
-    from localaws.testing import running_server
-
-    with running_server() as endpoint:
-        yield endpoint
+def local_aws() -> Iterator[LocalAws]:
+    """A local AWS server (HTTPS, private CA) for the session."""
+    with running_local_aws(tls=True) as local:
+        yield local
 
 
 def terraform_workdir(synth: Synth, destination: Path) -> Path:

@@ -11,20 +11,21 @@ from typing import Any
 
 import boto3
 
+from localaws.testing import LocalAws
 from tests.conftest import LOCAL_CREDENTIALS, STACK_NAME, Synth, terraform, terraform_workdir
 
 
 @dataclass
 class Deployment:
     workdir: Path
-    endpoint: str
+    local_aws: LocalAws
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def apply(cls, synth: Synth, destination: Path, endpoint: str) -> Deployment:
+    def apply(cls, synth: Synth, destination: Path, local_aws: LocalAws) -> Deployment:
         workdir = terraform_workdir(synth, destination)
-        env = {"AWS_ENDPOINT_URL": endpoint, **LOCAL_CREDENTIALS}
-        deployment = cls(workdir=workdir, endpoint=endpoint, env=env)
+        env = {**local_aws.env(), **LOCAL_CREDENTIALS}
+        deployment = cls(workdir=workdir, local_aws=local_aws, env=env)
         deployment.terraform("init", "-input=false", "-no-color")
         deployment.terraform("apply", "-auto-approve", "-input=false", "-no-color")
         deployment.write_outputs()
@@ -53,7 +54,11 @@ class Deployment:
             aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
             aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             region_name=LOCAL_CREDENTIALS["AWS_REGION"],
-        ).client(service, endpoint_url=self.endpoint)
+        ).client(
+            service,
+            endpoint_url=self.local_aws.endpoint_url,
+            verify=str(self.local_aws.ca_bundle) if self.local_aws.ca_bundle else None,
+        )
 
     def plan_exit_code(self) -> int:
         """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error."""
@@ -67,3 +72,15 @@ class Deployment:
         state = json.loads(self.terraform("show", "-json").stdout)
         resources = state["values"]["root_module"]["resources"]
         return {r["address"]: r["values"] for r in resources}
+
+
+def empty_versioned_bucket(s3: Any, bucket: str) -> int:
+    """Delete every object version and delete marker (what an operator does before destroy:
+    the bucket is evidence, so the stack does not set force_destroy)."""
+    deleted = 0
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        for entry in page.get("Versions", []) + page.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+            deleted += 1
+    return deleted

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from localaws.testing import LocalAws
 from tests.conftest import (
     LOCAL_CREDENTIALS,
     REPO_ROOT,
@@ -27,8 +28,8 @@ def initialized(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def plan(initialized: Path, local_aws: str) -> dict[str, Any]:
-    env = {"AWS_ENDPOINT_URL": local_aws, **LOCAL_CREDENTIALS}
+def plan(initialized: Path, local_aws: LocalAws) -> dict[str, Any]:
+    env = {**local_aws.env(), **LOCAL_CREDENTIALS}
     terraform(initialized, "plan", "-input=false", "-no-color", "-out=tfplan", env=env)
     shown = terraform(initialized, "show", "-json", "tfplan", env=env)
     (initialized / "plan.json").write_text(shown.stdout)

@@ -1,0 +1,201 @@
+"""Command line: ``python -m localaws [serve|start|stop]``.
+
+- ``serve`` (the default): run in the foreground until Ctrl-C/SIGTERM.
+- ``start``: run in the background, wait until ready, print ``export AWS_ENDPOINT_URL=...``.
+- ``stop``: stop the background server named by the pid file.
+
+Settings come from flags, else the environment: ``LOCAL_AWS_PORT`` (default 4566),
+``LOCAL_AWS_RATE_LIMITS=1``, ``LOCAL_AWS_LATENCY_MS=N``, ``LOCAL_AWS_TLS=0`` (plain HTTP).
+
+HTTPS is the default, with a private CA made once in the state directory (``.local-aws/``), so
+TLS-only bucket policies (``aws:SecureTransport``) behave as in AWS; ``start`` prints
+``AWS_CA_BUNDLE`` beside ``AWS_ENDPOINT_URL`` for boto3 and Terraform to trust it.
+Messages go to stderr; stdout carries only the export lines. Exit codes: 0 done (or already
+running / not running), 1 could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from localaws.limits import LimitSettings
+
+DEFAULT_PID_FILE = Path(".local-aws/server.pid")
+DEFAULT_LOG_FILE = Path(".local-aws/server.log")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise SystemExit(f"error: {name} must be an integer, not {value!r}") from None
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on")
+
+
+def _common_options(*, for_command: bool) -> argparse.ArgumentParser:
+    """Server options, accepted before or after the command.
+
+    A command's copy uses SUPPRESS defaults so that ``--port 5000 start`` keeps the 5000.
+    """
+    unset = argparse.SUPPRESS if for_command else None
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--host",
+        default=argparse.SUPPRESS if for_command else "127.0.0.1",
+        help="address to bind (default 127.0.0.1)",
+    )
+    common.add_argument(
+        "--port", type=int, default=unset, help="port (default $LOCAL_AWS_PORT or 4566)"
+    )
+    common.add_argument(
+        "--rate-limits",
+        action="store_true",
+        default=unset,
+        help="throttle Lambda like AWS: GetFunction 100/s, other control-plane calls 15/s "
+        "(or LOCAL_AWS_RATE_LIMITS=1)",
+    )
+    common.add_argument(
+        "--tls-dir",
+        type=Path,
+        default=None,
+        help="directory for the CA and server certificate (default: .local-aws)",
+    )
+    common.add_argument(
+        "--no-tls",
+        action="store_true",
+        default=None,
+        help="serve plain HTTP (or LOCAL_AWS_TLS=0); TLS-only bucket policies then deny",
+    )
+    common.add_argument(
+        "--latency-ms",
+        type=int,
+        default=unset,
+        help="fixed delay added to every request (or LOCAL_AWS_LATENCY_MS)",
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common_options(for_command=True)
+    files = argparse.ArgumentParser(add_help=False)
+    files.add_argument("--pid-file", type=Path, default=DEFAULT_PID_FILE)
+    files.add_argument("--log-file", type=Path, default=DEFAULT_LOG_FILE)
+
+    parser = argparse.ArgumentParser(
+        prog="python -m localaws",
+        description="moto's server plus AWS code signing",
+        parents=[_common_options(for_command=False)],
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", parents=[common], help="run in the foreground (default)")
+    start = commands.add_parser("start", parents=[common, files], help="run in the background")
+    start.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for ready")
+    commands.add_parser("stop", parents=[files], help="stop the background server")
+    return parser
+
+
+def _tls_dir(args: argparse.Namespace, default: Path) -> Path | None:
+    no_tls = args.no_tls if args.no_tls is not None else not _env_flag("LOCAL_AWS_TLS", True)
+    if no_tls:
+        return None
+    return (args.tls_dir or default).resolve()
+
+
+def _settings(args: argparse.Namespace) -> tuple[str, int, LimitSettings]:
+    port = args.port if args.port is not None else _env_int("LOCAL_AWS_PORT", 4566)
+    rate_limits = (
+        args.rate_limits if args.rate_limits is not None else _env_flag("LOCAL_AWS_RATE_LIMITS")
+    )
+    latency = (
+        args.latency_ms if args.latency_ms is not None else _env_int("LOCAL_AWS_LATENCY_MS", 0)
+    )
+    if latency < 0:
+        raise SystemExit("error: latency must be >= 0 ms")
+    return args.host, port, LimitSettings(rate_limits=rate_limits, latency_ms=latency)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from localaws.server import PortInUseError, ServerSettings, serve
+
+    host, port, limits = _settings(args)
+    tls_dir = _tls_dir(args, DEFAULT_PID_FILE.parent)
+    try:
+        serve(ServerSettings(host=host, port=port, limits=limits, tls_dir=tls_dir))
+    except PortInUseError as error:
+        print(f"error: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _start(args: argparse.Namespace) -> int:
+    from localaws import process
+    from localaws.tls import ensure_tls_files
+
+    host, port, limits = _settings(args)
+    tls_dir = _tls_dir(args, args.pid_file.parent)
+    ca_file = ensure_tls_files(tls_dir).ca_cert if tls_dir is not None else None
+    endpoint_url = f"{'https' if tls_dir else 'http'}://{host}:{port}"
+    exports = f"export AWS_ENDPOINT_URL={endpoint_url}"
+    if ca_file is not None:
+        exports += f"\nexport AWS_CA_BUNDLE={ca_file}"
+    running = process.read_pid(args.pid_file)
+    if running is not None and process.health(endpoint_url, ca_file=ca_file) is not None:
+        print(f"local AWS is already running (pid {running}) at {endpoint_url}", file=sys.stderr)
+        print(exports)
+        return 0
+    if not process.port_is_free(host, port):
+        print(
+            f"error: port {port} on {host} is already in use; stop what uses it or set "
+            "LOCAL_AWS_PORT/--port",
+            file=sys.stderr,
+        )
+        return 1
+    child = process.spawn(host, port, limits, args.log_file, tls_dir)
+    try:
+        process.wait_until_ready(child, endpoint_url, args.log_file, args.timeout, ca_file)
+    except process.StartError as error:
+        process.stop_process(child.pid)
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    args.pid_file.parent.mkdir(parents=True, exist_ok=True)
+    args.pid_file.write_text(f"{child.pid}\n")
+    print(f"local AWS started (pid {child.pid}), log: {args.log_file}", file=sys.stderr)
+    print(exports)
+    return 0
+
+
+def _stop(args: argparse.Namespace) -> int:
+    from localaws import process
+
+    pid = process.read_pid(args.pid_file)
+    if pid is None:
+        print("local AWS is not running", file=sys.stderr)
+        args.pid_file.unlink(missing_ok=True)
+        return 0
+    process.stop_process(pid)
+    args.pid_file.unlink(missing_ok=True)
+    print(f"local AWS stopped (pid {pid})", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "start":
+        return _start(args)
+    if args.command == "stop":
+        return _stop(args)
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

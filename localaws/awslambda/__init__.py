@@ -1,0 +1,1 @@
+"""Lambda extension: code signing configs and deploy-time signature validation."""

@@ -1,0 +1,365 @@
+"""Lambda backend extended with code signing configs and deploy-time signature validation.
+
+:func:`localaws.patches.install` makes moto's ``lambda_backends`` instantiate
+:class:`ExtendedLambdaBackend`. Package bytes are resolved here (ZipFile, or S3 bucket/key with
+an optional object *version*, which moto ignores), validated, and handed to moto as a ZipFile,
+so the function's ``CodeSha256`` is the SHA-256 of exactly the bytes that were validated.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+import threading
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import s3_backends
+from moto.signer.models import signer_backends
+from moto.utilities.utils import get_partition
+
+from localaws import signing
+from localaws.signer.models import ExtendedSignerBackend
+
+from .exceptions import (
+    CodeSigningConfigNotFoundException,
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+)
+from .validation import Verdict, apply_policy, check_artifact
+
+POLICIES = ("Warn", "Enforce")
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+_state_lock = threading.RLock()
+
+
+def _timestamp() -> str:
+    """Lambda's timestamp format, e.g. 2026-11-27T03:04:05.123+0000."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+
+def signer_for(profile_version_arn: str) -> ExtendedSignerBackend | None:
+    """The Signer backend that owns a profile version ARN (arn:aws:signer:REGION:ACCOUNT:...)."""
+    parts = profile_version_arn.split(":")
+    if len(parts) < 6 or parts[2] != "signer":
+        return None
+    backend = signer_backends[parts[4]][parts[3]]
+    return backend if isinstance(backend, ExtendedSignerBackend) else None
+
+
+class CodeSigningConfig:
+    def __init__(
+        self,
+        region: str,
+        account_id: str,
+        allowed_publishers: list[str],
+        policy: str,
+        description: str,
+        tags: dict[str, str],
+    ) -> None:
+        self.config_id = "csc-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+        partition = get_partition(region)
+        self.arn = (
+            f"arn:{partition}:lambda:{region}:{account_id}:code-signing-config:{self.config_id}"
+        )
+        self.allowed_publishers = allowed_publishers
+        self.policy = policy
+        self.description = description
+        self.tags = dict(tags)
+        self.last_modified = _timestamp()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "CodeSigningConfigId": self.config_id,
+            "CodeSigningConfigArn": self.arn,
+            "Description": self.description,
+            "AllowedPublishers": {"SigningProfileVersionArns": list(self.allowed_publishers)},
+            "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": self.policy},
+            "LastModified": self.last_modified,
+        }
+
+
+def _validate_publishers(value: Any) -> list[str]:
+    arns = (value or {}).get("SigningProfileVersionArns") if isinstance(value, dict) else None
+    if not isinstance(arns, list) or not 1 <= len(arns) <= 20:
+        raise InvalidParameterValueException(
+            "AllowedPublishers.SigningProfileVersionArns must list 1 to 20 signing profile "
+            "version ARNs (arn:aws:signer:REGION:ACCOUNT:/signing-profiles/NAME/VERSION)."
+        )
+    for arn in arns:
+        if not isinstance(arn, str) or not arn.startswith("arn:") or ":signer:" not in arn:
+            raise InvalidParameterValueException(f"Invalid signing profile version ARN: {arn}")
+    return list(dict.fromkeys(arns))
+
+
+def _validate_policy(value: Any) -> str:
+    policy = (value or {}).get("UntrustedArtifactOnDeployment", "Warn") if value else "Warn"
+    if policy not in POLICIES:
+        raise InvalidParameterValueException(
+            f"UntrustedArtifactOnDeployment must be one of {', '.join(POLICIES)}, not {policy!r}."
+        )
+    return str(policy)
+
+
+class SignedLayerVersion(LayerVersion):
+    """moto's LayerVersion plus the signing ARNs recorded at PublishLayerVersion."""
+
+    signing_job_arn: str | None = None
+    signing_profile_version_arn: str | None = None
+
+    def get_layer_version(self) -> dict[str, Any]:
+        result = super().get_layer_version()
+        if self.signing_job_arn:
+            result["Content"]["SigningJobArn"] = self.signing_job_arn
+            result["Content"]["SigningProfileVersionArn"] = self.signing_profile_version_arn
+        return result
+
+
+class ExtendedLambdaBackend(LambdaBackend):
+    """moto's LambdaBackend plus code signing configs and deploy-time validation."""
+
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self.code_signing_configs: dict[str, CodeSigningConfig] = {}
+
+    # -- code signing configs --
+
+    def _csc_arn(self, arn_or_id: str) -> str:
+        if arn_or_id.startswith("arn:"):
+            return arn_or_id
+        partition = get_partition(self.region_name)
+        return (
+            f"arn:{partition}:lambda:{self.region_name}:{self.account_id}"
+            f":code-signing-config:{arn_or_id}"
+        )
+
+    def create_code_signing_config(
+        self,
+        allowed_publishers: Any,
+        policies: Any,
+        description: str,
+        tags: dict[str, str],
+    ) -> CodeSigningConfig:
+        config = CodeSigningConfig(
+            region=self.region_name,
+            account_id=self.account_id,
+            allowed_publishers=_validate_publishers(allowed_publishers),
+            policy=_validate_policy(policies),
+            description=description or "",
+            tags=tags or {},
+        )
+        with _state_lock:
+            self.code_signing_configs[config.arn] = config
+        return config
+
+    def get_code_signing_config(self, arn_or_id: str) -> CodeSigningConfig:
+        arn = self._csc_arn(arn_or_id)
+        try:
+            return self.code_signing_configs[arn]
+        except KeyError:
+            raise ResourceNotFoundException(
+                f"The code signing config {arn} was not found."
+            ) from None
+
+    def update_code_signing_config(
+        self, arn_or_id: str, allowed_publishers: Any, policies: Any, description: str | None
+    ) -> CodeSigningConfig:
+        config = self.get_code_signing_config(arn_or_id)
+        with _state_lock:
+            if allowed_publishers is not None:
+                config.allowed_publishers = _validate_publishers(allowed_publishers)
+            if policies is not None:
+                config.policy = _validate_policy(policies)
+            if description is not None:
+                config.description = description
+            config.last_modified = _timestamp()
+        return config
+
+    def functions_using(self, config_arn: str) -> list[LambdaFunction]:
+        return [fn for fn in self._lambdas.latest() if fn.code_signing_config_arn == config_arn]
+
+    def delete_code_signing_config(self, arn_or_id: str) -> None:
+        config = self.get_code_signing_config(arn_or_id)
+        with _state_lock:
+            users = self.functions_using(config.arn)
+            if users:
+                raise ResourceConflictException(
+                    f"The code signing config {config.arn} is in use by "
+                    f"{len(users)} function(s): {', '.join(fn.function_name for fn in users)}."
+                )
+            del self.code_signing_configs[config.arn]
+
+    def list_code_signing_configs(self) -> list[CodeSigningConfig]:
+        with _state_lock:
+            return list(self.code_signing_configs.values())
+
+    def put_function_code_signing_config(
+        self, function_name: str, config_arn: str
+    ) -> LambdaFunction:
+        fn = self.get_function(function_name)
+        arn = self._csc_arn(config_arn)
+        if arn not in self.code_signing_configs:
+            raise CodeSigningConfigNotFoundException(arn)
+        fn.code_signing_config_arn = arn
+        return fn
+
+    def delete_function_code_signing_config(self, function_name: str) -> None:
+        self.get_function(function_name).code_signing_config_arn = None
+
+    # -- tags: moto resolves tag ARNs to functions/ESMs only --
+
+    def _get_resource_by_arn(self, arn: str) -> Any:
+        if ":code-signing-config:" in arn:
+            return self.get_code_signing_config(arn)
+        return super()._get_resource_by_arn(arn)
+
+    # -- packages and validation --
+
+    def _package_bytes(self, code: dict[str, Any]) -> bytes | None:
+        """The bytes a Code/Content block deploys; None for container images."""
+        if code.get("ZipFile"):
+            try:
+                return base64.b64decode(code["ZipFile"])
+            except ValueError:
+                raise InvalidParameterValueException("Could not unzip uploaded file.") from None
+        if code.get("S3Bucket") and code.get("S3Key"):
+            s3 = s3_backends[self.account_id][get_partition(self.region_name)]
+            try:
+                key = s3.get_object(
+                    code["S3Bucket"], code["S3Key"], version_id=code.get("S3ObjectVersion")
+                )
+            except MissingBucket:
+                raise InvalidParameterValueException(
+                    "Error occurred while GetObject. S3 Error Code: NoSuchBucket. "
+                    "S3 Error Message: The specified bucket does not exist"
+                ) from None
+            if key is None:
+                raise InvalidParameterValueException(
+                    "Error occurred while GetObject. S3 Error Code: NoSuchKey. "
+                    "S3 Error Message: The specified key does not exist."
+                )
+            return bytes(key.value)
+        return None
+
+    @staticmethod
+    def _as_zipfile(code: dict[str, Any], package: bytes | None) -> dict[str, Any]:
+        if package is None:
+            return dict(code)
+        return {"ZipFile": base64.b64encode(package).decode()}
+
+    def _check(self, config: CodeSigningConfig, data: bytes, label: str) -> Verdict:
+        return check_artifact(data, config.allowed_publishers, signer_for, label)
+
+    def _check_layers(self, config: CodeSigningConfig, layer_arns: list[str]) -> list[Verdict]:
+        verdicts = []
+        for arn in layer_arns:
+            layer = self.layers_versions_by_arn(arn)
+            if layer is not None:
+                verdicts.append(self._check(config, layer.code_bytes, f"layer {arn}"))
+        return verdicts
+
+    def _annotate_layers(self, fn: LambdaFunction) -> None:
+        for entry in fn.layers:
+            layer = self.layers_versions_by_arn(entry["Arn"])
+            if isinstance(layer, SignedLayerVersion) and layer.signing_job_arn:
+                extra = cast(dict[str, Any], entry)
+                extra["SigningJobArn"] = layer.signing_job_arn
+                extra["SigningProfileVersionArn"] = layer.signing_profile_version_arn
+
+    def create_function(self, spec: dict[str, Any]) -> LambdaFunction:
+        spec = dict(spec)
+        # Signing ARNs are outputs, never inputs.
+        spec.pop("SigningJobArn", None)
+        spec.pop("SigningProfileVersionArn", None)
+        code = dict(spec.get("Code") or {})
+        package = self._package_bytes(code)
+        config_arn = spec.get("CodeSigningConfigArn")
+        if config_arn:
+            config_arn = self._csc_arn(config_arn)
+            if config_arn not in self.code_signing_configs:
+                raise CodeSigningConfigNotFoundException(config_arn)
+            spec["CodeSigningConfigArn"] = config_arn
+            config = self.code_signing_configs[config_arn]
+            if package is not None:
+                verdict = self._check(config, package, "function package")
+                layer_verdicts = self._check_layers(config, spec.get("Layers") or [])
+                apply_policy(config.policy, [verdict, *layer_verdicts])
+                if verdict.trusted:
+                    spec["SigningJobArn"] = verdict.signing_job_arn
+                    spec["SigningProfileVersionArn"] = verdict.signing_profile_version_arn
+        spec["Code"] = self._as_zipfile(code, package)
+        fn = super().create_function(spec)
+        self._annotate_layers(self.get_function(fn.function_name))
+        return fn
+
+    def update_function_code(
+        self, function_name: str, qualifier: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        fn = self.get_function(function_name, qualifier)
+        package = self._package_bytes(body)
+        signing_arns: tuple[str | None, str | None] = (None, None)
+        if fn.code_signing_config_arn and package is not None:
+            config = self.get_code_signing_config(fn.code_signing_config_arn)
+            verdict = self._check(config, package, "function package")
+            apply_policy(config.policy, [verdict])
+            signing_arns = (verdict.signing_job_arn, verdict.signing_profile_version_arn)
+        if body.get("DryRun"):
+            return fn.get_configuration()
+        update = {
+            k: v for k, v in body.items() if k not in ("S3Bucket", "S3Key", "S3ObjectVersion")
+        }
+        update.update(self._as_zipfile({}, package))
+        fn.update_function_code(update)
+        fn.signing_job_arn, fn.signing_profile_version_arn = signing_arns
+        if body.get("Publish"):
+            published = self.publish_version(fn.function_name)
+            if published is not None:
+                return published.get_configuration()
+        return fn.get_configuration()
+
+    def update_function_configuration(
+        self, function_name: str, qualifier: str, body: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        fn = self.get_function(function_name, qualifier)
+        if fn.code_signing_config_arn and body.get("Layers"):
+            config = self.get_code_signing_config(fn.code_signing_config_arn)
+            apply_policy(config.policy, self._check_layers(config, body["Layers"]))
+        fn.update_configuration(body)
+        self._annotate_layers(fn)
+        return fn.get_configuration()
+
+    def publish_layer_version(self, spec: dict[str, Any]) -> LayerVersion:
+        for param in ("LayerName", "Content"):
+            if not spec.get(param):
+                raise InvalidParameterValueException(f"Missing {param}")
+        spec = dict(spec)
+        content = dict(spec["Content"])
+        package = self._package_bytes(content)
+        spec["Content"] = self._as_zipfile(content, package)
+        # moto's CloudFormation base declares abstract hooks that LayerVersion leaves unset.
+        layer_version = SignedLayerVersion(  # type: ignore[abstract]
+            spec, account_id=self.account_id, region=self.region_name
+        )
+        if package is not None:
+            self._record_layer_signature(layer_version, package)
+        self._layers.put_layer_version(layer_version)
+        return layer_version
+
+    @staticmethod
+    def _record_layer_signature(layer_version: SignedLayerVersion, package: bytes) -> None:
+        """Record the signing ARNs of a layer whose signature verifies (checked again at deploy)."""
+        try:
+            envelope = signing.read_envelope(package)
+        except signing.MalformedSignatureError:
+            return
+        if envelope is None:
+            return
+        signer = signer_for(envelope.profile_version_arn)
+        key = signer.public_key(envelope.profile_version_arn) if signer else None
+        if key is not None and signing.verify_integrity(package, envelope, key):
+            layer_version.signing_job_arn = envelope.job_arn
+            layer_version.signing_profile_version_arn = envelope.profile_version_arn

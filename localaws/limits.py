@@ -1,0 +1,104 @@
+"""AWS-like request limits and latency, as WSGI middleware in front of moto (off by default).
+
+Lambda's documented control-plane quotas: GetFunction 100 requests/s, and the other
+control-plane calls together 15 requests/s. Invocations (the data plane) are not limited. A
+throttled call gets 429 TooManyRequestsException in Lambda's JSON error format with a
+``Retry-After`` header, as AWS sends it. Latency adds a fixed delay before every request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+GET_FUNCTION_RATE = 100.0
+LAMBDA_CONTROL_PLANE_RATE = 15.0
+
+_GET_FUNCTION = re.compile(r"/2015-03-31/functions/[^/]+/?")
+_DATA_PLANE = re.compile(r".*/(invocations|invoke-async)/?")
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+class TokenBucket:
+    """``rate`` tokens per second, holding at most ``rate`` (one second of burst)."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self._clock = clock
+        self._tokens = rate
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.rate, self._tokens + (now - self._updated) * self.rate)
+            self._updated = now
+            if self._tokens >= 1:
+                self._tokens -= 1
+                return True
+            return False
+
+
+def signing_service(environ: dict[str, Any]) -> str | None:
+    """The service name in a SigV4 Authorization header's credential scope."""
+    match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    rate_limits: bool = False
+    latency_ms: int = 0
+
+
+class LimitsMiddleware:
+    def __init__(self, app: WSGIApp, settings: LimitSettings) -> None:
+        self.app = app
+        self.settings = settings
+        self.get_function_bucket = TokenBucket(GET_FUNCTION_RATE)
+        self.control_plane_bucket = TokenBucket(LAMBDA_CONTROL_PLANE_RATE)
+
+    def bucket_for(self, environ: dict[str, Any]) -> TokenBucket | None:
+        if signing_service(environ) != "lambda":
+            return None
+        path = environ.get("PATH_INFO", "")
+        if _DATA_PLANE.fullmatch(path):
+            return None
+        if environ.get("REQUEST_METHOD") == "GET" and _GET_FUNCTION.fullmatch(path):
+            return self.get_function_bucket
+        return self.control_plane_bucket
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        if self.settings.latency_ms > 0:
+            time.sleep(self.settings.latency_ms / 1000)
+        if self.settings.rate_limits:
+            bucket = self.bucket_for(environ)
+            if bucket is not None and not bucket.take():
+                return self._throttled(start_response)
+        return self.app(environ, start_response)
+
+    @staticmethod
+    def _throttled(start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = json.dumps(
+            {"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
+        ).encode()
+        start_response(
+            "429 Too Many Requests",
+            [
+                ("Content-Type", "application/json"),
+                ("Content-Length", str(len(body))),
+                ("X-Amzn-ErrorType", "TooManyRequestsException"),
+                ("Retry-After", "1"),
+            ],
+        )
+        return [body]

@@ -1,0 +1,136 @@
+"""Start and stop the local AWS as a background process, and wait for it to be ready."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from localaws.limits import LimitSettings
+
+READY_TIMEOUT_SECONDS = 30.0
+
+
+class StartError(RuntimeError):
+    """The server could not be started; the message is one line for the user."""
+
+
+def health(
+    endpoint_url: str, timeout: float = 1.0, ca_file: Path | None = None
+) -> dict[str, object] | None:
+    """The server's health document, or None when nothing local AWS answers there."""
+    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
+    url = f"{endpoint_url}/_localaws/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as reply:
+            document = json.loads(reply.read())
+    except (OSError, ValueError, urllib.error.URLError):
+        return None
+    return document if isinstance(document, dict) and document.get("status") == "ok" else None
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_command(
+    host: str, port: int, limits: LimitSettings, tls_dir: Path | None = None
+) -> list[str]:
+    command = [sys.executable, "-m", "localaws", "serve", "--host", host, "--port", str(port)]
+    command += ["--tls-dir", str(tls_dir)] if tls_dir is not None else ["--no-tls"]
+    if limits.rate_limits:
+        command.append("--rate-limits")
+    if limits.latency_ms:
+        command += ["--latency-ms", str(limits.latency_ms)]
+    return command
+
+
+def spawn(
+    host: str, port: int, limits: LimitSettings, log_file: Path, tls_dir: Path | None = None
+) -> subprocess.Popen[bytes]:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        return subprocess.Popen(
+            serve_command(host, port, limits, tls_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+
+
+def wait_until_ready(
+    process: subprocess.Popen[bytes],
+    endpoint_url: str,
+    log_file: Path,
+    timeout: float,
+    ca_file: Path | None = None,
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StartError(f"local AWS exited during start-up: {_last_line(log_file)}")
+        if health(endpoint_url, timeout=0.5, ca_file=ca_file) is not None:
+            return
+        time.sleep(0.05)
+    raise StartError(f"local AWS did not become ready within {timeout:.0f}s (see {log_file})")
+
+
+def _last_line(log_file: Path) -> str:
+    try:
+        lines = [line for line in log_file.read_text(errors="replace").splitlines() if line]
+    except OSError:
+        return "(no log)"
+    return lines[-1] if lines else "(no output)"
+
+
+def read_pid(pid_file: Path) -> int | None:
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def stop_process(pid: int, timeout: float = 10.0) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        # Reap it if it is our child (otherwise it stays a zombie and looks alive).
+        with contextlib.suppress(ChildProcessError):
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)

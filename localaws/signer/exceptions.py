@@ -1,0 +1,19 @@
+"""Signer errors in the AWS wire format (restJson: ``X-Amzn-ErrorType`` header + JSON body)."""
+
+from __future__ import annotations
+
+from moto.core.exceptions import JsonRESTError
+
+
+class ResourceNotFoundException(JsonRESTError):
+    code = 404
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ResourceNotFoundException", message)
+
+
+class ValidationException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message)

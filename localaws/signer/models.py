@@ -1,0 +1,428 @@
+"""Signer backend extended with signing jobs and revocation.
+
+State lives on :class:`ExtendedSignerBackend`, a subclass of moto's ``SignerBackend`` that
+:func:`localaws.patches.install` makes moto's ``signer_backends`` instantiate. Each signing-profile
+version gets its own ECDSA P-384 key when it is put; jobs sign with it (see
+:mod:`localaws.signing`) and Lambda verifies with it at deploy time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from moto.s3.exceptions import MissingBucket
+from moto.s3.models import s3_backends
+from moto.signer.models import SignerBackend, SigningProfile
+from moto.utilities.utils import get_partition
+
+from localaws import clock, signing
+
+from .exceptions import ResourceNotFoundException, ValidationException
+
+LAMBDA_PLATFORM_ID = "AWSLambda-SHA384-ECDSA"
+MAX_LIST_RESULTS = 25
+# moto's platform list plus the Notation platform, which AWS and the Terraform provider accept.
+KNOWN_PLATFORM_IDS = {p["platformId"] for p in SignerBackend.platforms} | {
+    "Notation-OCI-SHA384-ECDSA"
+}
+
+_state_lock = threading.RLock()
+
+
+def add_validity(start: datetime, period: dict[str, Any]) -> datetime:
+    """``start`` plus a SignatureValidityPeriod ({"value": n, "type": DAYS|MONTHS|YEARS})."""
+    value = int(period.get("value", 135))
+    kind = str(period.get("type", "MONTHS")).upper()
+    if kind == "DAYS":
+        return start + timedelta(days=value)
+    months = value * 12 if kind == "YEARS" else value
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return start.replace(year=year, month=month, day=day)
+
+
+def epoch(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@dataclass
+class SignatureRevocation:
+    reason: str
+    revoked_at: datetime
+    revoked_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "revokedAt": epoch(self.revoked_at),
+            "revokedBy": self.revoked_by,
+        }
+
+
+@dataclass
+class ProfileRevocation:
+    reason: str
+    effective_from: datetime
+    revoked_at: datetime
+    revoked_by: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "revocationEffectiveFrom": epoch(self.effective_from),
+            "revokedAt": epoch(self.revoked_at),
+            "revokedBy": self.revoked_by,
+        }
+
+
+@dataclass
+class SigningJob:
+    """One signing job; the local Signer completes jobs synchronously."""
+
+    job_id: str
+    arn: str
+    account_id: str
+    requested_by: str
+    profile_name: str
+    profile_version: str
+    profile_version_arn: str
+    platform_id: str
+    platform_display_name: str | None
+    signing_material: dict[str, str] | None
+    source_bucket: str
+    source_key: str
+    source_version: str
+    destination_bucket: str
+    signed_key: str
+    created_at: datetime
+    client_request_token: str
+    status: str = "InProgress"
+    status_reason: str | None = None
+    completed_at: datetime | None = None
+    signature_expires_at: datetime | None = None
+    signed_object_version: str | None = None
+    revocation: SignatureRevocation | None = field(default=None)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revocation is not None
+
+    def _common(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "jobId": self.job_id,
+            "source": {
+                "s3": {
+                    "bucketName": self.source_bucket,
+                    "key": self.source_key,
+                    "version": self.source_version,
+                }
+            },
+            "createdAt": epoch(self.created_at),
+            "status": self.status,
+            "profileName": self.profile_name,
+            "profileVersion": self.profile_version,
+            "platformId": self.platform_id,
+            "jobOwner": self.account_id,
+            "jobInvoker": self.account_id,
+        }
+        if self.status == "Succeeded":
+            item["signedObject"] = {
+                "s3": {"bucketName": self.destination_bucket, "key": self.signed_key}
+            }
+        if self.signature_expires_at is not None:
+            item["signatureExpiresAt"] = epoch(self.signature_expires_at)
+        if self.platform_display_name:
+            item["platformDisplayName"] = self.platform_display_name
+        if self.signing_material:
+            item["signingMaterial"] = self.signing_material
+        return item
+
+    def to_dict(self) -> dict[str, Any]:
+        """DescribeSigningJob output."""
+        item = self._common()
+        item["requestedBy"] = self.requested_by
+        item["statusReason"] = self.status_reason or ""
+        if self.completed_at is not None:
+            item["completedAt"] = epoch(self.completed_at)
+        if self.revocation is not None:
+            item["revocationRecord"] = self.revocation.to_dict()
+        return item
+
+    def to_list_item(self) -> dict[str, Any]:
+        """An entry of ListSigningJobs' ``jobs``."""
+        item = self._common()
+        item["isRevoked"] = self.is_revoked
+        return item
+
+
+class ExtendedSignerBackend(SignerBackend):
+    """moto's SignerBackend plus signing jobs, per-profile keys and revocation."""
+
+    def __init__(self, region_name: str, account_id: str):
+        super().__init__(region_name, account_id)
+        self.signing_jobs: dict[str, SigningJob] = {}
+        self.signing_keys: dict[str, ec.EllipticCurvePrivateKey] = {}
+        self.profile_revocations: dict[str, ProfileRevocation] = {}
+        self.profile_status_reasons: dict[str, str] = {}
+
+    # -- profiles: moto raises a bare KeyError for unknown names (a 500 in server mode) --
+
+    def get_signing_profile(self, profile_name: str) -> SigningProfile:
+        try:
+            return self.signing_profiles[profile_name]
+        except KeyError:
+            raise ResourceNotFoundException(
+                f"Signing profile {profile_name} does not exist"
+            ) from None
+
+    def cancel_signing_profile(self, profile_name: str) -> None:
+        self.get_signing_profile(profile_name).cancel()
+
+    def put_signing_profile(
+        self,
+        profile_name: str,
+        signature_validity_period: dict[str, Any] | None,
+        platform_id: str,
+        signing_material: dict[str, str],
+        tags: dict[str, str],
+    ) -> SigningProfile:
+        if platform_id not in KNOWN_PLATFORM_IDS:
+            raise ValidationException(f"Invalid platformId: {platform_id}")
+        with _state_lock:
+            profile = super().put_signing_profile(
+                profile_name=profile_name,
+                signature_validity_period=signature_validity_period,
+                platform_id=platform_id,
+                signing_material=signing_material,
+                tags=tags or {},
+            )
+            self.signing_keys[profile.profile_version_arn] = signing.new_signing_key()
+        return profile
+
+    def profile_to_dict(self, profile: SigningProfile) -> dict[str, Any]:
+        """GetSigningProfile output: moto's dict without nulls, plus revocation."""
+        result = {k: v for k, v in profile.to_dict().items() if v is not None}
+        revocation = self.profile_revocations.get(profile.profile_version_arn)
+        if revocation is not None:
+            result["revocationRecord"] = revocation.to_dict()
+        reason = self.profile_status_reasons.get(profile.profile_version_arn)
+        if reason:
+            result["statusReason"] = reason
+        return result
+
+    def list_signing_profiles(
+        self, include_canceled: bool, platform_id: str | None, statuses: list[str]
+    ) -> list[dict[str, Any]]:
+        profiles = []
+        with _state_lock:
+            candidates = list(self.signing_profiles.values())
+        for profile in candidates:
+            if profile.status == "Canceled" and not include_canceled:
+                continue
+            if platform_id and profile.platform_id != platform_id:
+                continue
+            if statuses and profile.status not in statuses:
+                continue
+            item = self.profile_to_dict(profile)
+            item.pop("revocationRecord", None)
+            item.pop("statusReason", None)
+            profiles.append(item)
+        return profiles
+
+    def get_signing_platform(self, platform_id: str) -> dict[str, Any]:
+        for platform in self.platforms:
+            if platform["platformId"] == platform_id:
+                return platform
+        raise ResourceNotFoundException(f"Signing platform {platform_id} does not exist")
+
+    def revoke_signing_profile(
+        self, profile_name: str, profile_version: str, reason: str, effective_time: datetime
+    ) -> None:
+        profile = self.get_signing_profile(profile_name)
+        if profile.profile_version != profile_version:
+            raise ResourceNotFoundException(
+                f"Signing profile {profile_name} has no version {profile_version}"
+            )
+        if effective_time > clock.now():
+            raise ValidationException("effectiveTime must be in the past")
+        with _state_lock:
+            profile.status = "Revoked"
+            self.profile_status_reasons[profile.profile_version_arn] = reason
+            self.profile_revocations[profile.profile_version_arn] = ProfileRevocation(
+                reason=reason,
+                effective_from=effective_time,
+                revoked_at=clock.now(),
+                revoked_by=self._principal(),
+            )
+
+    def profile_revocation(self, profile_version_arn: str) -> ProfileRevocation | None:
+        return self.profile_revocations.get(profile_version_arn)
+
+    def public_key(self, profile_version_arn: str) -> ec.EllipticCurvePublicKey | None:
+        key = self.signing_keys.get(profile_version_arn)
+        return key.public_key() if key is not None else None
+
+    # -- jobs --
+
+    def _principal(self) -> str:
+        return f"arn:{get_partition(self.region_name)}:iam::{self.account_id}:root"
+
+    def _job_arn(self, job_id: str) -> str:
+        partition = get_partition(self.region_name)
+        return f"arn:{partition}:signer:{self.region_name}:{self.account_id}:/signing-jobs/{job_id}"
+
+    def start_signing_job(
+        self,
+        source: dict[str, Any],
+        destination: dict[str, Any],
+        profile_name: str,
+        client_request_token: str,
+    ) -> SigningJob:
+        source_s3 = (source or {}).get("s3") or {}
+        destination_s3 = (destination or {}).get("s3") or {}
+        for name, value in (
+            ("source.s3.bucketName", source_s3.get("bucketName")),
+            ("source.s3.key", source_s3.get("key")),
+            ("source.s3.version", source_s3.get("version")),
+            ("destination.s3.bucketName", destination_s3.get("bucketName")),
+        ):
+            if not value:
+                raise ValidationException(f"{name} is required")
+        with _state_lock:
+            for job in self.signing_jobs.values():
+                if client_request_token and job.client_request_token == client_request_token:
+                    return job
+            profile = self.get_signing_profile(profile_name)
+            if profile.status != "Active":
+                raise ValidationException(
+                    f"Signing profile {profile_name} is {profile.status}, not Active"
+                )
+            s3 = s3_backends[self.account_id][get_partition(self.region_name)]
+            try:
+                source_object = s3.get_object(
+                    source_s3["bucketName"], source_s3["key"], version_id=source_s3["version"]
+                )
+                s3.get_bucket(destination_s3["bucketName"])
+            except MissingBucket as error:
+                raise ValidationException(f"S3 bucket does not exist: {error}") from None
+            if source_object is None:
+                raise ValidationException(
+                    "Source object not found: s3://{bucketName}/{key} version {version}".format(
+                        **source_s3
+                    )
+                )
+            job_id = str(uuid.uuid4())
+            platform_name = next(
+                (
+                    p["displayName"]
+                    for p in self.platforms
+                    if p["platformId"] == profile.platform_id
+                ),
+                None,
+            )
+            now = clock.now()
+            job = SigningJob(
+                job_id=job_id,
+                arn=self._job_arn(job_id),
+                account_id=self.account_id,
+                requested_by=self._principal(),
+                profile_name=profile.name,
+                profile_version=profile.profile_version,
+                profile_version_arn=profile.profile_version_arn,
+                platform_id=profile.platform_id,
+                platform_display_name=str(platform_name) if platform_name else None,
+                signing_material=profile.signing_material or None,
+                source_bucket=source_s3["bucketName"],
+                source_key=source_s3["key"],
+                source_version=str(source_s3["version"]),
+                destination_bucket=destination_s3["bucketName"],
+                signed_key=f"{destination_s3.get('prefix') or ''}{job_id}.zip",
+                created_at=now,
+                client_request_token=client_request_token or "",
+            )
+            expires_at = add_validity(now, profile.signature_validity_period)
+            try:
+                signed = signing.sign_package(
+                    bytes(source_object.value),
+                    key=self.signing_keys[profile.profile_version_arn],
+                    job_arn=job.arn,
+                    profile_version_arn=profile.profile_version_arn,
+                    signed_at=epoch(now),
+                    expires_at=epoch(expires_at),
+                )
+            except signing.NotAZipError:
+                job.status = "Failed"
+                job.status_reason = "The source object is not a ZIP archive"
+            else:
+                written = s3.put_object(job.destination_bucket, job.signed_key, signed)
+                job.signed_object_version = str(written.version_id)
+                job.status = "Succeeded"
+                job.status_reason = "Signing Succeeded"
+                job.signature_expires_at = expires_at
+            job.completed_at = clock.now()
+            self.signing_jobs[job_id] = job
+            return job
+
+    def describe_signing_job(self, job_id: str) -> SigningJob:
+        try:
+            return self.signing_jobs[job_id]
+        except KeyError:
+            raise ResourceNotFoundException(f"Signing job {job_id} does not exist") from None
+
+    def job_by_arn(self, job_arn: str) -> SigningJob | None:
+        return self.signing_jobs.get(job_arn.rsplit("/", 1)[-1])
+
+    def list_signing_jobs(
+        self,
+        *,
+        status: str | None = None,
+        platform_id: str | None = None,
+        requested_by: str | None = None,
+        is_revoked: bool | None = None,
+        expires_before: datetime | None = None,
+        expires_after: datetime | None = None,
+        job_invoker: str | None = None,
+    ) -> list[SigningJob]:
+        with _state_lock:
+            jobs = sorted(
+                self.signing_jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True
+            )
+        selected = []
+        for job in jobs:
+            if status and job.status != status:
+                continue
+            if platform_id and job.platform_id != platform_id:
+                continue
+            if requested_by and job.requested_by != requested_by:
+                continue
+            if is_revoked is not None and job.is_revoked != is_revoked:
+                continue
+            if job_invoker and job.account_id != job_invoker:
+                continue
+            if expires_before is not None and (
+                job.signature_expires_at is None or job.signature_expires_at >= expires_before
+            ):
+                continue
+            if expires_after is not None and (
+                job.signature_expires_at is None or job.signature_expires_at <= expires_after
+            ):
+                continue
+            selected.append(job)
+        return selected
+
+    def revoke_signature(self, job_id: str, reason: str) -> None:
+        job = self.describe_signing_job(job_id)
+        if not reason:
+            raise ValidationException("reason is required")
+        with _state_lock:
+            if job.revocation is None:
+                job.revocation = SignatureRevocation(
+                    reason=reason, revoked_at=clock.now(), revoked_by=self._principal()
+                )

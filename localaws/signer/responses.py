@@ -1,0 +1,134 @@
+"""Signer restJson handlers: moto's SignerResponse plus the operations it lacks."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from moto.signer.responses import SignerResponse
+
+from .exceptions import ValidationException
+from .models import MAX_LIST_RESULTS, ExtendedSignerBackend
+
+
+def _parse_timestamp(value: str) -> datetime:
+    """A timestamp as botocore serializes it (ISO 8601 in query strings, epoch in bodies)."""
+    try:
+        return datetime.fromtimestamp(float(value), UTC)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationException(f"Invalid timestamp: {value}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _page(items: list[Any], max_results: str | None, next_token: str | None) -> tuple[list, Any]:
+    """Slice ``items`` per maxResults/nextToken; returns (page, next token or None)."""
+    try:
+        limit = int(max_results) if max_results else MAX_LIST_RESULTS
+        start = int(base64.urlsafe_b64decode(next_token.encode()).decode()) if next_token else 0
+    except ValueError:
+        raise ValidationException("Invalid maxResults or nextToken") from None
+    if not 1 <= limit <= MAX_LIST_RESULTS:
+        raise ValidationException(f"maxResults must be between 1 and {MAX_LIST_RESULTS}")
+    page = items[start : start + limit]
+    end = start + limit
+    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
+    return page, token
+
+
+class ExtendedSignerResponse(SignerResponse):
+    @property
+    def signer_backend(self) -> ExtendedSignerBackend:  # type: ignore[override]
+        backend = super().signer_backend
+        assert isinstance(backend, ExtendedSignerBackend)
+        return backend
+
+    def _query(self, name: str) -> str | None:
+        values = self.querystring.get(name)
+        return values[0] if values else None
+
+    def _path_part(self, index: int) -> str:
+        return unquote(self.path.rstrip("/").split("/")[index])
+
+    # -- profiles --
+
+    def get_signing_profile(self) -> str:
+        profile = self.signer_backend.get_signing_profile(self._path_part(-1))
+        return json.dumps(self.signer_backend.profile_to_dict(profile))
+
+    def list_signing_profiles(self) -> str:
+        statuses = self.querystring.get("statuses", [])
+        profiles = self.signer_backend.list_signing_profiles(
+            include_canceled=self._query("includeCanceled") == "true",
+            platform_id=self._query("platformId"),
+            statuses=statuses,
+        )
+        page, token = _page(profiles, self._query("maxResults"), self._query("nextToken"))
+        result: dict[str, Any] = {"profiles": page}
+        if token:
+            result["nextToken"] = token
+        return json.dumps(result)
+
+    def get_signing_platform(self) -> str:
+        return json.dumps(self.signer_backend.get_signing_platform(self._path_part(-1)))
+
+    def revoke_signing_profile(self) -> str:
+        params = json.loads(self.body or "{}")
+        for required in ("profileVersion", "reason", "effectiveTime"):
+            if params.get(required) in (None, ""):
+                raise ValidationException(f"{required} is required")
+        self.signer_backend.revoke_signing_profile(
+            profile_name=self._path_part(-2),
+            profile_version=params["profileVersion"],
+            reason=params["reason"],
+            effective_time=_parse_timestamp(str(params["effectiveTime"])),
+        )
+        return "{}"
+
+    # -- jobs --
+
+    def start_signing_job(self) -> str:
+        params = json.loads(self.body or "{}")
+        if not params.get("profileName"):
+            raise ValidationException("profileName is required")
+        job = self.signer_backend.start_signing_job(
+            source=params.get("source") or {},
+            destination=params.get("destination") or {},
+            profile_name=params["profileName"],
+            client_request_token=params.get("clientRequestToken") or "",
+        )
+        return json.dumps({"jobId": job.job_id, "jobOwner": job.account_id})
+
+    def describe_signing_job(self) -> str:
+        job = self.signer_backend.describe_signing_job(self._path_part(-1))
+        return json.dumps(job.to_dict())
+
+    def list_signing_jobs(self) -> str:
+        is_revoked = self._query("isRevoked")
+        before = self._query("signatureExpiresBefore")
+        after = self._query("signatureExpiresAfter")
+        jobs = self.signer_backend.list_signing_jobs(
+            status=self._query("status"),
+            platform_id=self._query("platformId"),
+            requested_by=self._query("requestedBy"),
+            is_revoked=None if is_revoked is None else is_revoked.lower() == "true",
+            expires_before=_parse_timestamp(before) if before else None,
+            expires_after=_parse_timestamp(after) if after else None,
+            job_invoker=self._query("jobInvoker"),
+        )
+        page, token = _page(jobs, self._query("maxResults"), self._query("nextToken"))
+        result: dict[str, Any] = {"jobs": [job.to_list_item() for job in page]}
+        if token:
+            result["nextToken"] = token
+        return json.dumps(result)
+
+    def revoke_signature(self) -> str:
+        params = json.loads(self.body or "{}")
+        self.signer_backend.revoke_signature(self._path_part(-2), params.get("reason") or "")
+        return "{}"

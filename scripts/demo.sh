@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# make demo: the whole signed-deployment flow, offline, against a throwaway local AWS.
+#   1. install, start the local AWS        2. real `cdktf deploy`
+#   3. an unsigned deploy is rejected      4. the verifier's report
+#   5. the local AWS stops (also on failure)   6. exit with the verifier's code
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+STATE_DIR=.local-aws/demo
+PORT="${DEMO_PORT:-4570}"
+OUTPUTS=build/demo-outputs.json
+export SIGNED_LAMBDA_CONFIG=demo/config.json
+STACK=signed-lambda-demo
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+step "1/5 install and start the local AWS"
+make install >&2 || exit 2
+mkdir -p "$STATE_DIR" build
+exports=$($PY -m localaws start --port "$PORT" --pid-file "$STATE_DIR/server.pid" \
+  --log-file "$STATE_DIR/server.log") || { echo "error: the local AWS did not start; see $STATE_DIR/server.log" >&2; exit 3; }
+stop_local() { $PY -m localaws stop --pid-file "$STATE_DIR/server.pid" >&2 || true; }
+trap stop_local EXIT
+eval "$exports"
+export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
+unset AWS_PROFILE AWS_SESSION_TOKEN
+echo "local AWS at $AWS_ENDPOINT_URL" >&2
+# The demo's state belongs to this throwaway local AWS only; the real stack's state is untouched.
+rm -f "terraform.$STACK.tfstate" "terraform.$STACK.tfstate.backup"
+
+step "2/5 cdktf deploy (package, upload, sign, code signing config, deploy)"
+make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
+
+step "3/5 an unsigned package is rejected by the Enforce code signing config"
+$PY scripts/demo_unsigned.py "$OUTPUTS" "$STACK" >&2 || exit 3
+
+step "4/5 verify: does each function run exactly the signed object?"
+$PY -m verifier verify --outputs "$OUTPUTS" --stack "$STACK"
+code=$?
+
+step "5/5 stop the local AWS (verifier exit code: $code)"
+exit "$code"

@@ -1,0 +1,1 @@
+"""Tests of the local AWS (localaws/): over real HTTP against a running server."""

@@ -1,0 +1,73 @@
+"""TLS-only bucket policies behave as in AWS: denied over HTTP, allowed over HTTPS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from localaws.s3_policy import applicable_policy, condition_holds
+from localaws.testing import LocalAws, running_local_aws
+
+TLS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": ["arn:aws:s3:::BUCKET", "arn:aws:s3:::BUCKET/*"],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ],
+}
+
+
+def s3_client(local: LocalAws) -> object:
+    return boto3.client(
+        "s3",
+        endpoint_url=local.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        verify=str(local.ca_bundle) if local.ca_bundle else None,
+    )
+
+
+@pytest.fixture(scope="module")
+def https_and_http() -> Iterator[tuple[LocalAws, LocalAws]]:
+    with running_local_aws(tls=True) as https, running_local_aws(tls=False) as http:
+        yield https, http
+
+
+@pytest.mark.parametrize("secure", [True, False])
+def test_tls_only_policy(https_and_http: tuple[LocalAws, LocalAws], secure: bool) -> None:
+    local = https_and_http[0] if secure else https_and_http[1]
+    s3 = s3_client(local)
+    bucket = f"tls-only-{'https' if secure else 'http'}"
+    s3.create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+    policy = json.dumps(TLS_ONLY).replace("BUCKET", bucket)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)  # type: ignore[attr-defined]
+    if secure:
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")  # type: ignore[attr-defined]
+        body = s3.get_object(Bucket=bucket, Key="k")["Body"].read()  # type: ignore[attr-defined]
+        assert body == b"x"
+    else:
+        with pytest.raises(ClientError) as raised:
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x")  # type: ignore[attr-defined]
+        assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_condition_evaluation() -> None:
+    secure = {"aws:SecureTransport": "true"}
+    assert condition_holds({"Bool": {"aws:SecureTransport": "false"}}, secure) is False
+    assert condition_holds({"Bool": {"aws:SecureTransport": ["true"]}}, secure) is True
+    assert condition_holds({"IpAddress": {"aws:SourceIp": "1.2.3.4/32"}}, secure) is None
+    kept = json.loads(applicable_policy(json.dumps(TLS_ONLY), secure))["Statement"]
+    assert kept == []
+    insecure = json.loads(applicable_policy(json.dumps(TLS_ONLY), {"aws:SecureTransport": "false"}))
+    assert "Condition" not in insecure["Statement"][0]

@@ -1,0 +1,280 @@
+"""Signer over real HTTP: jobs, listing, revocation, profiles, errors."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError, WaiterError
+
+from tests.localaws.localaws_support import (
+    LAMBDA_PLATFORM,
+    Clients,
+    SigningWorld,
+    assert_required_members,
+    error_code,
+    http_status,
+    make_zip,
+    unique,
+)
+
+
+def test_start_signing_job_returns_job_id_and_owner(world: SigningWorld, clients: Clients) -> None:
+    profile = world.profile()
+    key, version = world.upload(make_zip())
+    reply = clients.signer.start_signing_job(
+        source={"s3": {"bucketName": world.bucket, "key": key, "version": version}},
+        destination={"s3": {"bucketName": world.bucket, "prefix": "signed/"}},
+        profileName=profile.name,
+        clientRequestToken=unique("token-"),
+    )
+    assert_required_members("signer", "StartSigningJob", reply)
+    assert reply["jobOwner"] == "123456789012"
+    clients.signer.get_waiter("successful_signing_job").wait(
+        jobId=reply["jobId"], WaiterConfig={"Delay": 1, "MaxAttempts": 2}
+    )
+
+
+def test_describe_signing_job_reports_the_whole_job(world: SigningWorld) -> None:
+    profile = world.profile({"value": 3, "type": "DAYS"})
+    job = world.sign(profile)
+    assert_required_members("signer", "DescribeSigningJob", job)
+    assert job["status"] == "Succeeded"
+    assert job["statusReason"]
+    assert (job["profileName"], job["profileVersion"]) == (profile.name, profile.version)
+    assert job["platformId"] == LAMBDA_PLATFORM
+    assert job["signedObject"]["s3"] == {
+        "bucketName": world.bucket,
+        "key": f"signed/{job['jobId']}.zip",
+    }
+    assert set(job["source"]["s3"]) == {"bucketName", "key", "version"}
+    assert (job["jobOwner"], job["jobInvoker"]) == ("123456789012", "123456789012")
+    assert job["completedAt"] >= job["createdAt"]
+    validity = job["signatureExpiresAt"] - job["createdAt"]
+    assert timedelta(days=3) - timedelta(seconds=2) <= validity <= timedelta(days=3)
+    assert "revocationRecord" not in job
+
+
+def test_signed_object_is_a_new_version_holding_the_source_entries(
+    world: SigningWorld, clients: Clients
+) -> None:
+    job = world.sign(world.profile(), make_zip("print('signed')\n"))
+    signed = job["signedObject"]["s3"]
+    versions = clients.s3.list_object_versions(Bucket=world.bucket, Prefix=signed["key"])
+    assert len(versions["Versions"]) == 1
+    with zipfile.ZipFile(io.BytesIO(world.signed_bytes(job))) as archive:
+        assert archive.read("index.py") == b"print('signed')\n"
+
+
+def test_signing_uses_the_requested_source_version(world: SigningWorld, clients: Clients) -> None:
+    key, first_version = world.upload(make_zip("v = 1\n"))
+    world.upload(make_zip("v = 2\n"), key=key)
+    profile = world.profile()
+    job_id = clients.signer.start_signing_job(
+        source={"s3": {"bucketName": world.bucket, "key": key, "version": first_version}},
+        destination={"s3": {"bucketName": world.bucket, "prefix": "signed/"}},
+        profileName=profile.name,
+        clientRequestToken=unique("token-"),
+    )["jobId"]
+    job = clients.signer.describe_signing_job(jobId=job_id)
+    with zipfile.ZipFile(io.BytesIO(world.signed_bytes(job))) as archive:
+        assert archive.read("index.py") == b"v = 1\n"
+
+
+def test_start_signing_job_rejects_a_missing_source_version(
+    world: SigningWorld, clients: Clients
+) -> None:
+    key, _ = world.upload(make_zip())
+    with pytest.raises(ClientError) as error:
+        clients.signer.start_signing_job(
+            source={"s3": {"bucketName": world.bucket, "key": key, "version": "no-such-version"}},
+            destination={"s3": {"bucketName": world.bucket, "prefix": "signed/"}},
+            profileName=world.profile().name,
+            clientRequestToken=unique("token-"),
+        )
+    assert error_code(error) == "ValidationException"
+
+
+def test_start_signing_job_with_unknown_profile_is_not_found(
+    world: SigningWorld, clients: Clients
+) -> None:
+    key, version = world.upload(make_zip())
+    with pytest.raises(ClientError) as error:
+        clients.signer.start_signing_job(
+            source={"s3": {"bucketName": world.bucket, "key": key, "version": version}},
+            destination={"s3": {"bucketName": world.bucket, "prefix": "signed/"}},
+            profileName="no_such_profile",
+            clientRequestToken=unique("token-"),
+        )
+    assert (error_code(error), http_status(error)) == ("ResourceNotFoundException", 404)
+
+
+def test_unknown_job_and_profile_are_not_found(clients: Clients) -> None:
+    calls = [
+        lambda: clients.signer.describe_signing_job(jobId="no-such-job"),
+        lambda: clients.signer.revoke_signature(jobId="no-such-job", reason="x"),
+        lambda: clients.signer.get_signing_profile(profileName="no_such_profile"),
+        lambda: clients.signer.cancel_signing_profile(profileName="no_such_profile"),
+        lambda: clients.signer.revoke_signing_profile(
+            profileName="no_such_profile",
+            profileVersion="0123456789",
+            reason="x",
+            effectiveTime=datetime.now(UTC) - timedelta(hours=1),
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(ClientError) as error:
+            call()
+        assert (error_code(error), http_status(error)) == ("ResourceNotFoundException", 404)
+
+
+def test_waiter_fails_fast_for_an_unknown_job(clients: Clients) -> None:
+    with pytest.raises(WaiterError):
+        clients.signer.get_waiter("successful_signing_job").wait(
+            jobId="no-such-job", WaiterConfig={"Delay": 1, "MaxAttempts": 2}
+        )
+
+
+def test_list_signing_jobs_filters_and_paginates(world: SigningWorld, clients: Clients) -> None:
+    profile = world.profile({"value": 5, "type": "DAYS"})
+    jobs = [world.sign(profile) for _ in range(3)]
+    ids = {job["jobId"] for job in jobs}
+    clients.signer.revoke_signature(jobId=jobs[0]["jobId"], reason="compromised")
+
+    listed = clients.signer.list_signing_jobs(status="Succeeded", platformId=LAMBDA_PLATFORM)
+    assert_required_members("signer", "ListSigningJobs", listed)
+    assert ids <= {job["jobId"] for job in listed["jobs"]}
+
+    revoked = clients.signer.list_signing_jobs(isRevoked=True)["jobs"]
+    assert jobs[0]["jobId"] in {job["jobId"] for job in revoked}
+    assert all(job["isRevoked"] for job in revoked)
+
+    window = clients.signer.list_signing_jobs(
+        signatureExpiresAfter=datetime.now(UTC) + timedelta(days=4),
+        signatureExpiresBefore=datetime.now(UTC) + timedelta(days=6),
+    )["jobs"]
+    assert ids <= {job["jobId"] for job in window}
+    later = clients.signer.list_signing_jobs(
+        signatureExpiresAfter=datetime.now(UTC) + timedelta(days=6)
+    )["jobs"]
+    assert not ids & {job["jobId"] for job in later}
+    assert clients.signer.list_signing_jobs(jobInvoker="000000000000")["jobs"] == []
+    requested_by = jobs[0]["requestedBy"]
+    assert ids <= {
+        job["jobId"] for job in clients.signer.list_signing_jobs(requestedBy=requested_by)["jobs"]
+    }
+
+    first = clients.signer.list_signing_jobs(maxResults=2)
+    assert len(first["jobs"]) == 2 and first["nextToken"]
+    paged = [job["jobId"] for job in first["jobs"]]
+    token = first["nextToken"]
+    while token:
+        page = clients.signer.list_signing_jobs(maxResults=2, nextToken=token)
+        paged += [job["jobId"] for job in page["jobs"]]
+        token = page.get("nextToken")
+    assert len(paged) == len(set(paged)) and ids <= set(paged)
+
+
+def test_revoke_signature_adds_a_revocation_record(world: SigningWorld, clients: Clients) -> None:
+    job = world.sign(world.profile())
+    reply = clients.signer.revoke_signature(jobId=job["jobId"], reason="key leaked")
+    assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
+    described = clients.signer.describe_signing_job(jobId=job["jobId"])
+    assert_required_members("signer", "DescribeSigningJob", described)
+    assert described["revocationRecord"]["reason"] == "key leaked"
+    assert described["revocationRecord"]["revokedBy"]
+    assert described["revocationRecord"]["revokedAt"]
+
+
+def test_get_signing_profile_returns_version_status_and_validity(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile({"value": 2, "type": "YEARS"})
+    reply = clients.signer.get_signing_profile(profileName=profile.name)
+    assert_required_members("signer", "GetSigningProfile", reply)
+    assert reply["profileVersion"] == profile.version
+    assert reply["profileVersionArn"] == profile.version_arn
+    assert reply["status"] == "Active"
+    assert reply["signatureValidityPeriod"] == {"value": 2, "type": "YEARS"}
+    assert reply["platformId"] == LAMBDA_PLATFORM
+    assert "revocationRecord" not in reply
+
+
+def test_revoke_signing_profile_revokes_and_records(world: SigningWorld, clients: Clients) -> None:
+    profile = world.profile()
+    effective = datetime.now(UTC) - timedelta(hours=1)
+    reply = clients.signer.revoke_signing_profile(
+        profileName=profile.name,
+        profileVersion=profile.version,
+        reason="retired",
+        effectiveTime=effective,
+    )
+    assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
+    described = clients.signer.get_signing_profile(profileName=profile.name)
+    assert_required_members("signer", "GetSigningProfile", described)
+    assert described["status"] == "Revoked"
+    record = described["revocationRecord"]
+    assert abs(record["revocationEffectiveFrom"] - effective) < timedelta(seconds=1)
+    assert record["revokedBy"] and record["revokedAt"]
+
+    key, version = world.upload(make_zip())
+    with pytest.raises(ClientError) as error:
+        clients.signer.start_signing_job(
+            source={"s3": {"bucketName": world.bucket, "key": key, "version": version}},
+            destination={"s3": {"bucketName": world.bucket, "prefix": "signed/"}},
+            profileName=profile.name,
+            clientRequestToken=unique("token-"),
+        )
+    assert error_code(error) == "ValidationException"
+
+
+def test_revoke_signing_profile_rejects_a_future_effective_time(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile()
+    with pytest.raises(ClientError) as error:
+        clients.signer.revoke_signing_profile(
+            profileName=profile.name,
+            profileVersion=profile.version,
+            reason="later",
+            effectiveTime=datetime.now(UTC) + timedelta(days=1),
+        )
+    assert error_code(error) == "ValidationException"
+    assert clients.signer.get_signing_profile(profileName=profile.name)["status"] == "Active"
+
+
+def test_list_signing_profiles_and_get_platform(world: SigningWorld, clients: Clients) -> None:
+    profile = world.profile()
+    first = clients.signer.list_signing_profiles(platformId=LAMBDA_PLATFORM, maxResults=2)
+    assert_required_members("signer", "ListSigningProfiles", first)
+    assert len(first["profiles"]) == 2 and first["nextToken"]
+
+    def all_names() -> set[str]:
+        pages = clients.signer.get_paginator("list_signing_profiles").paginate()
+        return {p["profileName"] for page in pages for p in page["profiles"]}
+
+    assert profile.name in all_names()
+    clients.signer.cancel_signing_profile(profileName=profile.name)
+    assert profile.name not in all_names()
+    platform = clients.signer.get_signing_platform(platformId=LAMBDA_PLATFORM)
+    assert_required_members("signer", "GetSigningPlatform", platform)
+    assert platform["maxSizeInMB"] == 250
+
+
+def test_unknown_platform_is_rejected(clients: Clients) -> None:
+    with pytest.raises(ClientError) as error:
+        clients.signer.put_signing_profile(profileName=unique("p_"), platformId="NoSuchPlatform")
+    assert error_code(error) == "ValidationException"
+
+
+def test_a_source_that_is_not_a_zip_fails_the_job(world: SigningWorld, clients: Clients) -> None:
+    job = world.sign(world.profile(), b"not a zip archive")
+    assert job["status"] == "Failed"
+    assert "ZIP" in job["statusReason"]
+    assert "signedObject" not in job
+    with pytest.raises(WaiterError):
+        clients.signer.get_waiter("successful_signing_job").wait(
+            jobId=job["jobId"], WaiterConfig={"Delay": 1, "MaxAttempts": 2}
+        )

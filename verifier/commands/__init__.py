@@ -1,0 +1,1 @@
+"""CLI commands, one module each, joined in :mod:`verifier.cli`."""
