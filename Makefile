@@ -98,7 +98,7 @@ local-stop: $(VENV)/.installed ## Stop the local AWS
 
 .PHONY: demo
 demo: ## Offline: local AWS, real cdktf deploy, an unsigned deploy rejected, the verifier's report
-	bash scripts/demo.sh
+	@bash scripts/demo.sh
 
 .PHONY: clean
 clean: ## Remove build output (not state, not the virtualenvs)

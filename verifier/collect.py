@@ -162,6 +162,8 @@ class Collector:
             return Unavailable(operation=operation, reason=str(error))
         except InputError as error:  # a response that does not parse
             return Unavailable(operation=operation, reason=f"unexpected response: {error.what}")
+        except (KeyError, TypeError) as error:  # a response without a field the model requires
+            return Unavailable(operation=operation, reason=f"unexpected response: {error!r}")
 
     # -- shared resources, fetched once ----------------------------------------------------
 

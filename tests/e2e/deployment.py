@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,14 @@ from typing import Any
 import boto3
 
 from localaws.testing import LocalAws
-from tests.conftest import LOCAL_CREDENTIALS, STACK_NAME, Synth, terraform, terraform_workdir
+from tests.conftest import (
+    LOCAL_CREDENTIALS,
+    STACK_NAME,
+    Synth,
+    terraform,
+    terraform_workdir,
+    tool_env,
+)
 
 
 @dataclass
@@ -22,8 +30,9 @@ class Deployment:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def apply(cls, synth: Synth, destination: Path, local_aws: LocalAws) -> Deployment:
-        workdir = terraform_workdir(synth, destination)
+    def apply(cls, synth: Synth, parent: Path, local_aws: LocalAws) -> Deployment:
+        # The directory carries the stack's name, as under cdktf.out/stacks/.
+        workdir = terraform_workdir(synth, parent / STACK_NAME)
         env = {**local_aws.env(), **LOCAL_CREDENTIALS}
         deployment = cls(workdir=workdir, local_aws=local_aws, env=env)
         deployment.terraform("init", "-input=false", "-no-color")
@@ -59,6 +68,29 @@ class Deployment:
             endpoint_url=self.local_aws.endpoint_url,
             verify=str(self.local_aws.ca_bundle) if self.local_aws.ca_bundle else None,
         )
+
+    def verify(self, *args: str) -> tuple[int, dict[str, Any]]:
+        """Run the verifier CLI as a user would; return its exit code and JSON report."""
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "verifier",
+                "verify",
+                "--outputs",
+                str(self.outputs_file),
+                "--format",
+                "json",
+                *args,
+            ],
+            env=tool_env(self.env),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        report = json.loads(result.stdout) if result.stdout.strip() else {}
+        return result.returncode, report
 
     def plan_exit_code(self) -> int:
         """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error."""

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_apply_plan_clean_destroy(synth: Synth, local_aws: LocalAws, tmp_path: Path) -> None:
-    deployment = Deployment.apply(synth, tmp_path / "stack", local_aws)
+    deployment = Deployment.apply(synth, tmp_path, local_aws)
     manifest = deployment.manifest
     lambda_ = deployment.client("lambda")
     s3 = deployment.client("s3")

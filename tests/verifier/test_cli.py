@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.verifier import builders as b
-from tests.verifier.test_collect import Stubs
+from tests.verifier.aws_stubs import Stubs
 from verifier.cli import app
 from verifier.collect import Collector
 from verifier.commands import verify as verify_module
@@ -491,5 +491,7 @@ def test_access_denied_is_an_error_finding_and_exit_3(tmp_path: Path, monkeypatc
     document = json.loads(result.stdout)
     assert document["result"] == "error"
     assert document["summary"]["error"] > 0 and document["summary"]["fail"] == 0
-    assert any("GetFunction" in line for line in result.stderr.splitlines())
+    causes = [line for line in result.stderr.splitlines() if line.startswith("could not verify")]
+    assert len(causes) == 1, result.stderr  # one line per distinct cause, not per check
+    assert "GetFunction: AccessDeniedException" in causes[0]
     assert result.stderr.splitlines()[-1].startswith("signed-lambda-verify: ERROR")

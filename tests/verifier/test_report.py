@@ -126,6 +126,15 @@ def test_sarif_uri_for_flags_mode_and_absolute_paths(tmp_path: Path, monkeypatch
     assert artifact_uri("command line") == "main.py"
     monkeypatch.chdir(tmp_path)
     assert artifact_uri(str(tmp_path / "deploy" / "out.json")) == "deploy/out.json"
+    assert artifact_uri("/elsewhere/out.json") == "file:///elsewhere/out.json"
+
+
+def test_sarif_absolute_uri_has_no_base(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    report = replace(mixed_report(), source="/elsewhere/out.json")
+    document = json.loads(render(report, Format.SARIF))
+    location = document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "file:///elsewhere/out.json"}
 
 
 def test_plain_text_names_failures_with_remediation() -> None:

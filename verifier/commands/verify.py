@@ -232,9 +232,14 @@ def run(
     else:
         sys.stdout.write(content)
         sys.stdout.flush()
-    for finding in findings:
-        if finding.status is Status.ERROR:
-            _stderr(f"could not verify {finding.function} {finding.check_id}: {finding.actual}")
+    # One line per distinct cause (a denied call makes several checks unrunnable).
+    causes = dict.fromkeys(
+        f"could not verify {finding.function}: {finding.actual.removeprefix('not evaluated: ')}"
+        for finding in findings
+        if finding.status is Status.ERROR
+    )
+    for cause in causes:
+        _stderr(cause)
     _stderr(summary_line(report, len(plan_.targets)))
     return exit_code_for(report)
 

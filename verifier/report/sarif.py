@@ -66,6 +66,10 @@ def _rules() -> list[dict[str, Any]]:
 def document(report: Report) -> dict[str, Any]:
     rule_index = {check_id: index for index, check_id in enumerate(REGISTRY)}
     uri = artifact_uri(report.source)
+    # A repository-relative path is resolved against the checkout; an absolute URI stands alone.
+    artifact_location: dict[str, str] = (
+        {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
+    )
     results = []
     for finding in report.findings:
         if finding.status is Status.PASS:
@@ -87,7 +91,7 @@ def document(report: Report) -> dict[str, Any]:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                            "artifactLocation": artifact_location,
                             "region": {"startLine": 1},
                         },
                         "logicalLocations": [
