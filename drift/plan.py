@@ -41,40 +41,72 @@ def _action(actions: list[str]) -> str:
     return ", ".join(actions)
 
 
-def _changed_attributes(change: dict[str, Any]) -> tuple[str, ...]:
+#: Deprecated attributes the provider computes as mirrors of standalone resources (which the
+#: stack manages, and whose own changes are reported). On refresh they fill in, which is noise.
+_MIRRORED_ATTRIBUTES = {
+    "aws_s3_bucket": {
+        "acl",
+        "grant",
+        "policy",
+        "versioning",
+        "server_side_encryption_configuration",
+        "lifecycle_rule",
+        "logging",
+        "cors_rule",
+        "website",
+        "replication_configuration",
+        "object_lock_configuration",
+    },
+    "aws_iam_role": {"inline_policy", "managed_policy_arns"},
+}
+
+
+def _normalized(value: Any) -> Any:
+    """Empty values compare equal: the provider stores null, [] and {} interchangeably."""
+    if isinstance(value, dict):
+        items = {k: _normalized(v) for k, v in value.items()}
+        return {k: v for k, v in items.items() if v is not None} or None
+    if isinstance(value, list):
+        return [_normalized(v) for v in value] or None
+    return None if value == "" else value
+
+
+def _changed_attributes(change: dict[str, Any], ignored: set[str]) -> tuple[str, ...]:
     before = change.get("before") or {}
     after = change.get("after") or {}
     unknown = change.get("after_unknown") or {}
     if not before or not after:
         return ()
-    names = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    names = {
+        k
+        for k in set(before) | set(after)
+        if _normalized(before.get(k)) != _normalized(after.get(k))
+    }
     # A value only known after apply is a change only when it was known before.
     names |= {k for k, v in unknown.items() if v is True and before.get(k) is not None}
-    names -= {"tags_all"} if before.get("tags_all") == after.get("tags_all") else set()
-    return tuple(sorted(names))
+    return tuple(sorted(names - ignored - {"tags_all"}))
 
 
-def _changes(entries: list[dict[str, Any]]) -> tuple[ResourceChange, ...]:
+def _changes(entries: list[dict[str, Any]], *, refresh_only: bool) -> tuple[ResourceChange, ...]:
     found = []
     for entry in entries:
         actions = entry["change"]["actions"]
         if actions in (["no-op"], ["read"]):
             continue
-        found.append(
-            ResourceChange(
-                address=entry["address"],
-                action=_action(actions),
-                attributes=_changed_attributes(entry["change"]),
-            )
-        )
+        ignored = _MIRRORED_ATTRIBUTES.get(entry.get("type", ""), set()) if refresh_only else set()
+        attributes = _changed_attributes(entry["change"], ignored)
+        # A refresh that only filled in empty or mirrored values is not a change.
+        if refresh_only and not attributes:
+            continue
+        found.append(ResourceChange(entry["address"], _action(actions), attributes))
     return tuple(sorted(found, key=lambda c: c.address))
 
 
 def parse_plan(stack: str, plan_json: dict[str, Any]) -> PlanResult:
     return PlanResult(
         stack=stack,
-        changes=_changes(plan_json.get("resource_changes", [])),
-        outside_changes=_changes(plan_json.get("resource_drift", [])),
+        changes=_changes(plan_json.get("resource_changes", []), refresh_only=False),
+        outside_changes=_changes(plan_json.get("resource_drift", []), refresh_only=True),
         plan_json=plan_json,
     )
 

@@ -259,6 +259,9 @@ def render_table(results: dict[str, Any]) -> str:
         "HTTPS on loopback, so the wall times are the verifier's own cost (interpreter start, "
         "imports, client set-up, TLS, hashing) plus the local AWS's response times; the "
         "rate-limited row adds a fixed delay to every request._",
+        "_Each run is a fresh `python -m verifier verify --outputs FILE --format json` "
+        "process, with bytecode cached (after untimed warm-up runs) as an installed copy has "
+        "it._",
         "_AWS requests are HTTP requests, counted by a botocore `before-send` hook installed "
         "from outside the verifier (pages and retries would count too)._",
     ]
@@ -273,8 +276,8 @@ def render_table(results: dict[str, Any]) -> str:
         )
     notes.append(
         "_The 50 MB row includes the local AWS's own cost of ListObjectVersions (moto copies "
-        "every object version in the bucket, here two 50 MB objects) and of serving 50 MB over TLS; "
-        "peak memory is what the issue's target is about._"
+        "every object version in the bucket, here two 50 MB objects) and of serving 50 MB "
+        "over TLS; peak memory is what the issue's target is about._"
     )
     lines = [
         "| measurement | result | target | status |",
@@ -289,12 +292,23 @@ def render_table(results: dict[str, Any]) -> str:
 # --- the verifier as a child process ----------------------------------------------------------
 
 
-def verifier_env(local_env: dict[str, str], aws_config: Path) -> dict[str, str]:
-    """The caller's environment without any AWS_* setting, plus the local AWS's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+def verifier_env(local_env: dict[str, str], scratch: Path) -> dict[str, str]:
+    """The caller's environment without any AWS_* setting, plus the local AWS's.
+
+    Bytecode is cached (as in any installed copy) but in ``scratch``: a PYTHONDONTWRITEBYTECODE
+    in the caller's environment would make every run recompile the verifier's modules, and the
+    source tree is left untouched. The untimed check runs warm the cache.
+    """
+    aws_config = scratch / "empty-aws-config"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(local_env)
     env.update(
         {
+            "PYTHONPYCACHEPREFIX": str(scratch / "pycache"),
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_REGION": REGION,
@@ -606,7 +620,7 @@ def local_aws(
         ca = str(local.ca_bundle) if local.ca_bundle is not None else None
         yield (
             lambda: Deployer(local.endpoint_url, ca),
-            verifier_env(local.env(), scratch / "empty-aws-config"),
+            verifier_env(local.env(), scratch),
         )
 
 

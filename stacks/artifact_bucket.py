@@ -58,6 +58,8 @@ class ArtifactBucket(Construct):
                     apply_server_side_encryption_by_default=S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
                         sse_algorithm="AES256"
                     ),
+                    # S3 Bucket Keys apply to SSE-KMS only; explicit, so refresh sees no change.
+                    bucket_key_enabled=False,
                 )
             ],
         )

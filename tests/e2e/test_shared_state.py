@@ -1,0 +1,120 @@
+"""A team that shares state: deploy from one checkout with the S3 backend (state in the local
+AWS, S3-native locking), then run `make drift` from a second, clean checkout with no state."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from localaws.testing import LocalAws, running_local_aws
+from tests.conftest import LOCAL_CREDENTIALS, REPO_ROOT, tool_env
+
+pytestmark = pytest.mark.e2e
+
+STATE_BUCKET = "team-tf-state"
+STATE_KEY = "ci/signed-lambda.tfstate"
+
+
+def checkout(destination: Path) -> Path:
+    """A checkout of this tree (tracked and new files, as a fresh clone would have them),
+    sharing the already-installed environments so `make` does not reinstall them."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    for shared in (".venv", ".venv-tools", "node_modules"):
+        (destination / shared).symlink_to(REPO_ROOT / shared)
+    # The install stamps must stay newer than the dependency files.
+    for name in ("pyproject.toml", "package.json", "package-lock.json", "requirements-tools.txt"):
+        os.utime(destination / name, (946684800, 946684800))
+    return destination
+
+
+def make(target: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", target],
+        cwd=cwd,
+        env=tool_env({"CI": "true", **env}),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def s3(local: LocalAws) -> object:
+    return boto3.client(
+        "s3",
+        endpoint_url=local.endpoint_url,
+        verify=str(local.ca_bundle),
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_drift_from_a_second_checkout_reads_shared_state(tmp_path: Path) -> None:
+    with running_local_aws(tls=True) as local:
+        client = s3(local)
+        client.create_bucket(Bucket=STATE_BUCKET)  # type: ignore[attr-defined]
+        client.put_bucket_versioning(  # type: ignore[attr-defined]
+            Bucket=STATE_BUCKET, VersioningConfiguration={"Status": "Enabled"}
+        )
+        env = {
+            **local.env(),
+            **LOCAL_CREDENTIALS,
+            "SIGNED_LAMBDA_STATE_BUCKET": STATE_BUCKET,
+            "SIGNED_LAMBDA_STATE_KEY": STATE_KEY,
+        }
+
+        deployer = checkout(tmp_path / "deployer")
+        deployed = make("deploy", deployer, env)
+        assert deployed.returncode == 0, deployed.stderr[-3000:]
+        keys = [
+            o["Key"]
+            for o in client.list_objects_v2(Bucket=STATE_BUCKET)["Contents"]  # type: ignore[attr-defined]
+        ]
+        assert keys == [STATE_KEY], "state lives in the S3 backend"
+        assert not list(deployer.glob("*.tfstate")), "and nowhere locally"
+
+        ci = checkout(tmp_path / "ci")
+        assert not list(ci.rglob("*.tfstate")) and not (ci / "cdktf.out").exists()
+        drift = make("drift", ci, env)
+        summary = (ci / "reports" / "drift-summary.md").read_text()
+        assert drift.returncode == 0, drift.stderr[-3000:]
+        assert summary.startswith("## Drift check: ✅ no drift")
+        assert "changed outside Terraform" not in summary, summary
+
+        # An out-of-band change is seen from the clean checkout too.
+        lambda_ = boto3.client(
+            "lambda",
+            endpoint_url=local.endpoint_url,
+            verify=str(local.ca_bundle),
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        csc = lambda_.list_code_signing_configs()["CodeSigningConfigs"][0]
+        lambda_.update_code_signing_config(
+            CodeSigningConfigArn=csc["CodeSigningConfigArn"],
+            CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Warn"},
+        )
+        drift = make("drift", ci, env)
+        summary = (ci / "reports" / "drift-summary.md").read_text()
+        # GNU make exits 2 for any failed recipe; python -m drift's own code (1) is in the
+        # summary's title (tests/e2e/test_drift.py asserts the exact codes).
+        assert drift.returncode != 0, drift.stderr[-3000:]
+        assert summary.startswith("## Drift check: ❌ drift found"), summary
+        assert "`policies`" in summary and "`csc.policy`" in summary
