@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from localaws import clock
+from localaws import clock, limits
 from localaws.limits import LimitSettings, WSGIApp
 
 PREFIX = "/_localaws/"
@@ -51,6 +51,7 @@ class AdminMiddleware:
             "rateLimits": self.settings.rate_limits,
             "latencyMs": self.settings.latency_ms,
             "clockOffsetSeconds": clock.offset_seconds(),
+            "throttledRequests": limits.throttled_total(),
         }
 
 

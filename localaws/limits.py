@@ -53,6 +53,22 @@ def signing_service(environ: dict[str, Any]) -> str | None:
     return match.group(1) if match else None
 
 
+_throttled_lock = threading.Lock()
+_throttled_total = 0
+
+
+def throttled_total() -> int:
+    """How many requests this server has answered with 429 (reported by the health endpoint)."""
+    with _throttled_lock:
+        return _throttled_total
+
+
+def _count_throttled() -> None:
+    global _throttled_total
+    with _throttled_lock:
+        _throttled_total += 1
+
+
 @dataclass(frozen=True)
 class LimitSettings:
     rate_limits: bool = False
@@ -84,6 +100,7 @@ class LimitsMiddleware:
         if self.settings.rate_limits:
             bucket = self.bucket_for(environ)
             if bucket is not None and not bucket.take():
+                _count_throttled()
                 return self._throttled(start_response)
         return self.app(environ, start_response)
 

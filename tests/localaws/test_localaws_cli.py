@@ -54,6 +54,7 @@ def test_start_reports_already_running_and_stop_stops(tmp_path: Path) -> None:
             "rateLimits": True,
             "latencyMs": 5,
             "clockOffsetSeconds": 0.0,
+            "throttledRequests": 0,
         }
 
         second = run_cli("start", *files, env=env)
