@@ -100,6 +100,10 @@ local-stop: $(VENV)/.installed ## Stop the local AWS
 demo: ## Offline: local AWS, real cdktf deploy, an unsigned deploy rejected, the verifier's report
 	@bash scripts/demo.sh
 
+.PHONY: bench
+bench: $(VENV)/.installed ## Benchmark the verifier against the local AWS (Markdown table; raw numbers in build/bench.json)
+	$(PY) scripts/bench.py
+
 .PHONY: clean
 clean: ## Remove build output (not state, not the virtualenvs)
 	rm -rf build cdktf.out .pytest_cache .mypy_cache .ruff_cache

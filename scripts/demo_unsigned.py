@@ -23,7 +23,8 @@ def unsigned_package() -> bytes:
 
 
 def main(outputs_file: str, stack: str) -> int:
-    manifest = json.loads(open(outputs_file, encoding="utf-8").read())[stack]["manifest"]
+    with open(outputs_file, encoding="utf-8") as handle:
+        manifest = json.load(handle)[stack]["manifest"]
     function_name = next(iter(manifest["functions"].values()))["function_name"]
     client = boto3.client("lambda")
     try:
