@@ -12,6 +12,7 @@ STACK ?= signed-lambda
 OUTPUTS ?= cdktf-outputs.json
 REPORTS ?= reports
 CDKTF := npx --no-install cdktf
+CDKTF_OUT ?= cdktf.out
 
 # Quiet, offline-friendly tool behaviour (jsii's Node banner, Terraform's version check).
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
@@ -51,9 +52,9 @@ install: $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed ## Creat
 
 # --- build -----------------------------------------------------------------------------
 .PHONY: synth
-synth: install ## Synthesize cdktf.out/ and run `terraform init` in each stack (offline-safe)
-	$(CDKTF) synth
-	@for dir in cdktf.out/stacks/*/; do \
+synth: install ## Synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
+	$(CDKTF) synth --output $(CDKTF_OUT)
+	@for dir in $(CDKTF_OUT)/stacks/*/; do \
 	  terraform -chdir="$$dir" init -input=false -no-color >/dev/null || { \
 	    echo "error: terraform init failed in $$dir (run it there to see why)" >&2; exit 2; }; \
 	done
@@ -73,7 +74,8 @@ test: install lint ## Install everything, lint, and run the whole test suite
 # --- deploy and verify -------------------------------------------------------------------
 .PHONY: deploy
 deploy: synth ## cdktf deploy, writing the outputs to $(OUTPUTS)
-	$(CDKTF) deploy $(STACK) --skip-synth --auto-approve --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
+	$(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
+	  --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
 
 .PHONY: verify
 verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS)
@@ -81,11 +83,11 @@ verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS)
 
 .PHONY: drift
 drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summary in $(REPORTS)/
-	$(PY) -m drift --reports $(REPORTS)
+	$(PY) -m drift --stacks-dir $(CDKTF_OUT)/stacks --reports $(REPORTS)
 
 .PHONY: destroy
 destroy: synth ## cdktf destroy
-	$(CDKTF) destroy $(STACK) --skip-synth --auto-approve
+	$(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve
 
 # --- local AWS -------------------------------------------------------------------------
 .PHONY: local

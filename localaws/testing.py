@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from localaws import process
 from localaws.limits import LimitSettings
@@ -20,6 +21,19 @@ class LocalAws:
     endpoint_url: str
     #: The CA that signed the server's certificate (None for plain HTTP).
     ca_bundle: Path | None
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for this server, with dummy credentials."""
+        import boto3
+
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint_url,
+            verify=str(self.ca_bundle) if self.ca_bundle is not None else None,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def env(self) -> dict[str, str]:
         """What boto3, the Terraform provider and its S3 backend need to use this server."""

@@ -30,7 +30,7 @@ echo "local AWS at $AWS_ENDPOINT_URL" >&2
 rm -f "terraform.$STACK.tfstate" "terraform.$STACK.tfstate.backup"
 
 step "2/5 cdktf deploy (package, upload, sign, code signing config, deploy)"
-make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
+make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" CDKTF_OUT=build/demo.out >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
 
 step "3/5 an unsigned package is rejected by the Enforce code signing config"
 $PY scripts/demo_unsigned.py "$OUTPUTS" "$STACK" >&2 || exit 3

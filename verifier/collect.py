@@ -167,38 +167,47 @@ class Collector:
 
     # -- shared resources, fetched once ----------------------------------------------------
 
+    def _once(
+        self,
+        cache: dict[str, Collected[T]],
+        operation: str,
+        what: str,
+        identifier: str,
+        fetch: Callable[[], T],
+    ) -> Collected[T]:
+        """Shared by every function in a run: fetched on first use only."""
+        if identifier not in cache:
+            cache[identifier] = self._call(operation, what, identifier, fetch)
+        return cache[identifier]
+
     def profile(self, name: str) -> Collected[ProfileEvidence]:
-        if name not in self._profiles:
-            self._profiles[name] = self._call(
-                "GetSigningProfile",
-                "signing profile",
-                name,
-                lambda: _profile(self.signer.get_signing_profile(profileName=name)),
-            )
-        return self._profiles[name]
+        return self._once(
+            self._profiles,
+            "GetSigningProfile",
+            "signing profile",
+            name,
+            lambda: _profile(self.signer.get_signing_profile(profileName=name)),
+        )
 
     def csc(self, arn: str) -> Collected[CscEvidence]:
-        if arn not in self._cscs:
-            self._cscs[arn] = self._call(
-                "GetCodeSigningConfig",
-                "code signing config",
-                arn,
-                lambda: _csc(self.lambda_.get_code_signing_config(CodeSigningConfigArn=arn)),
-            )
-        return self._cscs[arn]
+        return self._once(
+            self._cscs,
+            "GetCodeSigningConfig",
+            "code signing config",
+            arn,
+            lambda: _csc(self.lambda_.get_code_signing_config(CodeSigningConfigArn=arn)),
+        )
 
     def bucket_versioning(self, bucket: str) -> Collected[BucketVersioningEvidence]:
-        if bucket not in self._versioning:
-            self._versioning[bucket] = self._call(
-                "GetBucketVersioning",
-                "bucket",
-                bucket,
-                lambda: BucketVersioningEvidence(
-                    bucket=bucket,
-                    status=self.s3.get_bucket_versioning(Bucket=bucket).get("Status"),
-                ),
-            )
-        return self._versioning[bucket]
+        return self._once(
+            self._versioning,
+            "GetBucketVersioning",
+            "bucket",
+            bucket,
+            lambda: BucketVersioningEvidence(
+                bucket=bucket, status=self.s3.get_bucket_versioning(Bucket=bucket).get("Status")
+            ),
+        )
 
     # -- per function ----------------------------------------------------------------------
 

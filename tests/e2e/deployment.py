@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from localaws.testing import LocalAws
 from tests.conftest import (
     LOCAL_CREDENTIALS,
@@ -59,15 +57,7 @@ class Deployment:
         return data
 
     def client(self, service: str) -> Any:
-        return boto3.session.Session(
-            aws_access_key_id=LOCAL_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=LOCAL_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=LOCAL_CREDENTIALS["AWS_REGION"],
-        ).client(
-            service,
-            endpoint_url=self.local_aws.endpoint_url,
-            verify=str(self.local_aws.ca_bundle) if self.local_aws.ca_bundle else None,
-        )
+        return self.local_aws.client(service)
 
     def verify(self, *args: str) -> tuple[int, dict[str, Any]]:
         """Run the verifier CLI as a user would; return its exit code and JSON report."""

@@ -4,11 +4,9 @@ summary naming it; a drift run changes nothing. The expectations below are the R
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from tests.e2e.test_verify_out_of_band import (
     cancel_profile,
     detach_csc,
     overwrite_signed_key,
+    replace_code_under_temporary_warn,
     revoke_job_signature,
     revoke_profile,
     suspend_versioning,
@@ -74,25 +73,6 @@ def live_snapshot(deployment: Deployment) -> dict[str, Any]:
     }
 
 
-def replace_code(deployment: Deployment) -> None:
-    """Swap the code under a temporary Warn CSC, then put Enforce back."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("handler.py", "def handler(event, context):\n    return 'swapped'\n")
-    lambda_ = deployment.client("lambda")
-    arn = deployment.manifest["code_signing_config_arn"]
-    lambda_.update_code_signing_config(
-        CodeSigningConfigArn=arn, CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Warn"}
-    )
-    lambda_.update_function_code(
-        FunctionName=deployment.manifest["functions"]["hello"]["function_name"],
-        ZipFile=buffer.getvalue(),
-    )
-    lambda_.update_code_signing_config(
-        CodeSigningConfigArn=arn, CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Enforce"}
-    )
-
-
 def change_environment(deployment: Deployment) -> None:
     deployment.client("lambda").update_function_configuration(
         FunctionName=deployment.manifest["functions"]["audit"]["function_name"],
@@ -126,7 +106,13 @@ def change_role(deployment: Deployment) -> None:
 CATCHES: list[tuple[str, Callable[[Deployment], None], bool, bool, str]] = [
     ("CSC policy set to Warn", switch_csc_to_warn, True, True, "`policies`"),
     ("CSC detached from the function", detach_csc, True, True, "`code_signing_config_arn`"),
-    ("function code replaced", replace_code, False, True, "`function.code_sha256`"),
+    (
+        "function code replaced",
+        replace_code_under_temporary_warn,
+        False,
+        True,
+        "`function.code_sha256`",
+    ),
     ("bucket versioning suspended", suspend_versioning, True, True, "`versioning_configuration`"),
     ("function environment changed", change_environment, True, False, "`environment`"),
     ("function role changed", change_role, True, False, "`role`"),

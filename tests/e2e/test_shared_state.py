@@ -8,10 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import boto3
 import pytest
 
-from localaws.testing import LocalAws, running_local_aws
+from localaws.testing import running_local_aws
 from tests.conftest import LOCAL_CREDENTIALS, REPO_ROOT, tool_env
 
 pytestmark = pytest.mark.e2e
@@ -54,24 +53,11 @@ def make(target: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPro
     )
 
 
-def s3(local: LocalAws) -> object:
-    return boto3.client(
-        "s3",
-        endpoint_url=local.endpoint_url,
-        verify=str(local.ca_bundle),
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def test_drift_from_a_second_checkout_reads_shared_state(tmp_path: Path) -> None:
     with running_local_aws(tls=True) as local:
-        client = s3(local)
-        client.create_bucket(Bucket=STATE_BUCKET)  # type: ignore[attr-defined]
-        client.put_bucket_versioning(  # type: ignore[attr-defined]
-            Bucket=STATE_BUCKET, VersioningConfiguration={"Status": "Enabled"}
-        )
+        s3 = local.client("s3")
+        s3.create_bucket(Bucket=STATE_BUCKET)
+        s3.put_bucket_versioning(Bucket=STATE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
         env = {
             **local.env(),
             **LOCAL_CREDENTIALS,
@@ -82,10 +68,7 @@ def test_drift_from_a_second_checkout_reads_shared_state(tmp_path: Path) -> None
         deployer = checkout(tmp_path / "deployer")
         deployed = make("deploy", deployer, env)
         assert deployed.returncode == 0, deployed.stderr[-3000:]
-        keys = [
-            o["Key"]
-            for o in client.list_objects_v2(Bucket=STATE_BUCKET)["Contents"]  # type: ignore[attr-defined]
-        ]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=STATE_BUCKET)["Contents"]]
         assert keys == [STATE_KEY], "state lives in the S3 backend"
         assert not list(deployer.glob("*.tfstate")), "and nowhere locally"
 
@@ -98,14 +81,7 @@ def test_drift_from_a_second_checkout_reads_shared_state(tmp_path: Path) -> None
         assert "changed outside Terraform" not in summary, summary
 
         # An out-of-band change is seen from the clean checkout too.
-        lambda_ = boto3.client(
-            "lambda",
-            endpoint_url=local.endpoint_url,
-            verify=str(local.ca_bundle),
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+        lambda_ = local.client("lambda")
         csc = lambda_.list_code_signing_configs()["CodeSigningConfigs"][0]
         lambda_.update_code_signing_config(
             CodeSigningConfigArn=csc["CodeSigningConfigArn"],

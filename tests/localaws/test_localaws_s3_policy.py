@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -27,17 +26,6 @@ TLS_ONLY = {
 }
 
 
-def s3_client(local: LocalAws) -> object:
-    return boto3.client(
-        "s3",
-        endpoint_url=local.endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        verify=str(local.ca_bundle) if local.ca_bundle else None,
-    )
-
-
 @pytest.fixture(scope="module")
 def https_and_http() -> Iterator[tuple[LocalAws, LocalAws]]:
     with running_local_aws(tls=True) as https, running_local_aws(tls=False) as http:
@@ -47,18 +35,18 @@ def https_and_http() -> Iterator[tuple[LocalAws, LocalAws]]:
 @pytest.mark.parametrize("secure", [True, False])
 def test_tls_only_policy(https_and_http: tuple[LocalAws, LocalAws], secure: bool) -> None:
     local = https_and_http[0] if secure else https_and_http[1]
-    s3 = s3_client(local)
+    s3 = local.client("s3")
     bucket = f"tls-only-{'https' if secure else 'http'}"
-    s3.create_bucket(Bucket=bucket)  # type: ignore[attr-defined]
+    s3.create_bucket(Bucket=bucket)
     policy = json.dumps(TLS_ONLY).replace("BUCKET", bucket)
-    s3.put_bucket_policy(Bucket=bucket, Policy=policy)  # type: ignore[attr-defined]
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy)
     if secure:
-        s3.put_object(Bucket=bucket, Key="k", Body=b"x")  # type: ignore[attr-defined]
-        body = s3.get_object(Bucket=bucket, Key="k")["Body"].read()  # type: ignore[attr-defined]
+        s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+        body = s3.get_object(Bucket=bucket, Key="k")["Body"].read()
         assert body == b"x"
     else:
         with pytest.raises(ClientError) as raised:
-            s3.put_object(Bucket=bucket, Key="k", Body=b"x")  # type: ignore[attr-defined]
+            s3.put_object(Bucket=bucket, Key="k", Body=b"x")
         assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 

@@ -98,7 +98,8 @@ def test_sarif_is_what_github_code_scanning_accepts() -> None:
     assert document["version"] == "2.1.0"
     (run,) = document["runs"]
     driver = run["tool"]["driver"]
-    assert driver["name"] and driver["informationUri"].startswith("https://")
+    # informationUri is optional in SARIF 2.1.0; the project has no canonical home page yet.
+    assert driver["name"] and driver["version"] and "informationUri" not in driver
     rule_ids = [rule["id"] for rule in driver["rules"]]
     assert rule_ids == list(REGISTRY)
     for rule in driver["rules"]:

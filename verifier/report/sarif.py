@@ -21,7 +21,6 @@ from verifier.model import Report, Severity, Status
 from verifier.report.json_report import TOOL_NAME
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://github.com/signed-lambda/signed-lambda"
 #: GitHub maps security-severity to critical (>= 9), high (7-8.9), medium (4-6.9), low.
 SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
@@ -117,7 +116,6 @@ def document(report: Report) -> dict[str, Any]:
                         "name": TOOL_NAME,
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": _rules(),
                     }
                 },
