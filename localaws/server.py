@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -56,9 +57,27 @@ class TransportMiddleware:
         return self.app(environ, start_response)
 
 
+class SerializingMiddleware:
+    """One AWS request at a time inside moto.
+
+    moto's backends are plain dicts and lists without locks: Terraform's parallel
+    CreateFunction/GetFunction calls could see a half-updated backend, fail with a 500 after
+    the change was made, and the client's retry then met a 409. Added latency and throttling
+    stay outside the lock, so they still overlap like AWS's.
+    """
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
 def build_app(limits: LimitSettings) -> WSGIApp:
     patches.install()
-    moto_app = DomainDispatcherApplication(create_backend_app)
+    moto_app = SerializingMiddleware(DomainDispatcherApplication(create_backend_app))
     return TransportMiddleware(AdminMiddleware(LimitsMiddleware(moto_app, limits), limits))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,11 @@ def running_local_aws(
                 child, endpoint_url, log_file, process.READY_TIMEOUT_SECONDS, ca_file
             )
             yield LocalAws(endpoint_url=endpoint_url, ca_bundle=ca_file)
+        except BaseException:
+            # The server's side of a failure is in its log, which goes away with `scratch`.
+            tail = log_file.read_text(errors="replace").splitlines()[-40:]
+            print("local AWS log (last 40 lines):", *tail, sep="\n", file=sys.stderr)
+            raise
         finally:
             process.stop_process(child.pid)
             child.wait(timeout=10)
