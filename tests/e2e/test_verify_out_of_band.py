@@ -106,6 +106,24 @@ def suspend_versioning(deployment: Deployment) -> None:
     )
 
 
+def publish_unsigned_version_behind_an_alias(deployment: Deployment) -> None:
+    """$LATEST ends up signed again, but a published version, and the alias routing to it,
+    keep unsigned code: only the version and alias checks can see it."""
+    entry = hello(deployment)
+    lambda_ = deployment.client("lambda")
+    set_policy(deployment, "Warn")
+    version = lambda_.update_function_code(
+        FunctionName=entry["function_name"], ZipFile=unsigned_zip(), Publish=True
+    )["Version"]
+    lambda_.create_alias(FunctionName=entry["function_name"], Name="live", FunctionVersion=version)
+    set_policy(deployment, "Enforce")
+    lambda_.update_function_code(
+        FunctionName=entry["function_name"],
+        S3Bucket=entry["signed_bucket"],
+        S3Key=entry["signed_key"],
+    )
+
+
 SCENARIOS: list[tuple[str, Callable[[Deployment], None], set[str]]] = [
     (
         "code replaced under a temporary Warn CSC",
@@ -119,6 +137,11 @@ SCENARIOS: list[tuple[str, Callable[[Deployment], None], set[str]]] = [
     ("profile canceled", cancel_profile, {"profile.active"}),
     ("signed key overwritten", overwrite_signed_key, {"object.not_overwritten"}),
     ("bucket versioning suspended", suspend_versioning, {"bucket.versioning"}),
+    (
+        "unsigned version published behind an alias",
+        publish_unsigned_version_behind_an_alias,
+        {"versions.signed", "aliases.signed"},
+    ),
 ]
 
 
