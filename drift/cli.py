@@ -44,34 +44,37 @@ def _write(path: Path, text: str) -> None:
 def _verify(
     stack: str, outputs_file: Path, reports: Path, env: dict[str, str]
 ) -> tuple[int, dict[str, Any] | None]:
-    """Run the verifier twice over the same outputs: JSON (read here) and SARIF (for upload)."""
-    codes = []
-    for fmt in ("json", "sarif"):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "verifier",
-                "verify",
-                "--outputs",
-                str(outputs_file),
-                "--stack",
-                stack,
-                "--format",
-                fmt,
-                "--output",
-                str(reports / f"verify-{stack}.{fmt}"),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        sys.stderr.write(result.stderr)
-        codes.append(result.returncode)
+    """One verifier run: the JSON report (read here) and SARIF (for upload) from one collection."""
     report_path = reports / f"verify-{stack}.json"
+    sarif_path = reports / f"verify-{stack}.sarif"
+    # A report left by an earlier run must never stand in for this one.
+    for stale in (report_path, sarif_path):
+        stale.unlink(missing_ok=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "verifier",
+            "verify",
+            "--outputs",
+            str(outputs_file),
+            "--stack",
+            stack,
+            "--format",
+            "json",
+            "--output",
+            str(report_path),
+            "--sarif-output",
+            str(sarif_path),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    sys.stderr.write(result.stderr)
     report = json.loads(report_path.read_text()) if report_path.exists() else None
-    return codes[0], report
+    return result.returncode, report
 
 
 def _combine(verdicts: list[StackVerdict]) -> int:
@@ -94,6 +97,8 @@ def _combine(verdicts: list[StackVerdict]) -> int:
 def check_stack(stack_dir: Path, reports: Path, env: dict[str, str]) -> StackVerdict:
     stack = stack_dir.name
     verdict = StackVerdict(stack=stack)
+    for stale in (reports / f"plan-{stack}.json", reports / f"outputs-{stack}.json"):
+        stale.unlink(missing_ok=True)
     try:
         print(f"drift: planning {stack} (refresh, no apply)", file=sys.stderr)
         verdict.plan = plan_stack(stack_dir, env)

@@ -392,6 +392,27 @@ def test_output_file_is_written_and_stdout_stays_empty(
     assert json.loads(report.read_text())["version"] == "2.1.0"
 
 
+def test_sarif_output_comes_from_the_same_run(tmp_path: Path, stubbed_aws: list[Stubs]) -> None:
+    sarif = tmp_path / "report.sarif"
+    result = invoke(
+        "--outputs", str(outputs(tmp_path)), "--format", "json", "--sarif-output", str(sarif)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["result"] == "pass"
+    document = json.loads(sarif.read_text())
+    assert document["version"] == "2.1.0"
+    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == 22
+
+
+def test_unwritable_sarif_output_is_an_input_error(
+    tmp_path: Path, stubbed_aws: list[Stubs]
+) -> None:
+    target = tmp_path / "missing-dir" / "report.sarif"
+    result = invoke("--outputs", str(outputs(tmp_path)), "--sarif-output", str(target))
+    assert result.exit_code == 2
+    assert "--sarif-output" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_warn_policy_expected_but_enforce_found_still_exits_0(
     tmp_path: Path, stubbed_aws: list[Stubs]
 ) -> None:

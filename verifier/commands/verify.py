@@ -200,6 +200,7 @@ def run(
     session: boto3.Session,
     *,
     output: Path | None,
+    sarif_output: Path | None = None,
     now: datetime | None = None,
 ) -> ExitCode:
     # 1. Collect the evidence (the only step that talks to AWS).
@@ -232,6 +233,14 @@ def run(
     else:
         sys.stdout.write(content)
         sys.stdout.flush()
+    if sarif_output is not None:
+        # The same findings for code scanning, without collecting the evidence twice.
+        try:
+            write_atomically(sarif_output, render(report, Format.SARIF))
+        except OSError as error:
+            raise InputError(
+                f"--sarif-output {sarif_output}: cannot write: {error.strerror}"
+            ) from None
     # One line per distinct cause (a denied call makes several checks unrunnable).
     causes = dict.fromkeys(
         f"could not verify {finding.function}: {finding.actual.removeprefix('not evaluated: ')}"
@@ -280,6 +289,10 @@ def verify(
         Path | None,
         typer.Option(help="Write the report to this file (atomically) instead of stdout."),
     ] = None,
+    sarif_output: Annotated[
+        Path | None,
+        typer.Option(help="Also write a SARIF report of the same run here (for code scanning)."),
+    ] = None,
     expect_policy: Annotated[
         str | None,
         typer.Option(
@@ -309,7 +322,7 @@ def verify(
             expect_policy=expect_policy,
             expiry_warning_days=expiry_warning_days,
         )
-        code = run(plan_, session, output=output)
+        code = run(plan_, session, output=output, sarif_output=sarif_output)
     except VerifierError as error:
         _stderr(f"error: {error.diagnostics()}")
         raise typer.Exit(int(error.exit_code)) from None
