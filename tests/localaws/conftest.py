@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from localaws.testing import running_server
-from tests.localaws.localaws_support import Clients, SigningWorld, make_client, unique
+from tests.localaws.localaws_support import Clients, SigningWorld
 
 
 @pytest.fixture(scope="session")
@@ -18,22 +18,10 @@ def local_aws_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def clients(local_aws_endpoint: str) -> Clients:
-    return Clients(
-        s3=make_client(local_aws_endpoint, "s3"),
-        signer=make_client(local_aws_endpoint, "signer"),
-        lambda_=make_client(local_aws_endpoint, "lambda"),
-        iam=make_client(local_aws_endpoint, "iam"),
-    )
+def world(local_aws_endpoint: str) -> SigningWorld:
+    return SigningWorld.create(local_aws_endpoint)
 
 
 @pytest.fixture(scope="session")
-def world(clients: Clients) -> SigningWorld:
-    bucket = unique("artifacts-")
-    clients.s3.create_bucket(Bucket=bucket)
-    clients.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    role = clients.iam.create_role(
-        RoleName=unique("lambda-role-"),
-        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
-    )["Role"]["Arn"]
-    return SigningWorld(clients, bucket, role)
+def clients(world: SigningWorld) -> Clients:
+    return world.c

@@ -97,6 +97,26 @@ class SigningWorld:
         self.bucket = bucket
         self.role_arn = role_arn
 
+    @classmethod
+    def create(cls, endpoint_url: str) -> SigningWorld:
+        """A fresh versioned bucket and a Lambda role on the server at ``endpoint_url``."""
+        clients = Clients(
+            s3=make_client(endpoint_url, "s3"),
+            signer=make_client(endpoint_url, "signer"),
+            lambda_=make_client(endpoint_url, "lambda"),
+            iam=make_client(endpoint_url, "iam"),
+        )
+        bucket = unique("artifacts-")
+        clients.s3.create_bucket(Bucket=bucket)
+        clients.s3.put_bucket_versioning(
+            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
+        )
+        role = clients.iam.create_role(
+            RoleName=unique("lambda-role-"),
+            AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
+        )["Role"]["Arn"]
+        return cls(clients, bucket, role)
+
     def upload(self, data: bytes, key: str | None = None) -> tuple[str, str]:
         key = key or f"unsigned/{unique('pkg-')}.zip"
         version = self.c.s3.put_object(Bucket=self.bucket, Key=key, Body=data)["VersionId"]

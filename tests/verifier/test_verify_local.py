@@ -22,11 +22,8 @@ from typer.testing import CliRunner
 from localaws.testing import running_server
 from tests.localaws.localaws_support import (
     REGION,
-    Clients,
     SigningWorld,
-    make_client,
     make_zip,
-    unique,
 )
 from verifier.checks import Context, run_checks
 from verifier.cli import app
@@ -45,20 +42,7 @@ def endpoint() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def world(endpoint: str) -> SigningWorld:
-    clients = Clients(
-        s3=make_client(endpoint, "s3"),
-        signer=make_client(endpoint, "signer"),
-        lambda_=make_client(endpoint, "lambda"),
-        iam=make_client(endpoint, "iam"),
-    )
-    bucket = unique("artifacts-")
-    clients.s3.create_bucket(Bucket=bucket)
-    clients.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    role = clients.iam.create_role(
-        RoleName=unique("lambda-role-"),
-        AssumeRolePolicyDocument='{"Version": "2012-10-17", "Statement": []}',
-    )["Role"]["Arn"]
-    return SigningWorld(clients, bucket, role)
+    return SigningWorld.create(endpoint)
 
 
 @pytest.fixture(autouse=True)
