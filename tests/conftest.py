@@ -61,7 +61,6 @@ class Synth:
     outdir: Path
     stack_dir: Path
     config: dict[str, Any]
-    seconds: float
 
 
 def run_synth(
@@ -81,17 +80,13 @@ def run_synth(
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The default stack (two functions, Enforce), synthesized once per session."""
-    import time
-
     require_tool("node")
     outdir = tmp_path_factory.mktemp("cdktf-out")
-    started = time.monotonic()
     result = run_synth(outdir, {"SIGNED_LAMBDA_CONFIG": ""})
-    seconds = time.monotonic() - started
     assert result.returncode == 0, result.stderr
     stack_dir = outdir / "stacks" / STACK_NAME
     config = json.loads((stack_dir / "cdk.tf.json").read_text())
-    return Synth(outdir=outdir, stack_dir=stack_dir, config=config, seconds=seconds)
+    return Synth(outdir=outdir, stack_dir=stack_dir, config=config)
 
 
 @pytest.fixture(scope="session")
