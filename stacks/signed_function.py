@@ -21,8 +21,8 @@ from constructs import Construct
 
 from stacks.artifact_bucket import ArtifactBucket
 from stacks.code_signing import CodeSigning
-from stacks.config import REPO_ROOT, FunctionConfig, StackConfig
-from stacks.package import build_package
+from stacks.config import REPO_ROOT, ConfigError, FunctionConfig, StackConfig
+from verifier.package import PackageError, build_package
 
 #: Where synth writes the deterministic zips before cdktf copies them into the stack's assets.
 PACKAGE_BUILD_DIR = REPO_ROOT / "build" / "packages"
@@ -44,7 +44,12 @@ class SignedFunction(Construct):
         self.function_name = config.function_name(function)
 
         # 1. Package deterministically, so unchanged source never triggers a re-sign.
-        package = build_package(function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip")
+        try:
+            package = build_package(
+                function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip"
+            )
+        except PackageError as error:
+            raise ConfigError(f"functions[{function.key!r}].source_dir", str(error)) from None
         asset = TerraformAsset(self, "package", path=str(package.path), type=AssetType.FILE)
 
         # 2. Upload the unsigned package under a content-addressed key; S3 gives it a version id.

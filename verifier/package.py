@@ -1,4 +1,7 @@
-"""Deterministic function packages: the same source gives a byte-identical zip.
+"""Deterministic packages: the same source gives a byte-identical zip.
+
+The stack builds its function and layer packages with this module at synth time, and the
+verifier rebuilds them from a checkout (``verify --source``) to prove which source was signed.
 
 Lambda's ``CodeSha256`` and the signing job both hash the package, so a rebuild of unchanged
 source must not change a byte: entries are sorted, timestamps and permissions are fixed, and
@@ -14,7 +17,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from stacks.config import ConfigError
+
+class PackageError(ValueError):
+    """The source directory cannot be packaged (missing, or empty)."""
 
 #: The earliest timestamp a zip can hold; used for every entry.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -39,13 +44,19 @@ def _source_files(source_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: p.relative_to(source_dir).as_posix())
 
 
+def package_sha256(source_dir: Path) -> str:
+    """SHA-256 (hex) of the deterministic zip of ``source_dir``, built in a scratch directory."""
+    with tempfile.TemporaryDirectory(prefix="signed-lambda-package-") as scratch:
+        return build_package(source_dir, Path(scratch) / "package.zip").sha256_hex
+
+
 def build_package(source_dir: Path, destination: Path) -> Package:
     """Zip ``source_dir`` into ``destination`` deterministically (written atomically)."""
     if not source_dir.is_dir():
-        raise ConfigError("functions[].source_dir", f"{source_dir} is not a directory")
+        raise PackageError(f"{source_dir} is not a directory")
     files = _source_files(source_dir)
     if not files:
-        raise ConfigError("functions[].source_dir", f"{source_dir} has no files to package")
+        raise PackageError(f"{source_dir} has no files to package")
     destination.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=destination.parent, suffix=".zip.tmp")
     os.close(fd)

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.config import ConfigError
-from stacks.package import build_package
+from verifier.package import PackageError, build_package, package_sha256
 from tests.conftest import REPO_ROOT
 
 
@@ -60,10 +59,15 @@ def test_repo_functions_package_reproducibly(tmp_path: Path) -> None:
     )
 
 
-def test_missing_or_empty_source_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="is not a directory"):
+def test_missing_or_empty_source_is_a_package_error(tmp_path: Path) -> None:
+    with pytest.raises(PackageError, match="is not a directory"):
         build_package(tmp_path / "nope", tmp_path / "a.zip")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(ConfigError, match="no files"):
+    with pytest.raises(PackageError, match="no files"):
         build_package(tmp_path / "empty", tmp_path / "a.zip")
     assert not (tmp_path / "a.zip").exists()
+
+
+def test_package_sha256_matches_a_built_package(tmp_path: Path) -> None:
+    source = make_source(tmp_path)
+    assert package_sha256(source) == build_package(source, tmp_path / "a.zip").sha256_hex

@@ -1,0 +1,370 @@
+"""The one contract between the stack and the verifier: the stack's ``manifest`` output.
+
+The stack builds a :class:`Manifest` (its values may be Terraform tokens) and writes
+:meth:`Manifest.to_output` as the ``manifest`` output; the verifier, the drift check, the bench
+and the tests read it back with :func:`parse`. Keys, the schema version and the signing
+platform are defined here and nowhere else. This module imports nothing heavy (no jsii, no
+boto3), so both sides can use it.
+
+Terraform state is *not* a trust root: whoever can write state can rewrite this document. The
+trust root is the reviewed lock file (:mod:`verifier.lock`); the verifier checks that the two
+agree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from verifier.errors import InputError
+
+#: Version of the ``manifest`` output's shape. 2 added layers, source provenance, the declared
+#: handler/runtime/architectures/code-loading environment, and earlier-version policy.
+SCHEMA_VERSION = 2
+#: The name of the stack's output that holds the manifest.
+OUTPUT_NAME = "manifest"
+#: The only platform Lambda accepts for code signing (AWS Signer's ``ListSigningPlatforms``).
+LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
+
+#: Environment variables that make a Lambda runtime load code other than the signed package
+#: (a wrapper script, preloaded libraries, extra module paths, interpreter options). A function
+#: may set one only when its config declares it, with the same value.
+CODE_LOADING_ENVIRONMENT = frozenset(
+    {
+        "AWS_LAMBDA_EXEC_WRAPPER",  # every runtime: a wrapper script runs the runtime
+        "LD_PRELOAD",  # native libraries loaded into the runtime process
+        "LD_LIBRARY_PATH",
+        "NODE_OPTIONS",  # Node.js: --require / --import
+        "NODE_PATH",
+        "JAVA_TOOL_OPTIONS",  # Java: -javaagent
+        "_JAVA_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "PYTHONPATH",  # Python: module search path
+        "PYTHONSTARTUP",
+        "PYTHONHOME",
+        "PYTHONINSPECT",
+        "PERL5OPT",  # Perl: -M modules
+        "PERL5LIB",
+        "RUBYOPT",  # Ruby: -r libraries
+        "RUBYLIB",
+        "DOTNET_STARTUP_HOOKS",  # .NET: startup hook assemblies
+        "DOTNET_ADDITIONAL_DEPS",
+        "CORECLR_ENABLE_PROFILING",
+        "CORECLR_PROFILER_PATH",
+    }
+)
+
+# botocore's pattern for Lambda's CodeSigningConfigArn.
+CSC_ARN = re.compile(
+    r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):"
+    r"code-signing-config:csc-[a-z0-9]{17}$"
+)
+PROFILE_VERSION_ARN = re.compile(
+    r"^arn:aws[a-zA-Z-]*:signer:([a-z0-9-]+):(\d{12}):/signing-profiles/([a-zA-Z0-9_]{2,64})/"
+    r"([a-zA-Z0-9]+)$"
+)
+CSC_ARN_FORMAT = "arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>"
+PROFILE_VERSION_ARN_FORMAT = (
+    "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>"
+)
+
+
+def account_of(arn: str) -> str | None:
+    """The account id field of an ARN (``arn:partition:service:region:account:...``)."""
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) > 4 and parts[4].isdigit() else None
+
+
+def profile_version_of(arn: str) -> tuple[str, str] | None:
+    """(profile name, profile version) of a signing profile version ARN."""
+    match = PROFILE_VERSION_ARN.match(arn)
+    return (match.group(3), match.group(4)) if match else None
+
+
+@dataclass(frozen=True)
+class SignedArtifact:
+    """A package built from source, uploaded unsigned, signed by one job."""
+
+    key: str
+    signing_job_id: str
+    unsigned_key: str
+    unsigned_version: str
+    signed_bucket: str
+    signed_key: str
+    #: The source directory, relative to the repository root, and the SHA-256 (hex) of the
+    #: deterministic zip built from it: provenance from a checkout (``verify --source``).
+    source_dir: str
+    package_sha256: str
+
+    def _artifact_output(self) -> dict[str, Any]:
+        return {
+            "signing_job_id": self.signing_job_id,
+            "unsigned_key": self.unsigned_key,
+            "unsigned_version": self.unsigned_version,
+            "signed_bucket": self.signed_bucket,
+            "signed_key": self.signed_key,
+            "source_dir": self.source_dir,
+            "package_sha256": self.package_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class LayerManifest(SignedArtifact):
+    layer_name: str = ""
+    #: ``aws_lambda_layer_version.arn``: the layer ARN with its version number.
+    layer_version_arn: str = ""
+
+    def to_output(self) -> dict[str, Any]:
+        return {
+            "layer_name": self.layer_name,
+            "layer_version_arn": self.layer_version_arn,
+            **self._artifact_output(),
+        }
+
+
+@dataclass(frozen=True)
+class FunctionManifest(SignedArtifact):
+    function_name: str = ""
+    function_arn: str = ""
+    handler: str = ""
+    runtime: str = ""
+    architectures: tuple[str, ...] = ("x86_64",)
+    #: Keys of the stack's layers this function uses, in order.
+    layers: tuple[str, ...] = ()
+    #: Declared code-loading environment variables (see CODE_LOADING_ENVIRONMENT) and values.
+    code_loading_environment: tuple[tuple[str, str], ...] = ()
+    #: Whether published versions may run earlier signed builds (each proven on its own).
+    allow_earlier_versions: bool = False
+
+    def to_output(self) -> dict[str, Any]:
+        return {
+            "function_name": self.function_name,
+            "function_arn": self.function_arn,
+            **self._artifact_output(),
+            "handler": self.handler,
+            "runtime": self.runtime,
+            "architectures": list(self.architectures),
+            "layers": list(self.layers),
+            "code_loading_environment": dict(self.code_loading_environment),
+            "allow_earlier_versions": self.allow_earlier_versions,
+        }
+
+
+@dataclass(frozen=True)
+class Manifest:
+    region: str
+    bucket: str
+    signing_profile_name: str
+    signing_profile_version_arn: str
+    code_signing_config_arn: str
+    expected_policy: str
+    functions: tuple[FunctionManifest, ...]
+    layers: tuple[LayerManifest, ...] = ()
+    platform_id: str = LAMBDA_SIGNING_PLATFORM
+    schema_version: int = SCHEMA_VERSION
+
+    def to_output(self) -> dict[str, Any]:
+        """The ``manifest`` output's value (values may be Terraform tokens)."""
+        return {
+            "schema_version": self.schema_version,
+            "region": self.region,
+            "bucket": self.bucket,
+            "signing_profile_name": self.signing_profile_name,
+            "signing_profile_version_arn": self.signing_profile_version_arn,
+            "platform_id": self.platform_id,
+            "code_signing_config_arn": self.code_signing_config_arn,
+            "expected_policy": self.expected_policy,
+            "functions": {fn.key: fn.to_output() for fn in self.functions},
+            "layers": {layer.key: layer.to_output() for layer in self.layers},
+        }
+
+    def layer(self, key: str) -> LayerManifest | None:
+        return next((layer for layer in self.layers if layer.key == key), None)
+
+
+# --- parsing ------------------------------------------------------------------------------
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+class Reader:
+    """Typed access into parsed JSON that names ``origin: dotted.path`` in every error."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def fail(self, path: str, problem: str, todo: str | None = None) -> InputError:
+        return InputError(f"{self.origin}: {path} {problem}", todo)
+
+    @staticmethod
+    def join(path: str, key: str) -> str:
+        return f"{path}.{key}" if path else key
+
+    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"must be an object, not {json_type(value)}")
+        return value
+
+    def get(self, parent: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in parent or parent[key] is None:
+            raise self.fail(self.join(path, key), "is missing")
+        return parent[key]
+
+    def string(self, parent: Mapping[str, Any], key: str, path: str) -> str:
+        value = self.get(parent, key, path)
+        full = self.join(path, key)
+        if not isinstance(value, str):
+            raise self.fail(full, f"must be a string, not {json_type(value)}")
+        if not value.strip():
+            raise self.fail(full, "is empty")
+        return value
+
+    def optional_string(self, parent: Mapping[str, Any], key: str, path: str) -> str | None:
+        if parent.get(key) is None:
+            return None
+        return self.string(parent, key, path)
+
+    def obj(self, parent: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
+        return self.mapping(self.get(parent, key, path), self.join(path, key))
+
+    def strings(self, parent: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        value = self.get(parent, key, path)
+        full = self.join(path, key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(full, f"must be an array of strings, not {json_type(value)}")
+        return tuple(value)
+
+    def boolean(self, parent: Mapping[str, Any], key: str, path: str) -> bool:
+        value = self.get(parent, key, path)
+        # Terraform may render booleans in outputs as "true"/"false".
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        if not isinstance(value, bool):
+            raise self.fail(self.join(path, key), f"must be true or false, not {json_type(value)}")
+        return value
+
+    def integer(self, parent: Mapping[str, Any], key: str, path: str) -> int:
+        raw = self.get(parent, key, path)
+        # Terraform may render numbers as strings in outputs: "2" is accepted, "two" is not.
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().isdigit():
+            return int(raw.strip())
+        raise self.fail(self.join(path, key), f"must be a number, not {json_type(raw)}")
+
+    def pattern(
+        self, parent: Mapping[str, Any], key: str, path: str, regex: re.Pattern[str], form: str
+    ) -> str:
+        value = self.string(parent, key, path)
+        if not regex.match(value):
+            raise self.fail(self.join(path, key), f"is not {form} ({value!r})")
+        return value
+
+
+def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> dict[str, Any]:
+    return {
+        "signing_job_id": reader.string(entry, "signing_job_id", where),
+        "unsigned_key": reader.string(entry, "unsigned_key", where),
+        "unsigned_version": reader.string(entry, "unsigned_version", where),
+        "signed_bucket": reader.string(entry, "signed_bucket", where),
+        "signed_key": reader.string(entry, "signed_key", where),
+        "source_dir": reader.string(entry, "source_dir", where),
+        "package_sha256": reader.string(entry, "package_sha256", where),
+    }
+
+
+def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
+    """A manifest from parsed JSON; every problem is one :class:`InputError` naming the key."""
+    reader = Reader(origin)
+    manifest = reader.mapping(data, path)
+    version = reader.integer(manifest, "schema_version", path)
+    if version != SCHEMA_VERSION:
+        raise reader.fail(
+            f"{path}.schema_version",
+            f"is {version}; this verifier reads schema_version {SCHEMA_VERSION}",
+            "redeploy with this version of the stack (make deploy) to refresh the outputs",
+        )
+    csc_arn = reader.pattern(
+        manifest, "code_signing_config_arn", path, CSC_ARN, f"a CSC ARN ({CSC_ARN_FORMAT})"
+    )
+    profile_version_arn = reader.pattern(
+        manifest,
+        "signing_profile_version_arn",
+        path,
+        PROFILE_VERSION_ARN,
+        f"a signing profile version ARN ({PROFILE_VERSION_ARN_FORMAT})",
+    )
+    layers_data = manifest.get("layers") or {}
+    layers_data = reader.mapping(layers_data, f"{path}.layers")
+    layers = []
+    for key in sorted(layers_data):
+        where = f"{path}.layers.{key}"
+        entry = reader.mapping(layers_data[key], where)
+        layers.append(
+            LayerManifest(
+                key=key,
+                layer_name=reader.string(entry, "layer_name", where),
+                layer_version_arn=reader.string(entry, "layer_version_arn", where),
+                **_artifact_fields(reader, entry, where),
+            )
+        )
+    functions_data = reader.obj(manifest, "functions", path)
+    if not functions_data:
+        raise reader.fail(f"{path}.functions", "is empty: there is nothing to verify")
+    functions = []
+    layer_keys = {layer.key for layer in layers}
+    for key in sorted(functions_data):
+        where = f"{path}.functions.{key}"
+        entry = reader.mapping(functions_data[key], where)
+        used = reader.strings(entry, "layers", where)
+        for layer_key in used:
+            if layer_key not in layer_keys:
+                raise reader.fail(f"{where}.layers", f"names {layer_key!r}, not in {path}.layers")
+        environment = reader.mapping(
+            entry.get("code_loading_environment") or {}, f"{where}.code_loading_environment"
+        )
+        functions.append(
+            FunctionManifest(
+                key=key,
+                function_name=reader.string(entry, "function_name", where),
+                function_arn=reader.string(entry, "function_arn", where),
+                handler=reader.string(entry, "handler", where),
+                runtime=reader.string(entry, "runtime", where),
+                architectures=reader.strings(entry, "architectures", where),
+                layers=used,
+                code_loading_environment=tuple(
+                    sorted(
+                        (name, reader.string(environment, name, f"{where}.code_loading_environment"))
+                        for name in environment
+                    )
+                ),
+                allow_earlier_versions=reader.boolean(entry, "allow_earlier_versions", where),
+                **_artifact_fields(reader, entry, where),
+            )
+        )
+    return Manifest(
+        schema_version=version,
+        region=reader.string(manifest, "region", path),
+        bucket=reader.string(manifest, "bucket", path),
+        signing_profile_name=reader.string(manifest, "signing_profile_name", path),
+        signing_profile_version_arn=profile_version_arn,
+        platform_id=reader.string(manifest, "platform_id", path),
+        code_signing_config_arn=csc_arn,
+        expected_policy=reader.string(manifest, "expected_policy", path),
+        functions=tuple(functions),
+        layers=tuple(layers),
+    )
