@@ -1,4 +1,4 @@
-"""The ``signed-lambda-verify`` typer app: wiring only.
+"""The ``signed-lambda`` typer app (alias ``signed-lambda-verify``): wiring only.
 
 Usage errors (unknown option, missing value) are printed as one line on stderr with exit 2,
 like every other input error; ``pretty_exceptions_show_locals`` stays off so credentials never
@@ -14,7 +14,8 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from verifier.commands.verify import verify
+from verifier.commands.lock import lock_command
+from verifier.commands.verify import verify_command
 from verifier.exitcodes import EPILOG, ExitCode
 
 
@@ -57,13 +58,14 @@ class OneLineErrorGroup(TyperGroup):
 
 
 app = typer.Typer(
-    name="signed-lambda-verify",
+    name="signed-lambda",
     cls=OneLineErrorGroup,
     help="Verify that AWS-Signer-signed Lambda functions run exactly the signed code.",
     epilog=EPILOG,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
 )
 
 
@@ -72,7 +74,8 @@ def _root() -> None:
     """Verify that AWS-Signer-signed Lambda functions run exactly the signed code."""
 
 
-app.command("verify", epilog=EPILOG)(verify)
+app.command("verify", epilog=EPILOG)(verify_command)
+app.command("lock", epilog=EPILOG)(lock_command)
 
 
 def main() -> None:

@@ -1,11 +1,13 @@
 """Collect evidence from AWS. The ONLY module that calls AWS, and only with read calls.
 
-Calls per function (target <= 10): lambda GetFunction, GetFunctionCodeSigningConfig,
-ListVersionsByFunction, ListAliases; signer DescribeSigningJob (unless a job file is given);
-s3 ListObjectVersions (prefix = signed key) and one GetObject per signed-key version (normally
-one), streamed in chunks to hash it. Shared by all functions and fetched once per run: lambda
-GetCodeSigningConfig, signer GetSigningProfile, s3 GetBucketVersioning. Layers are judged from
-``GetFunction``'s ``Configuration.Layers[].SigningProfileVersionArn``, so no call per layer.
+Calls per function: lambda GetFunction, GetFunctionCodeSigningConfig, ListVersionsByFunction,
+ListAliases; signer DescribeSigningJob; s3 ListObjectVersions (prefix = signed key) and one
+GetObject per signed-key version (normally one), streamed in chunks to hash it; with
+``--source`` one more GetObject, of the unsigned object version the job read. Fetched once per
+run however many functions share them: lambda GetCodeSigningConfig, signer GetSigningProfile,
+s3 GetBucketVersioning, and per layer version GetLayerVersion plus its job's
+DescribeSigningJob and signed object. A published version built by another job adds that job
+and its signed object (each once).
 
 A failed call becomes :class:`Unavailable` evidence (ERROR findings, exit 3); a resource that
 does not exist becomes :class:`Missing` (the checks judge it). Failures that would break every
@@ -19,9 +21,12 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
+import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -33,27 +38,32 @@ from botocore.exceptions import (
 )
 
 from verifier import __version__
+from verifier.checks import job_id_of
 from verifier.errors import CollectionError, InputError
 from verifier.inputs import parse_signing_job
+from verifier.manifest import SignedArtifact
 from verifier.model import (
     AliasEvidence,
     BucketVersioningEvidence,
+    CodePath,
     Collected,
     CscEvidence,
     FunctionCscEvidence,
     FunctionEvidence,
-    LayerEvidence,
+    LayerRef,
+    LayerVersionEvidence,
     Missing,
     ObjectVersionEvidence,
     ProfileEvidence,
+    ProvenanceEvidence,
     PublishedEvidence,
-    PublishedVersionEvidence,
     SignedObjectEvidence,
     SigningJobEvidence,
     TargetEvidence,
     Unavailable,
     VerificationTarget,
 )
+from verifier.package import PackageError, package_sha256
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +103,12 @@ def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
     )
 
 
+def _https_hint(endpoint: str) -> str | None:
+    if endpoint.startswith("http://"):
+        return f"if the endpoint serves HTTPS, use {endpoint.replace('http://', 'https://', 1)}"
+    return None
+
+
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
@@ -106,18 +122,22 @@ class Collector:
         *,
         region: str,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
-        job_files: Mapping[str, SigningJobEvidence] | None = None,
         progress: Callable[[str], None] = lambda message: None,
     ) -> None:
         config = client_config(max_attempts)
+        self._session = session
         try:
             self.lambda_ = session.client("lambda", region_name=region, config=config)
             self.signer = session.client("signer", region_name=region, config=config)
             self.s3 = session.client("s3", region_name=region, config=config)
         except NoRegionError:
             raise InputError("no region: set AWS_REGION or pass --region") from None
-        self.job_files = dict(job_files or {})
         self.progress = progress
+        self._jobs: dict[str, Collected[SigningJobEvidence]] = {}
+        self._objects: dict[str, Collected[SignedObjectEvidence]] = {}
+        self._layers: dict[str, Collected[LayerVersionEvidence]] = {}
+        self._source_hashes: dict[str, Collected[str]] = {}
+        self._built: dict[str, str] = {}
         self._profiles: dict[str, Collected[ProfileEvidence]] = {}
         self._cscs: dict[str, Collected[CscEvidence]] = {}
         self._versioning: dict[str, Collected[BucketVersioningEvidence]] = {}
@@ -125,6 +145,50 @@ class Collector:
     @property
     def clients(self) -> tuple[Any, ...]:
         return (self.lambda_, self.signer, self.s3)
+
+    def preflight(self, csc_arn: str) -> None:
+        """One call without retries, so an unreachable endpoint, a TLS or protocol mismatch,
+        or missing credentials fail the run at once with one line, instead of every later
+        call retrying its way to an ERROR finding."""
+        endpoint = self.lambda_.meta.endpoint_url
+        probe = self._session.client(
+            "lambda",
+            region_name=self.lambda_.meta.region_name,
+            config=client_config(1).merge(Config(connect_timeout=5, read_timeout=20)),
+        )
+        try:
+            probe.get_code_signing_config(CodeSigningConfigArn=csc_arn)
+        except botocore.exceptions.SSLError as error:
+            raise CollectionError(
+                f"cannot reach {endpoint}: TLS verification failed ({error})",
+                "if the endpoint uses a private CA (the local AWS does), set AWS_CA_BUNDLE to "
+                "its certificate",
+            ) from None
+        except (ConnectionError, botocore.exceptions.HTTPClientError) as error:
+            hint = _https_hint(endpoint) or "check the network, AWS_ENDPOINT_URL and the region"
+            raise CollectionError(f"cannot reach {endpoint} ({error})", hint) from None
+        except botocore.parsers.ResponseParserError:
+            hint = _https_hint(endpoint) or "check AWS_ENDPOINT_URL"
+            raise CollectionError(
+                f"cannot reach {endpoint}: the response is not an AWS API response", hint
+            ) from None
+        except ClientError as error:
+            code = _error_code(error)
+            if code in BAD_CREDENTIAL_CODES:
+                message = error.response.get("Error", {}).get("Message", "")
+                raise CollectionError(
+                    f"AWS rejected the credentials: {code}: {message}",
+                    "refresh or fix the credentials",
+                ) from None
+            # Any other answer (not found, access denied, throttled) proves the endpoint works;
+            # the real calls judge it.
+        except (NoCredentialsError, PartialCredentialsError) as error:
+            raise CollectionError(
+                f"no AWS credentials ({error})",
+                "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
+            ) from None
+        finally:
+            probe.close()
 
     # -- one call, with its failure modes sorted -----------------------------------------
 
@@ -212,9 +276,8 @@ class Collector:
     # -- per function ----------------------------------------------------------------------
 
     def signing_job(self, job_id: str) -> Collected[SigningJobEvidence]:
-        if job_id in self.job_files:
-            return self.job_files[job_id]
-        return self._call(
+        return self._once(
+            self._jobs,
             "DescribeSigningJob",
             "signing job",
             job_id,
@@ -222,6 +285,25 @@ class Collector:
                 self.signer.describe_signing_job(jobId=job_id), "DescribeSigningJob response"
             ),
         )
+
+    def layer_version(self, arn: str) -> Collected[LayerVersionEvidence]:
+        return self._once(
+            self._layers,
+            "GetLayerVersion",
+            "layer version",
+            arn,
+            lambda: _layer_version(self._get_layer_version(arn)),
+        )
+
+    def _get_layer_version(self, arn: str) -> Mapping[str, Any]:
+        # arn:aws:lambda:{region}:{account}:layer:{name}:{version}; LayerName takes the layer ARN.
+        layer_arn, _, number = arn.rpartition(":")
+        if not number.isdigit():
+            raise InputError(f"{arn}: not a layer version ARN")
+        response: Mapping[str, Any] = self.lambda_.get_layer_version(
+            LayerName=layer_arn, VersionNumber=int(number)
+        )
+        return response
 
     def function(self, name: str) -> Collected[FunctionEvidence]:
         return self._call(
@@ -241,7 +323,7 @@ class Collector:
     def published(self, name: str) -> Collected[PublishedEvidence]:
         def fetch() -> PublishedEvidence:
             versions = [
-                _published_version(item)
+                _code_path(item)
                 for page in self.lambda_.get_paginator("list_versions_by_function").paginate(
                     FunctionName=name
                 )
@@ -285,11 +367,23 @@ class Collector:
                 unhashed_versions=tuple(hashable[MAX_HASHED_VERSIONS:]),
             )
 
-        result = self._call("ListObjectVersions/GetObject", "signed object", key, fetch)
-        return result
+        return self._once(
+            self._objects, "ListObjectVersions/GetObject", "signed object", f"{bucket}/{key}", fetch
+        )
 
-    def _hash_object(self, bucket: str, key: str, version_id: str) -> str:
-        """base64(SHA-256) of one object version, streamed: never the whole package in memory."""
+    def source_sha256(self, bucket: str, key: str, version: str) -> Collected[str]:
+        """SHA-256 (hex) of the unsigned object version a signing job read."""
+        return self._once(
+            self._source_hashes,
+            "GetObject",
+            "unsigned object version",
+            f"s3://{bucket}/{key}?versionId={version}",
+            lambda: self._hash_object(bucket, key, version, encode=False),
+        )
+
+    def _hash_object(self, bucket: str, key: str, version_id: str, *, encode: bool = True) -> str:
+        """base64(SHA-256) of one object version (hex with ``encode=False``), streamed: never
+        the whole package in memory."""
         kwargs: dict[str, str] = {"Bucket": bucket, "Key": key}
         if version_id != "null":
             kwargs["VersionId"] = version_id
@@ -300,6 +394,8 @@ class Collector:
                 digest.update(chunk)
         finally:
             body.close()
+        if not encode:
+            return digest.hexdigest()
         return base64.b64encode(digest.digest()).decode("ascii")
 
     # -- everything for one target ---------------------------------------------------------
@@ -327,6 +423,32 @@ class Collector:
         signed_object = (
             self.signed_object(signed_bucket, signed_key) if signed_bucket and signed_key else None
         )
+        # 5. Every other code path: the layers and published versions, each with its own job,
+        #    profile and signed object (shared ones are fetched once per run).
+        paths: list[CodePath] = []
+        if isinstance(function, FunctionEvidence):
+            paths.append(function)
+        if isinstance(published, PublishedEvidence):
+            paths.extend(published.versions)
+        layer_arns = dict.fromkeys(layer.arn for path in paths for layer in path.layers)
+        layer_versions = {arn: self.layer_version(arn) for arn in layer_arns}
+        job_ids = dict.fromkeys(
+            [target.job_id]
+            + [job_id_of(p.signing_job_arn) for p in paths if p.signing_job_arn]
+            + [
+                job_id_of(layer.signing_job_arn)
+                for layer in layer_versions.values()
+                if isinstance(layer, LayerVersionEvidence) and layer.signing_job_arn
+            ]
+        )
+        jobs = {job_id: self.signing_job(job_id) for job_id in job_ids}
+        found_jobs = [j for j in jobs.values() if isinstance(j, SigningJobEvidence)]
+        profiles = {j.profile_name: self.profile(j.profile_name) for j in found_jobs}
+        signed_objects = {
+            (j.signed_bucket, j.signed_key): self.signed_object(j.signed_bucket, j.signed_key)
+            for j in found_jobs
+            if j.signed_bucket and j.signed_key
+        }
         return TargetEvidence(
             target=target,
             function=function,
@@ -337,7 +459,57 @@ class Collector:
             bucket_versioning=versioning,
             signed_object=signed_object,
             published=published,
+            jobs=jobs,
+            profiles=profiles,
+            signed_objects=signed_objects,
+            layer_versions=layer_versions,
+            provenance=self.provenance(target) if target.source_root is not None else None,
         )
+
+    def provenance(self, target: VerificationTarget) -> tuple[Collected[ProvenanceEvidence], ...]:
+        """Rebuild the function's and its layers' packages from the checkout and hash the
+        unsigned object versions their signing jobs read (one GetObject each)."""
+        assert target.source_root is not None and target.declared is not None
+        artifacts: list[tuple[str, SignedArtifact]] = [(f"function {target.key}", target.declared)]
+        artifacts += [(f"layer {layer.key}", layer) for layer in target.declared_layers]
+        found: list[Collected[ProvenanceEvidence]] = []
+        for what, artifact in artifacts:
+            job = self.signing_job(artifact.signing_job_id)
+            if not isinstance(job, SigningJobEvidence):
+                found.append(job)
+                continue
+            if not (job.source_bucket and job.source_key and job.source_version):
+                found.append(
+                    Unavailable("DescribeSigningJob", f"job {job.job_id} names no source version")
+                )
+                continue
+            signed_source = self.source_sha256(
+                job.source_bucket, job.source_key, job.source_version
+            )
+            if not isinstance(signed_source, str):
+                found.append(signed_source)
+                continue
+            found.append(
+                ProvenanceEvidence(
+                    what=what,
+                    source_dir=artifact.source_dir,
+                    built_sha256=self._rebuild(target.source_root, artifact.source_dir),
+                    signed_source_sha256=signed_source,
+                )
+            )
+        return tuple(found)
+
+    def _rebuild(self, root: Path, source_dir: str) -> str:
+        if source_dir not in self._built:
+            directory = (root / source_dir).resolve()
+            try:
+                self._built[source_dir] = package_sha256(directory)
+            except PackageError as error:
+                raise InputError(
+                    f"--source {root}: cannot rebuild {source_dir}: {error}",
+                    "pass the checkout the stack was deployed from",
+                ) from None
+        return self._built[source_dir]
 
     def collect_all(self, targets: Iterable[VerificationTarget]) -> tuple[TargetEvidence, ...]:
         return tuple(self.collect(target) for target in targets)
@@ -369,33 +541,54 @@ def _csc(response: Mapping[str, Any]) -> CscEvidence:
     )
 
 
-def _function(configuration: Mapping[str, Any]) -> FunctionEvidence:
-    return FunctionEvidence(
-        name=configuration["FunctionName"],
-        arn=configuration["FunctionArn"],
-        code_sha256=configuration.get("CodeSha256", ""),
-        signing_job_arn=configuration.get("SigningJobArn"),
-        signing_profile_version_arn=configuration.get("SigningProfileVersionArn"),
-        state=configuration.get("State"),
-        state_reason=configuration.get("StateReason"),
-        package_type=configuration.get("PackageType"),
-        layers=tuple(
-            LayerEvidence(
-                arn=layer["Arn"],
-                signing_profile_version_arn=layer.get("SigningProfileVersionArn"),
-                signing_job_arn=layer.get("SigningJobArn"),
-            )
-            for layer in configuration.get("Layers", [])
-        ),
+def _layer_refs(configuration: Mapping[str, Any]) -> tuple[LayerRef, ...]:
+    return tuple(
+        LayerRef(
+            arn=layer["Arn"],
+            signing_profile_version_arn=layer.get("SigningProfileVersionArn"),
+            signing_job_arn=layer.get("SigningJobArn"),
+        )
+        for layer in configuration.get("Layers") or []
     )
 
 
-def _published_version(item: Mapping[str, Any]) -> PublishedVersionEvidence:
-    return PublishedVersionEvidence(
-        version=item["Version"],
-        code_sha256=item.get("CodeSha256"),
-        signing_profile_version_arn=item.get("SigningProfileVersionArn"),
-        signing_job_arn=item.get("SigningJobArn"),
+def _path_fields(configuration: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "version": configuration.get("Version", "$LATEST"),
+        "arn": configuration["FunctionArn"],
+        "code_sha256": configuration.get("CodeSha256", ""),
+        "signing_job_arn": configuration.get("SigningJobArn"),
+        "signing_profile_version_arn": configuration.get("SigningProfileVersionArn"),
+        "handler": configuration.get("Handler"),
+        "runtime": configuration.get("Runtime"),
+        "architectures": tuple(configuration.get("Architectures") or ("x86_64",)),
+        "environment": tuple(
+            sorted(((configuration.get("Environment") or {}).get("Variables") or {}).items())
+        ),
+        "layers": _layer_refs(configuration),
+        "package_type": configuration.get("PackageType"),
+        "state": configuration.get("State"),
+        "state_reason": configuration.get("StateReason"),
+        "last_update_status": configuration.get("LastUpdateStatus"),
+        "last_update_status_reason": configuration.get("LastUpdateStatusReason"),
+    }
+
+
+def _function(configuration: Mapping[str, Any]) -> FunctionEvidence:
+    return FunctionEvidence(name=configuration["FunctionName"], **_path_fields(configuration))
+
+
+def _code_path(configuration: Mapping[str, Any]) -> CodePath:
+    return CodePath(**_path_fields(configuration))
+
+
+def _layer_version(response: Mapping[str, Any]) -> LayerVersionEvidence:
+    content = response.get("Content") or {}
+    return LayerVersionEvidence(
+        arn=response["LayerVersionArn"],
+        code_sha256=content.get("CodeSha256"),
+        signing_job_arn=content.get("SigningJobArn"),
+        signing_profile_version_arn=content.get("SigningProfileVersionArn"),
     )
 
 
@@ -404,7 +597,7 @@ def _alias(item: Mapping[str, Any]) -> AliasEvidence:
     return AliasEvidence(
         name=item["Name"],
         function_version=item["FunctionVersion"],
-        additional_versions=tuple(sorted(weights)),
+        additional_weights=tuple(sorted((str(k), float(v)) for k, v in weights.items())),
     )
 
 

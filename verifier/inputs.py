@@ -1,90 +1,41 @@
-"""Reading what to verify: the ``cdktf deploy --outputs-file`` JSON, a job file, or flags.
+"""Reading what to verify: the stack's outputs (``cdktf deploy --outputs-file``), the trust
+anchor (the lock file or explicit profile version ARNs), or flags; and ``DescribeSigningJob``.
 
 Every malformed or incomplete input raises :class:`InputError` with one line naming the file
 and the key (``cdktf-outputs.json: signed-lambda.manifest.functions.hello.signing_job_id is
 missing``) or the flag. Tolerance is limited to harmless spellings Terraform produces
-(``schema_version`` as ``"1"``); anything else that is missing or of the wrong type is an error.
+(``schema_version`` as ``"2"``); anything else that is missing or of the wrong type is an error.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from verifier import lock as lock_module
 from verifier.errors import InputError
+from verifier.manifest import (
+    CSC_ARN,
+    CSC_ARN_FORMAT,
+    OUTPUT_NAME,
+    PROFILE_VERSION_ARN,
+    PROFILE_VERSION_ARN_FORMAT,
+    Manifest,
+    Reader,
+    json_type,
+)
+from verifier.manifest import parse as parse_manifest
 from verifier.model import (
     Policy,
     RevocationEvidence,
     SigningJobEvidence,
+    Trust,
     VerificationTarget,
 )
-
-SUPPORTED_MANIFEST_VERSION = 1
-MANIFEST_OUTPUT = "manifest"
-
-# botocore's pattern for Lambda's CodeSigningConfigArn.
-CSC_ARN = re.compile(
-    r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):\d{12}:"
-    r"code-signing-config:csc-[a-z0-9]{17}$"
-)
-PROFILE_VERSION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:signer:[a-z0-9-]+:\d{12}:/signing-profiles/")
-
-
-class _Reader:
-    """Typed access into parsed JSON that names ``origin: dotted.path`` in every error."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def fail(self, path: str, problem: str) -> InputError:
-        return InputError(f"{self.origin}: {path} {problem}")
-
-    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"must be an object, not {_json_type(value)}")
-        return value
-
-    def get(self, parent: Mapping[str, Any], key: str, path: str) -> Any:
-        if key not in parent or parent[key] is None:
-            raise self.fail(f"{path}.{key}" if path else key, "is missing")
-        return parent[key]
-
-    def string(self, parent: Mapping[str, Any], key: str, path: str) -> str:
-        value = self.get(parent, key, path)
-        full = f"{path}.{key}" if path else key
-        if not isinstance(value, str):
-            raise self.fail(full, f"must be a string, not {_json_type(value)}")
-        if not value.strip():
-            raise self.fail(full, "is empty")
-        return value
-
-    def optional_string(self, parent: Mapping[str, Any], key: str, path: str) -> str | None:
-        if parent.get(key) is None:
-            return None
-        return self.string(parent, key, path)
-
-    def obj(self, parent: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-        full = f"{path}.{key}" if path else key
-        return self.mapping(self.get(parent, key, path), full)
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def read_json(path: Path, what: str) -> Any:
@@ -119,26 +70,17 @@ def parse_policy(value: str, where: str) -> Policy:
 
 @dataclass(frozen=True)
 class OutputsSelection:
-    targets: tuple[VerificationTarget, ...]
-    region: str
+    manifest: Manifest
     stack: str
+    origin: str
 
 
-def load_outputs(
-    path: Path,
-    *,
-    stack: str | None,
-    region_flag: str | None,
-    expect_policy: Policy | None,
-) -> OutputsSelection:
-    """The targets of one stack in a ``cdktf deploy --outputs-file`` file."""
-    origin = str(path)
-    reader = _Reader(origin)
-    document = read_json(path, "outputs file")
+def select_stack(document: Any, origin: str, stack: str | None) -> tuple[str, Mapping[str, Any]]:
+    """One stack's outputs from ``{stack: {output: value}}``."""
     if not isinstance(document, Mapping):
         raise InputError(
             f"{origin}: must be a JSON object of stacks (as written by cdktf deploy "
-            f"--outputs-file), not {_json_type(document)}"
+            f"--outputs-file), not {json_type(document)}"
         )
     if not document:
         raise InputError(f"{origin}: contains no stacks; was the stack deployed?")
@@ -150,98 +92,132 @@ def load_outputs(
     elif stack not in document:
         names = ", ".join(sorted(document))
         raise InputError(f"--stack {stack}: no such stack in {origin} (it has: {names})")
+    return stack, Reader(origin).mapping(document[stack], stack)
 
-    outputs = reader.mapping(document[stack], stack)
-    manifest = reader.obj(outputs, MANIFEST_OUTPUT, stack)
-    base = f"{stack}.{MANIFEST_OUTPUT}"
 
-    _check_schema_version(reader, manifest, base)
-    region = reader.string(manifest, "region", base)
-    if region_flag is not None and region_flag != region:
+def load_outputs(path: Path, *, stack: str | None, region_flag: str | None) -> OutputsSelection:
+    """The manifest of one stack in a ``cdktf deploy --outputs-file`` file."""
+    origin = str(path)
+    stack, outputs = select_stack(read_json(path, "outputs file"), origin, stack)
+    manifest = parse_manifest(
+        Reader(origin).get(outputs, OUTPUT_NAME, stack), origin, f"{stack}.{OUTPUT_NAME}"
+    )
+    if region_flag is not None and region_flag != manifest.region:
         raise InputError(
             f"--region {region_flag}: wrong region, the stack in {origin} is deployed in "
-            f"{region} ({base}.region)",
-            f"drop --region or pass --region {region}",
+            f"{manifest.region} ({stack}.{OUTPUT_NAME}.region)",
+            f"drop --region or pass --region {manifest.region}",
         )
-    bucket = reader.string(manifest, "bucket", base)
-    profile_name = reader.string(manifest, "signing_profile_name", base)
-    profile_version_arn = reader.string(manifest, "signing_profile_version_arn", base)
-    if not PROFILE_VERSION_ARN.match(profile_version_arn):
-        raise reader.fail(
-            f"{base}.signing_profile_version_arn",
-            f"is not a signing profile version ARN ({profile_version_arn!r}; expected "
-            "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>)",
-        )
-    platform_id = reader.string(manifest, "platform_id", base)
-    csc_arn = reader.string(manifest, "code_signing_config_arn", base)
-    if not CSC_ARN.match(csc_arn):
-        raise reader.fail(
-            f"{base}.code_signing_config_arn",
-            f"is not a code signing config ARN ({csc_arn!r}; expected "
-            "arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>)",
-        )
-    policy = expect_policy
-    if policy is None:
-        raw_policy = reader.optional_string(manifest, "expected_policy", base)
-        policy = (
-            Policy.ENFORCE
-            if raw_policy is None
-            else parse_policy(raw_policy, f"{origin}: {base}.expected_policy")
-        )
+    return OutputsSelection(manifest=manifest, stack=stack, origin=origin)
 
-    functions = reader.obj(manifest, "functions", base)
-    if not functions:
-        raise reader.fail(f"{base}.functions", "is empty: there is nothing to verify")
-    targets = []
-    for key in sorted(functions):
-        where = f"{base}.functions.{key}"
-        entry = reader.mapping(functions[key], where)
-        targets.append(
-            VerificationTarget(
-                key=key,
-                function_name=reader.string(entry, "function_name", where),
-                job_id=reader.string(entry, "signing_job_id", where),
-                csc_arn=csc_arn,
-                expected_policy=policy,
-                region=region,
-                profile_name=profile_name,
-                profile_version_arn=profile_version_arn,
-                platform_id=platform_id,
-                bucket=bucket,
-                unsigned_key=reader.string(entry, "unsigned_key", where),
-                unsigned_version=reader.string(entry, "unsigned_version", where),
-                signed_bucket=reader.string(entry, "signed_bucket", where),
-                signed_key=reader.string(entry, "signed_key", where),
-                source=origin,
+
+def targets_from_manifest(
+    selection: OutputsSelection,
+    *,
+    trust: Trust,
+    expect_policy: Policy | None,
+    source_root: Path | None,
+) -> tuple[VerificationTarget, ...]:
+    """One target per function. The CSC's expected policy: the flag, else the lock's, else
+    the outputs' (the outputs' value is compared with the lock by ``lock.anchor``)."""
+    manifest = selection.manifest
+    where = f"{selection.origin}: {selection.stack}.{OUTPUT_NAME}.expected_policy"
+    outputs_policy = parse_policy(manifest.expected_policy, where)
+    policy = expect_policy or (Policy(trust.lock.policy) if trust.lock else outputs_policy)
+    return tuple(
+        VerificationTarget(
+            key=function.key,
+            function_name=function.function_name,
+            job_id=function.signing_job_id,
+            csc_arn=manifest.code_signing_config_arn,
+            expected_policy=policy,
+            outputs_policy=outputs_policy,
+            region=manifest.region,
+            trust=trust,
+            profile_name=manifest.signing_profile_name,
+            profile_version_arn=manifest.signing_profile_version_arn,
+            platform_id=manifest.platform_id,
+            bucket=manifest.bucket,
+            unsigned_key=function.unsigned_key,
+            unsigned_version=function.unsigned_version,
+            signed_bucket=function.signed_bucket,
+            signed_key=function.signed_key,
+            declared=function,
+            declared_layers=tuple(
+                layer for key in function.layers if (layer := manifest.layer(key)) is not None
+            ),
+            stack=selection.stack,
+            source_root=source_root,
+            source=selection.origin,
+        )
+        for function in manifest.functions
+    )
+
+
+# --- trust ------------------------------------------------------------------------------
+
+
+def resolve_trust(
+    *,
+    lock_path: Path,
+    no_lock: bool,
+    trusted_arns: list[str],
+    stack: str | None,
+    from_outputs: Manifest | None,
+) -> Trust:
+    """Where trust comes from: the lock (the default), explicit profile version ARNs, or, with
+    ``--no-lock``, the stack's outputs alone, which the report flags with a warning."""
+    for arn in trusted_arns:
+        if not PROFILE_VERSION_ARN.match(arn):
+            raise InputError(
+                f"--trusted-profile-version-arn {arn}: not a signing profile version ARN",
+                f"expected {PROFILE_VERSION_ARN_FORMAT}",
             )
+    if no_lock:
+        if trusted_arns:
+            return Trust(frozenset(trusted_arns), origin="--trusted-profile-version-arn")
+        if from_outputs is None:
+            raise InputError(
+                "--no-lock with --function/--job-id/--csc-arn trusts nothing",
+                "pass --trusted-profile-version-arn ARN (repeatable) or --lock PATH",
+            )
+        return Trust(
+            frozenset({from_outputs.signing_profile_version_arn}),
+            origin="the stack's outputs (--no-lock)",
+            anchored=False,
         )
-    return OutputsSelection(targets=tuple(targets), region=region, stack=stack)
-
-
-def _check_schema_version(reader: _Reader, manifest: Mapping[str, Any], base: str) -> None:
-    raw = reader.get(manifest, "schema_version", base)
-    # Terraform may render numbers as strings in outputs: "1" is accepted, "one" is not.
-    version: int | None = None
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        version = raw
-    elif isinstance(raw, str) and raw.strip().isdigit():
-        version = int(raw.strip())
-    if version is None:
-        raise reader.fail(f"{base}.schema_version", f"must be a number, not {_json_type(raw)}")
-    if version != SUPPORTED_MANIFEST_VERSION:
-        raise reader.fail(
-            f"{base}.schema_version",
-            f"is {version}; this verifier reads schema_version {SUPPORTED_MANIFEST_VERSION}",
+    if trusted_arns and not lock_path.exists():
+        return Trust(frozenset(trusted_arns), origin="--trusted-profile-version-arn")
+    if from_outputs is None and not trusted_arns and not lock_path.exists():
+        raise InputError(
+            f"{lock_path}: no lock file, and flag mode needs a trust anchor",
+            "pass --trusted-profile-version-arn ARN (repeatable) or --lock PATH",
         )
+    entry = lock_module.load(lock_path).for_stack(stack)
+    origin = f"{lock_path} (stack {entry.stack})"
+    if trusted_arns:
+        origin += " and --trusted-profile-version-arn"
+    return Trust(
+        frozenset(entry.signing_profile_version_arns) | frozenset(trusted_arns),
+        origin=origin,
+        lock=entry,
+    )
 
 
 # --- explicit flags ---------------------------------------------------------------------
 
 
 def target_from_flags(
-    *, function: str, job_id: str, csc_arn: str, region: str, expect_policy: Policy | None
+    *,
+    function: str,
+    job_id: str,
+    csc_arn: str,
+    region: str,
+    expect_policy: Policy | None,
+    trust: Trust,
 ) -> VerificationTarget:
-    """A target from ``--function/--job-id/--csc-arn``; the profile comes from the job."""
+    """A target from ``--function/--job-id/--csc-arn``: the profile and the signed object come
+    from the job, and the job's profile must be one the trust pins."""
     if not function.strip():
         raise InputError("--function: is empty")
     if not job_id.strip():
@@ -249,28 +225,29 @@ def target_from_flags(
     match = CSC_ARN.match(csc_arn)
     if not match:
         raise InputError(
-            f"--csc-arn {csc_arn}: not a code signing config ARN",
-            "expected arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>",
+            f"--csc-arn {csc_arn}: not a code signing config ARN", f"expected {CSC_ARN_FORMAT}"
         )
     if match.group(2) != region:
         raise InputError(
             f"--csc-arn: wrong region, the ARN is in {match.group(2)} but the region is {region}",
             f"pass --region {match.group(2)}",
         )
+    policy = expect_policy or (Policy(trust.lock.policy) if trust.lock else Policy.ENFORCE)
     return VerificationTarget(
         key=function,
         function_name=function,
         job_id=job_id,
         csc_arn=csc_arn,
-        expected_policy=expect_policy or Policy.ENFORCE,
+        expected_policy=policy,
         region=region,
+        trust=trust,
     )
 
 
 # --- DescribeSigningJob: the API response and the AWS CLI's JSON ------------------------
 
 
-def parse_timestamp(value: Any, reader: _Reader, path: str) -> datetime | None:
+def parse_timestamp(value: Any, reader: Reader, path: str) -> datetime | None:
     """A datetime (boto3), an ISO 8601 string or epoch seconds (the AWS CLI's formats)."""
     if value is None:
         return None
@@ -287,13 +264,13 @@ def parse_timestamp(value: Any, reader: _Reader, path: str) -> datetime | None:
             except ValueError:
                 raise reader.fail(path, f"is not a timestamp ({value!r})") from None
     else:
-        raise reader.fail(path, f"must be a timestamp, not {_json_type(value)}")
+        raise reader.fail(path, f"must be a timestamp, not {json_type(value)}")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_signing_job(data: Any, origin: str) -> SigningJobEvidence:
     """``DescribeSigningJob`` output (from boto3 or ``aws signer describe-signing-job``)."""
-    reader = _Reader(origin)
+    reader = Reader(origin)
     job = reader.mapping(data, "the document")
     source = reader.obj(reader.obj(job, "source", ""), "s3", "source")
     signed_object = job.get("signedObject")
@@ -329,14 +306,3 @@ def parse_signing_job(data: Any, origin: str) -> SigningJobEvidence:
         ),
         revocation=revocation,
     )
-
-
-def load_job_file(path: Path) -> SigningJobEvidence:
-    """A job file as ``aws signer describe-signing-job --output json`` prints it."""
-    document = read_json(path, "job file")
-    if not isinstance(document, Mapping):
-        raise InputError(
-            f"{path}: must be a JSON object (aws signer describe-signing-job output), "
-            f"not {_json_type(document)}"
-        )
-    return parse_signing_job(document, str(path))

@@ -11,8 +11,6 @@ pinned profile versions, never against state or the live CSC's list.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,7 +73,9 @@ class Lock:
             if len(self.stacks) == 1:
                 return self.stacks[0]
             names = ", ".join(entry.stack for entry in self.stacks) or "none"
-            raise InputError(f"{self.path}: locks several stacks ({names}); choose one with --stack")
+            raise InputError(
+                f"{self.path}: locks several stacks ({names}); choose one with --stack"
+            )
         entry = self.stack(name)
         if entry is None:
             names = ", ".join(entry.stack for entry in self.stacks) or "none"
@@ -123,7 +123,11 @@ def parse(data: Any, origin: str) -> Lock:
                 signing_profile_name=reader.string(entry, "signing_profile_name", where),
                 signing_profile_version_arns=arns,
                 code_signing_config_arn=reader.pattern(
-                    entry, "code_signing_config_arn", where, CSC_ARN, f"a CSC ARN ({CSC_ARN_FORMAT})"
+                    entry,
+                    "code_signing_config_arn",
+                    where,
+                    CSC_ARN,
+                    f"a CSC ARN ({CSC_ARN_FORMAT})",
                 ),
                 policy=policy,
             )
@@ -154,9 +158,7 @@ def load(path: Path) -> Lock:
     return parse(data, str(path))
 
 
-def entry_from_manifest(
-    stack: str, manifest: Manifest, *, keep: tuple[str, ...] = ()
-) -> StackLock:
+def entry_from_manifest(stack: str, manifest: Manifest, *, keep: tuple[str, ...] = ()) -> StackLock:
     """What the lock should say for a deployed stack (``keep``: extra trusted versions)."""
     account = account_of(manifest.code_signing_config_arn)
     if account is None:
@@ -183,16 +185,3 @@ def render(stacks: tuple[StackLock, ...]) -> str:
         "stacks": {entry.stack: entry.to_json() for entry in sorted(stacks, key=lambda e: e.stack)},
     }
     return json.dumps(document, indent=2) + "\n"
-
-
-def write_atomically(path: Path, content: str) -> None:
-    """Write ``content`` to ``path`` via a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

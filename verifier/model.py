@@ -7,13 +7,20 @@ Everything is a frozen dataclass. An item that could not be collected is its own
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import TypeVar, Union
 
-#: The only platform the stacks sign with (AWS Signer's Lambda platform).
-LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
+from verifier.lock import StackLock
+from verifier.manifest import (
+    LAMBDA_SIGNING_PLATFORM,
+    FunctionManifest,
+    LayerManifest,
+    profile_version_of,
+)
 
 
 class Policy(StrEnum):
@@ -47,19 +54,49 @@ class Result(StrEnum):
 
 
 @dataclass(frozen=True)
-class VerificationTarget:
-    """One function and what it is expected to be. ``None`` means "take it from the job".
+class Trust:
+    """The profile versions whose signatures are trusted, and where that trust comes from.
 
-    From a manifest every field is set; from explicit flags only ``function_name``, ``job_id``,
-    ``csc_arn`` and ``expected_policy`` are, and the profile comes from the job.
+    From the reviewed lock file (``lock`` set), from ``--trusted-profile-version-arn`` flags, or
+    (``--no-lock``) from the stack's outputs alone, which is reported as a warning: Terraform
+    state is not a trust root.
+    """
+
+    profile_version_arns: frozenset[str]
+    #: "signed-lambda.lock.json (stack signed-lambda)", "--trusted-profile-version-arn", ...
+    origin: str
+    lock: StackLock | None = None
+    #: False with --no-lock: the expectations came from state alone.
+    anchored: bool = True
+
+    def trusts(self, profile_name: str, profile_version: str) -> bool:
+        return any(
+            profile_version_of(arn) == (profile_name, profile_version)
+            for arn in self.profile_version_arns
+        )
+
+    def trusts_arn(self, arn: str | None) -> bool:
+        return arn is not None and arn in self.profile_version_arns
+
+
+@dataclass(frozen=True)
+class VerificationTarget:
+    """One function and what it is expected to be.
+
+    From a manifest (``declared`` set) every expectation is there; from explicit flags only the
+    function, the job, the CSC and the trust are, and checks that need a declaration are not run.
     """
 
     key: str
     function_name: str
     job_id: str
     csc_arn: str
+    #: The policy the CSC must have: --expect-policy, else the lock's, else the outputs'.
     expected_policy: Policy
     region: str
+    trust: Trust
+    #: The policy the stack's outputs declare (compared with the lock); None from flags.
+    outputs_policy: Policy | None = None
     profile_name: str | None = None
     profile_version_arn: str | None = None
     platform_id: str = LAMBDA_SIGNING_PLATFORM
@@ -68,6 +105,12 @@ class VerificationTarget:
     unsigned_version: str | None = None
     signed_bucket: str | None = None
     signed_key: str | None = None
+    #: The stack's manifest entry for this function and the layers it declares (manifest mode).
+    declared: FunctionManifest | None = None
+    declared_layers: tuple[LayerManifest, ...] = ()
+    stack: str | None = None
+    #: A checkout to rebuild packages from (``--source``): provenance from source.
+    source_root: Path | None = None
     #: Where the expectation came from (an outputs file path, or "command line").
     source: str = "command line"
 
@@ -122,6 +165,14 @@ class SigningJobEvidence:
     signature_expires_at: datetime | None
     revocation: RevocationEvidence | None
 
+    @property
+    def signed_at(self) -> datetime | None:
+        """When the signature was made: the job's completion (its creation if not reported).
+
+        The later of the two is used, so a revocation effective between them counts against it.
+        """
+        return self.completed_at or self.created_at
+
 
 @dataclass(frozen=True)
 class ProfileEvidence:
@@ -141,23 +192,54 @@ class CscEvidence:
 
 
 @dataclass(frozen=True)
-class LayerEvidence:
+class LayerRef:
+    """A layer as a function configuration lists it."""
+
     arn: str
-    signing_profile_version_arn: str | None
-    signing_job_arn: str | None
+    signing_profile_version_arn: str | None = None
+    signing_job_arn: str | None = None
 
 
 @dataclass(frozen=True)
-class FunctionEvidence:
-    name: str
+class LayerVersionEvidence:
+    """``GetLayerVersionByArn``: the layer version's own code hash and signing ARNs."""
+
+    arn: str
+    code_sha256: str | None
+    signing_job_arn: str | None
+    signing_profile_version_arn: str | None
+
+
+@dataclass(frozen=True)
+class CodePath:
+    """One configuration that can run code: ``$LATEST`` or a published version."""
+
+    version: str
     arn: str
     code_sha256: str
     signing_job_arn: str | None
     signing_profile_version_arn: str | None
-    state: str | None
-    state_reason: str | None
-    package_type: str | None
-    layers: tuple[LayerEvidence, ...] = ()
+    handler: str | None = None
+    runtime: str | None = None
+    architectures: tuple[str, ...] = ()
+    environment: tuple[tuple[str, str], ...] = ()
+    layers: tuple[LayerRef, ...] = ()
+    package_type: str | None = None
+    state: str | None = None
+    state_reason: str | None = None
+    last_update_status: str | None = None
+    last_update_status_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionEvidence(CodePath):
+    """``GetFunction``'s configuration: ``$LATEST``."""
+
+    name: str = ""
+
+    @property
+    def layer_arns(self) -> tuple[str, ...]:
+        return tuple(layer.arn for layer in self.layers)
 
 
 @dataclass(frozen=True)
@@ -199,26 +281,47 @@ class SignedObjectEvidence:
     def latest(self) -> ObjectVersionEvidence | None:
         return next((v for v in self.versions if v.is_latest), None)
 
+    @property
+    def signed_version(self) -> str | None:
+        """The version Signer wrote: the oldest non-deleted version of the job's own key."""
+        written = [v for v in self.versions if not v.is_delete_marker]
+        return written[-1].version_id if written else None
 
-@dataclass(frozen=True)
-class PublishedVersionEvidence:
-    version: str
-    code_sha256: str | None
-    signing_profile_version_arn: str | None
-    signing_job_arn: str | None
+    @property
+    def signed_sha256(self) -> str | None:
+        version = self.signed_version
+        return self.sha256_by_version.get(version) if version else None
 
 
 @dataclass(frozen=True)
 class AliasEvidence:
     name: str
     function_version: str
-    additional_versions: tuple[str, ...] = ()
+    #: version -> weight of the traffic routed to it besides ``function_version``.
+    additional_weights: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def routes(self) -> tuple[tuple[str, float | None], ...]:
+        """Every version this alias sends traffic to, with its weight (None: the rest)."""
+        return ((self.function_version, None), *self.additional_weights)
 
 
 @dataclass(frozen=True)
 class PublishedEvidence:
-    versions: tuple[PublishedVersionEvidence, ...]
+    versions: tuple[CodePath, ...]
     aliases: tuple[AliasEvidence, ...]
+
+
+@dataclass(frozen=True)
+class ProvenanceEvidence:
+    """A package rebuilt from the checkout, and the bytes its signing job actually signed."""
+
+    what: str
+    source_dir: str
+    #: SHA-256 (hex) of the deterministic zip rebuilt from the checkout.
+    built_sha256: str
+    #: SHA-256 (hex) of the unsigned object version the signing job read.
+    signed_source_sha256: str
 
 
 T = TypeVar("T")
@@ -240,6 +343,18 @@ class TargetEvidence:
     bucket_versioning: Collected[BucketVersioningEvidence] | None
     signed_object: Collected[SignedObjectEvidence] | None
     published: Collected[PublishedEvidence] | None
+    #: Every signing job any code path or layer names, by job id (the target's own included).
+    jobs: Mapping[str, Collected[SigningJobEvidence]] = field(default_factory=dict)
+    #: The profile of every such job, by profile name.
+    profiles: Mapping[str, Collected[ProfileEvidence]] = field(default_factory=dict)
+    #: The signed object of every such job, by (bucket, key).
+    signed_objects: Mapping[tuple[str, str], Collected[SignedObjectEvidence]] = field(
+        default_factory=dict
+    )
+    #: Every layer version any code path uses, by layer version ARN.
+    layer_versions: Mapping[str, Collected[LayerVersionEvidence]] = field(default_factory=dict)
+    #: Source provenance of the function's and its layers' packages; None without --source.
+    provenance: tuple[Collected[ProvenanceEvidence], ...] | None = None
 
 
 # --- findings and the report ------------------------------------------------------------

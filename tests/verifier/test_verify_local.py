@@ -1,17 +1,19 @@
-"""The verifier against the local AWS over real HTTP: a good deployment passes, and each
-tampering the verifier exists to catch makes the right check fail.
+"""The verifier against the local AWS over real HTTP: a signed deployment built with boto3 as
+the stack builds it (tests/verifier/deployed.py) passes, and each attack on the proof fails.
 
-Builds the deployment with boto3 (the stack's recipe: versioned bucket, unsigned upload,
-signing job, CSC, function from the signed object) and writes the manifest the stack would
-output. The ``cdktf deploy`` end-to-end run is wired in tests/e2e.
+Each test gets its own profile, CSC, function and layer on one shared server, so revocations
+never leak between tests. The Terraform-applied stack is exercised in tests/e2e.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import time
+import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +22,13 @@ import pytest
 from typer.testing import CliRunner
 
 from localaws.testing import running_server
-from tests.localaws.localaws_support import (
-    REGION,
-    SigningWorld,
-    make_zip,
-)
-from verifier.checks import Context, run_checks
+from tests.localaws.localaws_support import REGION, SigningWorld
+from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
+from verifier.checks import REGISTRY, Context, run_checks
 from verifier.cli import app
 from verifier.collect import Collector
-from verifier.model import LAMBDA_SIGNING_PLATFORM, Policy, Status, VerificationTarget
+from verifier.inputs import load_outputs, resolve_trust, targets_from_manifest
+from verifier.model import Status
 
 runner = CliRunner()
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
@@ -47,7 +47,7 @@ def world(endpoint: str) -> SigningWorld:
 
 @pytest.fixture(autouse=True)
 def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
         monkeypatch.delenv(name, raising=False)
     empty = tmp_path / "empty-aws-config"
     empty.write_text("")
@@ -56,220 +56,552 @@ def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    # Only AWS_REGION, as the README's local setup has it (boto3 alone reads AWS_DEFAULT_REGION).
     monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
 
 
-@dataclass(frozen=True)
-class Deployment:
-    manifest: dict[str, Any]
-    function_name: str
-    job: dict[str, Any]
-    csc_arn: str
-    profile_name: str
+@pytest.fixture
+def deployed(world: SigningWorld, tmp_path: Path) -> Deployed:
+    return deploy(world, tmp_path)
 
 
-def deploy(world: SigningWorld, policy: str = "Enforce") -> Deployment:
-    """The stack's recipe, one function, with a profile and CSC of its own."""
-    profile = world.profile({"value": 365, "type": "DAYS"})
-    job = world.sign(profile)
-    csc_arn = world.csc(policy, [profile.version_arn])
-    signed = job["signedObject"]["s3"]
-    function = world.create_function(
-        {"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}, csc_arn
-    )
-    source = job["source"]["s3"]
-    manifest = {
-        "schema_version": 1,
-        "region": REGION,
-        "bucket": world.bucket,
-        "signing_profile_name": profile.name,
-        "signing_profile_version_arn": profile.version_arn,
-        "platform_id": LAMBDA_SIGNING_PLATFORM,
-        "code_signing_config_arn": csc_arn,
-        "expected_policy": "Enforce",
-        "functions": {
-            "hello": {
-                "function_name": function["FunctionName"],
-                "function_arn": function["FunctionArn"],
-                "signing_job_id": job["jobId"],
-                "unsigned_key": source["key"],
-                "unsigned_version": source["version"],
-                "signed_bucket": signed["bucketName"],
-                "signed_key": signed["key"],
-            }
-        },
-    }
-    return Deployment(manifest, function["FunctionName"], job, csc_arn, profile.name)
-
-
-def verify(tmp_path: Path, deployment: Deployment, *extra: str) -> tuple[int, dict[str, Any], str]:
-    outputs = tmp_path / "cdktf-outputs.json"
-    outputs.write_text(json.dumps({"signed-lambda": {"manifest": deployment.manifest}}))
-    result = runner.invoke(app, ["verify", "--outputs", str(outputs), "--format", "json", *extra])
-    assert "Traceback" not in result.stderr
-    document = json.loads(result.stdout) if result.stdout else {}
+def run_verify(
+    deployed: Deployed, *extra: str, source: bool = True
+) -> tuple[int, dict[str, Any], str]:
+    args = ["verify", "--outputs", str(deployed.outputs_file), "--lock", str(deployed.lock_file)]
+    if source:
+        args += ["--source", str(deployed.checkout)]
+    result = runner.invoke(app, [*args, "--format", "json", *extra])
+    assert "Traceback" not in result.stderr, result.stderr
+    document = json.loads(result.stdout) if result.stdout.strip() else {}
     return result.exit_code, document, result.stderr
 
 
-def statuses(document: dict[str, Any]) -> dict[str, str]:
-    return {check["id"]: check["status"] for check in document["checks"]}
+def not_passing(document: dict[str, Any]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for item in document.get("checks", []):
+        if item["status"] != "pass":
+            found.setdefault(item["id"], set()).add(item["status"])
+    return found
 
 
-def not_passing(document: dict[str, Any]) -> dict[str, str]:
-    return {k: v for k, v in statuses(document).items() if v != "pass"}
+def actual_of(document: dict[str, Any], check_id: str) -> str:
+    return " | ".join(c["actual"] for c in document["checks"] if c["id"] == check_id)
 
 
-def test_good_deployment_passes(world: SigningWorld, tmp_path: Path) -> None:
-    code, document, stderr = verify(tmp_path, deploy(world))
+def zip_of(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in files.items():
+            archive.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), content)
+    return buffer.getvalue()
+
+
+def sign_other_build(deployed: Deployed, tmp_path: Path, profile: Any = None) -> dict[str, Any]:
+    """Another zip, signed in a new job (by the real profile unless another is given)."""
+    write_source(tmp_path / "evil" / "fn", {"handler.py": "def handler(e, c):\n    return 'x'\n"})
+    build = sign_source(
+        deployed.world, profile or deployed.profile, tmp_path / "evil", "fn", tmp_path
+    )
+    return build.job
+
+
+def publish_version_of(deployed: Deployed, job: dict[str, Any], **config: Any) -> str:
+    """Deploy ``job``'s signed object, publish it as a version, restore $LATEST."""
+    lam = deployed.world.c.lambda_
+    signed = job["signedObject"]["s3"]
+    lam.update_function_code(
+        FunctionName=deployed.function_name, S3Bucket=signed["bucketName"], S3Key=signed["key"]
+    )
+    if config:
+        lam.update_function_configuration(FunctionName=deployed.function_name, **config)
+    version = str(lam.publish_version(FunctionName=deployed.function_name)["Version"])
+    original = deployed.build.signed
+    lam.update_function_code(
+        FunctionName=deployed.function_name,
+        S3Bucket=original["bucketName"],
+        S3Key=original["key"],
+    )
+    if config:
+        lam.update_function_configuration(
+            FunctionName=deployed.function_name,
+            Handler="handler.handler",
+            Layers=[deployed.layer_version_arn],
+            Environment={"Variables": {}},
+        )
+    return version
+
+
+def second_profile(deployed: Deployed) -> Any:
+    return deployed.world.profile({"value": 365, "type": "DAYS"})
+
+
+def add_publisher(deployed: Deployed, arn: str) -> None:
+    deployed.world.c.lambda_.update_code_signing_config(
+        CodeSigningConfigArn=deployed.csc_arn,
+        AllowedPublishers={"SigningProfileVersionArns": [deployed.profile.version_arn, arn]},
+    )
+
+
+# --- a clean deployment ----------------------------------------------------------------
+
+
+def test_clean_deployment_passes_every_check(deployed: Deployed) -> None:
+    code, document, stderr = run_verify(deployed)
     assert code == 0, (not_passing(document), stderr)
     assert document["result"] == "pass"
-    assert document["summary"]["pass"] == document["summary"]["total"] == 22
+    ids = {c["id"] for c in document["checks"]}
+    assert ids == set(REGISTRY), "every registered check ran"
+    assert document["summary"]["pass"] == document["summary"]["total"]
 
 
-def test_revoked_signature_fails(world: SigningWorld, tmp_path: Path) -> None:
-    deployment = deploy(world)
-    world.c.signer.revoke_signature(jobId=deployment.job["jobId"], reason="key leaked")
-    code, document, _ = verify(tmp_path, deployment)
-    assert code == 1
-    assert not_passing(document) == {"job.not_revoked": "fail"}
+def test_without_source_provenance_is_a_warning(deployed: Deployed) -> None:
+    code, document, _ = run_verify(deployed, source=False)
+    assert code == 0
+    assert not_passing(document) == {"source.provenance": {"warn"}}
 
 
-def test_revoked_profile_fails(world: SigningWorld, tmp_path: Path) -> None:
-    deployment = deploy(world)
-    profile = world.c.signer.get_signing_profile(profileName=deployment.profile_name)
-    world.c.signer.revoke_signing_profile(
-        profileName=deployment.profile_name,
-        profileVersion=profile["profileVersion"],
-        reason="compromised",
-        effectiveTime="2020-01-01T00:00:00Z",
+# --- the six weaknesses the attack review found ------------------------------------------
+
+
+def test_1_revoked_build_behind_an_alias_fails(deployed: Deployed, tmp_path: Path) -> None:
+    """Signed by the real profile in another job, published, aliased, then revoked."""
+    job = sign_other_build(deployed, tmp_path)
+    version = publish_version_of(deployed, job)
+    deployed.world.c.lambda_.create_alias(
+        FunctionName=deployed.function_name, Name="live", FunctionVersion=version
     )
-    code, document, _ = verify(tmp_path, deployment)
+    code, document, _ = run_verify(deployed)
     assert code == 1
-    assert statuses(document)["profile.active"] == "fail"
-
-
-def test_overwritten_signed_object_fails(world: SigningWorld, tmp_path: Path) -> None:
-    deployment = deploy(world)
-    signed = deployment.job["signedObject"]["s3"]
-    world.c.s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=b"replaced")
-    code, document, _ = verify(tmp_path, deployment)
+    assert not_passing(document) == {"versions.signed": {"fail"}, "aliases.signed": {"fail"}}
+    assert "not the current build" in actual_of(document, "versions.signed")
+    assert "[aliases: live]" in actual_of(document, "versions.signed")
+    deployed.world.c.signer.revoke_signature(jobId=job["jobId"], reason="drill")
+    code, document, _ = run_verify(deployed)
     assert code == 1
-    assert not_passing(document) == {"object.not_overwritten": "fail"}
-    actual = next(c["actual"] for c in document["checks"] if c["id"] == "object.not_overwritten")
-    assert "the function's code matches version" in actual
+    assert "revoked" in actual_of(document, "versions.signed")
 
 
-def test_code_swapped_under_warn_fails(world: SigningWorld, tmp_path: Path) -> None:
-    deployment = deploy(world, policy="Warn")
-    key, _version = world.upload(make_zip("def handler(e, c):\n    return 'evil'\n"))
-    world.c.lambda_.update_function_code(
-        FunctionName=deployment.function_name, S3Bucket=world.bucket, S3Key=key
+def test_1b_earlier_versions_allowed_are_proven_and_warn(
+    world: SigningWorld, tmp_path: Path
+) -> None:
+    deployed = deploy(world, tmp_path, allow_earlier_versions=True)
+    job = sign_other_build(deployed, tmp_path)
+    version = publish_version_of(deployed, job)
+    deployed.world.c.lambda_.create_alias(
+        FunctionName=deployed.function_name, Name="live", FunctionVersion=version
     )
-    code, document, _ = verify(tmp_path, deployment)
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    assert not_passing(document) == {"versions.signed": {"warn"}, "aliases.signed": {"warn"}}
+    assert "earlier signed build" in actual_of(document, "versions.signed")
+    deployed.world.c.signer.revoke_signature(jobId=job["jobId"], reason="drill")
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"versions.signed": {"fail"}, "aliases.signed": {"fail"}}
+
+
+def test_2_extra_publisher_and_weighted_alias_fail(deployed: Deployed, tmp_path: Path) -> None:
+    intruder = second_profile(deployed)
+    add_publisher(deployed, intruder.version_arn)
+    job = sign_other_build(deployed, tmp_path, profile=intruder)
+    version = publish_version_of(deployed, job)
+    current = deployed.world.c.lambda_.publish_version(FunctionName=deployed.function_name)
+    deployed.world.c.lambda_.create_alias(
+        FunctionName=deployed.function_name,
+        Name="canary",
+        FunctionVersion=current["Version"],
+        RoutingConfig={"AdditionalVersionWeights": {version: 0.1}},
+    )
+    code, document, _ = run_verify(deployed)
     assert code == 1
     failed = not_passing(document)
-    assert failed["function.code_sha256"] == "fail"
-    assert failed["csc.policy"] == "fail"  # Warn found, Enforce expected
+    assert failed["csc.publishers"] == {"fail"}
+    assert failed["aliases.signed"] == {"fail"}
+    assert f"{version} (10%)" in actual_of(document, "aliases.signed")
+    assert "not pinned" in actual_of(document, "versions.signed")
 
 
-def test_unknown_job_id_on_command_line_is_exit_2(world: SigningWorld) -> None:
-    deployment = deploy(world)
-    missing_job = "00000000-0000-4000-8000-000000000000"
+def test_3_layer_handler_and_code_loading_environment_fail(
+    deployed: Deployed, tmp_path: Path
+) -> None:
+    """A layer signed by the real profile, the handler moved into it, an exec wrapper set."""
+    write_source(tmp_path / "evil-layer" / "l", {"python/evil.py": "def handler(e, c): pass\n"})
+    build = sign_source(deployed.world, deployed.profile, tmp_path / "evil-layer", "l", tmp_path)
+    signed = build.job["signedObject"]["s3"]
+    layer = deployed.world.c.lambda_.publish_layer_version(
+        LayerName="evil", Content={"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}
+    )
+    deployed.world.c.lambda_.update_function_configuration(
+        FunctionName=deployed.function_name,
+        Handler="evil.handler",
+        Layers=[deployed.layer_version_arn, layer["LayerVersionArn"]],
+        Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrapper"}},
+    )
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    failed = not_passing(document)
+    assert failed == {
+        "function.configuration": {"fail"},
+        "function.environment": {"fail"},
+        "layers.declared": {"fail"},
+    }
+    assert "handler evil.handler" in actual_of(document, "function.configuration")
+    assert "AWS_LAMBDA_EXEC_WRAPPER=/opt/wrapper (not declared)" in actual_of(
+        document, "function.environment"
+    )
+    assert f"undeclared: {layer['LayerVersionArn']}" in actual_of(document, "layers.declared")
+
+
+@pytest.mark.parametrize(
+    "variable", ["NODE_OPTIONS", "JAVA_TOOL_OPTIONS", "PYTHONPATH", "LD_PRELOAD"]
+)
+def test_3b_each_code_loading_variable_fails(deployed: Deployed, variable: str) -> None:
+    deployed.world.c.lambda_.update_function_configuration(
+        FunctionName=deployed.function_name, Environment={"Variables": {variable: "x"}}
+    )
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"function.environment": {"fail"}}
+
+
+def test_3c_declared_code_loading_variable_passes(world: SigningWorld, tmp_path: Path) -> None:
+    deployed = deploy(world, tmp_path, code_loading_environment={"PYTHONPATH": "/opt/lib"})
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    deployed.world.c.lambda_.update_function_configuration(
+        FunctionName=deployed.function_name, Environment={"Variables": {"PYTHONPATH": "/tmp"}}
+    )
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert "declared /opt/lib" in actual_of(document, "function.environment")
+
+
+def test_4_outputs_rewritten_to_another_profile_and_csc_fail(
+    world: SigningWorld, deployed: Deployed, tmp_path: Path
+) -> None:
+    """State edited to name another profile, CSC and job, with that profile's code deployed
+    under that CSC: the lock still pins the real ones."""
+    other = deploy(world, tmp_path / "other")
+    forged = replace(
+        other.manifest,
+        functions=(replace(other.manifest.functions[0], function_name=deployed.function_name),),
+    )
+    other_job = other.build.job["signedObject"]["s3"]
+    world.c.lambda_.put_function_code_signing_config(
+        FunctionName=deployed.function_name, CodeSigningConfigArn=other.csc_arn
+    )
+    world.c.lambda_.update_function_code(
+        FunctionName=deployed.function_name,
+        S3Bucket=other_job["bucketName"],
+        S3Key=other_job["key"],
+    )
+    deployed.write_outputs(forged)
+    code, document, _ = run_verify(deployed, source=False)
+    assert code == 1
+    failed = not_passing(document)
+    assert failed["lock.anchor"] == {"fail"}
+    assert failed["csc.publishers"] == {"fail"}
+    assert failed["job.profile"] == {"fail"}
+    anchor = actual_of(document, "lock.anchor")
+    assert other.csc_arn in anchor and deployed.csc_arn in anchor
+
+
+def test_5_job_file_option_is_gone(deployed: Deployed, tmp_path: Path) -> None:
+    """A saved describe-signing-job document can no longer stand in for live evidence."""
+    saved = tmp_path / "job.json"
+    saved.write_text(json.dumps(deployed.build.job, default=str))
     result = runner.invoke(
-        app,
-        [
-            "verify",
-            "--function",
-            deployment.function_name,
-            "--job-id",
-            missing_job,
-            "--csc-arn",
-            deployment.csc_arn,
-        ],
+        app, ["verify", "--outputs", str(deployed.outputs_file), "--job-file", str(saved)]
     )
-    assert result.exit_code == 2, result.stderr
-    assert result.stdout == ""
-    assert result.stderr.splitlines()[-1] == (
-        f"error: --job-id {missing_job}: no such signing job in {REGION}"
-    )
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error: No such option: --job-file")
 
 
-def test_unknown_csc_on_command_line_is_exit_2(world: SigningWorld) -> None:
-    deployment = deploy(world)
-    missing_csc = f"arn:aws:lambda:{REGION}:123456789012:code-signing-config:csc-00000000000000000"
+def test_6_flag_mode_needs_a_trust_anchor(
+    deployed: Deployed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # no signed-lambda.lock.json here
+    flags = [
+        "verify",
+        "--function",
+        deployed.function_name,
+        "--job-id",
+        deployed.job_id,
+        "--csc-arn",
+        deployed.csc_arn,
+        "--format",
+        "json",
+    ]
+    result = runner.invoke(app, flags)
+    assert result.exit_code == 2
+    assert "--trusted-profile-version-arn" in result.stderr.strip().splitlines()[-1]
+    intruder = second_profile(deployed)
+    result = runner.invoke(app, [*flags, "--trusted-profile-version-arn", intruder.version_arn])
+    assert result.exit_code == 1
+    assert not_passing(json.loads(result.stdout))["job.profile"] == {"fail"}
     result = runner.invoke(
-        app,
-        [
-            "verify",
-            "--function",
-            deployment.function_name,
-            "--job-id",
-            deployment.job["jobId"],
-            "--csc-arn",
-            missing_csc,
-        ],
+        app, [*flags, "--trusted-profile-version-arn", deployed.profile.version_arn]
     )
-    assert result.exit_code == 2, result.stderr
-    assert result.stderr.splitlines()[-1].startswith(f"error: --csc-arn {missing_csc}: no such")
-
-
-def test_flags_mode_passes_on_good_deployment(world: SigningWorld) -> None:
-    deployment = deploy(world)
-    result = runner.invoke(
-        app,
-        [
-            "verify",
-            "--function",
-            deployment.function_name,
-            "--job-id",
-            deployment.job["jobId"],
-            "--csc-arn",
-            deployment.csc_arn,
-            "--format",
-            "json",
-        ],
-    )
+    assert result.exit_code == 0, result.stdout
+    result = runner.invoke(app, [*flags, "--lock", str(deployed.lock_file)])
     assert result.exit_code == 0, result.stdout
 
 
-def test_missing_job_in_manifest_fails_the_job_check(world: SigningWorld, tmp_path: Path) -> None:
-    deployment = deploy(world)
-    deployment.manifest["functions"]["hello"]["signing_job_id"] = (
-        "00000000-0000-4000-8000-000000000000"
+# --- the false alarms ---------------------------------------------------------------------
+
+
+def test_profile_revoked_after_the_signature_warns(deployed: Deployed) -> None:
+    """Signer takes only past effective times: revoke from a moment after both signatures."""
+    signer = deployed.world.c.signer
+    layer_job = signer.describe_signing_job(jobId=deployed.layer.job["jobId"])
+    effective = layer_job["completedAt"] + timedelta(seconds=1)
+    time.sleep(max(0.0, (effective - datetime.now(UTC)).total_seconds() + 0.2))
+    signer.revoke_signing_profile(
+        profileName=deployed.profile.name,
+        profileVersion=deployed.profile.version,
+        reason="rotation",
+        effectiveTime=effective,
     )
-    code, document, _ = verify(tmp_path, deployment)
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    assert not_passing(document) == {"profile.revocation": {"warn"}, "layers.signed": {"warn"}}
+
+
+def test_profile_revoked_before_the_signature_fails(deployed: Deployed) -> None:
+    deployed.world.c.signer.revoke_signing_profile(
+        profileName=deployed.profile.name,
+        profileVersion=deployed.profile.version,
+        reason="compromised",
+        effectiveTime=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+    code, document, _ = run_verify(deployed)
     assert code == 1
-    assert statuses(document)["job.succeeded"] == "fail"
+    failed = not_passing(document)
+    assert failed["profile.revocation"] == {"fail"}
+    assert failed["layers.signed"] == {"fail"}  # the layer was signed by the same profile
 
 
-def test_collect_against_local_aws_is_read_only(world: SigningWorld, endpoint: str) -> None:
-    deployment = deploy(world)
+def test_canceled_profile_warns(deployed: Deployed) -> None:
+    deployed.world.c.signer.cancel_signing_profile(profileName=deployed.profile.name)
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    assert not_passing(document) == {"profile.revocation": {"warn"}, "layers.signed": {"warn"}}
+
+
+def test_identical_reupload_of_the_signed_key_warns(deployed: Deployed) -> None:
+    s3 = deployed.world.c.s3
+    signed = deployed.build.signed
+    body = s3.get_object(Bucket=signed["bucketName"], Key=signed["key"])["Body"].read()
+    s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=body)
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    assert not_passing(document) == {"object.not_overwritten": {"warn"}}
+    s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=b"other bytes")
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"object.not_overwritten": {"fail"}}
+
+
+def test_revoked_job_signature_still_fails(deployed: Deployed) -> None:
+    deployed.world.c.signer.revoke_signature(jobId=deployed.job_id, reason="key leaked")
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"job.not_revoked": {"fail"}}
+
+
+# --- the lock -----------------------------------------------------------------------------
+
+
+def test_missing_lock_is_exit_2_with_how_to_create_it(deployed: Deployed) -> None:
+    deployed.lock_file.unlink()
+    code, document, stderr = run_verify(deployed)
+    assert (code, document) == (2, {})
+    assert len(stderr.strip().splitlines()) == 1
+    assert "no lock file" in stderr and "make lock" in stderr and "--no-lock" in stderr
+
+
+def test_no_lock_warns_that_state_is_the_only_source(deployed: Deployed) -> None:
+    deployed.lock_file.unlink()
+    code, document, _ = run_verify(deployed, "--no-lock")
+    assert code == 0
+    assert not_passing(document) == {"lock.anchor": {"warn"}}
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"policy": "Warn"}, "policy: outputs Enforce, lock Warn"),
+        ({"account_id": "999999999999"}, "lock 999999999999"),
+        ({"region": "eu-west-1"}, "region: outputs us-east-1, lock eu-west-1"),
+    ],
+)
+def test_disagreeing_lock_fails_naming_both_values(
+    deployed: Deployed, change: dict[str, str], named: str
+) -> None:
+    deployed.write_lock(**change)
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert "lock.anchor" in not_passing(document)
+    assert named in actual_of(document, "lock.anchor")
+
+
+def test_rotated_profile(deployed: Deployed, tmp_path: Path) -> None:
+    """A new profile signs the next build: the old lock fails it; the rotated lock (old and
+    new pinned while old code may still run) passes; `lock` writes it."""
+    world = deployed.world
+    new = second_profile(deployed)
+    world.c.lambda_.update_code_signing_config(
+        CodeSigningConfigArn=deployed.csc_arn,
+        AllowedPublishers={"SigningProfileVersionArns": [new.version_arn]},
+    )
+    build = sign_source(world, new, deployed.checkout, "functions/hello", tmp_path)
+    layer = sign_source(world, new, deployed.checkout, "layers/shared", tmp_path)
+    layer_version = world.c.lambda_.publish_layer_version(
+        LayerName="shared-rotated",
+        Content={"S3Bucket": layer.signed["bucketName"], "S3Key": layer.signed["key"]},
+    )
+    world.c.lambda_.update_function_configuration(
+        FunctionName=deployed.function_name, Layers=[layer_version["LayerVersionArn"]]
+    )
+    world.c.lambda_.update_function_code(
+        FunctionName=deployed.function_name,
+        S3Bucket=build.signed["bucketName"],
+        S3Key=build.signed["key"],
+    )
+    fn, lay = deployed.manifest.functions[0], deployed.manifest.layers[0]
+    source = build.job["source"]["s3"]
+    deployed.manifest = replace(
+        deployed.manifest,
+        signing_profile_name=new.name,
+        signing_profile_version_arn=new.version_arn,
+        functions=(
+            replace(
+                fn,
+                signing_job_id=build.job["jobId"],
+                unsigned_key=source["key"],
+                unsigned_version=source["version"],
+                signed_key=build.signed["key"],
+            ),
+        ),
+        layers=(
+            replace(
+                lay,
+                signing_job_id=layer.job["jobId"],
+                layer_version_arn=layer_version["LayerVersionArn"],
+                unsigned_key=layer.job["source"]["s3"]["key"],
+                unsigned_version=layer.job["source"]["s3"]["version"],
+                signed_key=layer.signed["key"],
+            ),
+        ),
+    )
+    deployed.write_outputs()
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert "profile version: outputs" in actual_of(document, "lock.anchor")
+    # `signed-lambda lock --keep-previous` pins both while the rotation is under way.
+    result = runner.invoke(
+        app,
+        [
+            "lock",
+            "--outputs",
+            str(deployed.outputs_file),
+            "--lock",
+            str(deployed.lock_file),
+            "--keep-previous",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "signing_profile_version_arns" in result.stderr
+    pinned = json.loads(deployed.lock_file.read_text())["stacks"]["signed-lambda"]
+    assert set(pinned["signing_profile_version_arns"]) == {
+        deployed.profile.version_arn,
+        new.version_arn,
+    }
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    check = runner.invoke(
+        app,
+        [
+            "lock",
+            "--outputs",
+            str(deployed.outputs_file),
+            "--lock",
+            str(deployed.lock_file),
+            "--check",
+        ],
+    )
+    assert check.exit_code == 0, check.stderr
+
+
+# --- provenance from source ------------------------------------------------------------
+
+
+def test_undeployed_source_edit_fails_naming_the_function(deployed: Deployed) -> None:
+    handler = deployed.checkout / "functions" / "hello" / "handler.py"
+    handler.write_text(handler.read_text() + "# edited, not deployed\n")
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"source.provenance": {"fail"}}
+    assert "function hello was changed and not deployed" in actual_of(document, "source.provenance")
+
+
+def test_undeployed_layer_source_edit_fails(deployed: Deployed) -> None:
+    util = deployed.checkout / "layers" / "shared" / "python" / "shared_util.py"
+    util.write_text("EVIL = True\n")
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert "layer shared was changed" in actual_of(document, "source.provenance")
+
+
+# --- layers ------------------------------------------------------------------------------
+
+
+def test_layer_signed_by_an_unpinned_profile_fails(deployed: Deployed, tmp_path: Path) -> None:
+    intruder = second_profile(deployed)
+    add_publisher(deployed, intruder.version_arn)
+    build = sign_source(deployed.world, intruder, deployed.checkout, "layers/shared", tmp_path)
+    layer = deployed.world.c.lambda_.publish_layer_version(
+        LayerName="intruder",
+        Content={"S3Bucket": build.signed["bucketName"], "S3Key": build.signed["key"]},
+    )
+    deployed.world.c.lambda_.update_function_configuration(
+        FunctionName=deployed.function_name, Layers=[layer["LayerVersionArn"]]
+    )
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    failed = not_passing(document)
+    assert failed["layers.signed"] == {"fail"}
+    assert failed["layers.declared"] == {"fail"}
+    assert "not pinned" in actual_of(document, "layers.signed")
+
+
+# --- reading is all it does ---------------------------------------------------------------
+
+
+def test_collect_is_read_only_and_bounded(deployed: Deployed) -> None:
     calls: list[str] = []
     session = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
     )
     session.events.register("before-call.*.*", lambda model, **kw: calls.append(model.name))
-    manifest = deployment.manifest
-    entry = manifest["functions"]["hello"]
-    target = VerificationTarget(
-        key="hello",
-        function_name=entry["function_name"],
-        job_id=entry["signing_job_id"],
-        csc_arn=manifest["code_signing_config_arn"],
-        expected_policy=Policy.ENFORCE,
-        region=REGION,
-        profile_name=manifest["signing_profile_name"],
-        profile_version_arn=manifest["signing_profile_version_arn"],
-        bucket=manifest["bucket"],
-        unsigned_key=entry["unsigned_key"],
-        unsigned_version=entry["unsigned_version"],
-        signed_bucket=entry["signed_bucket"],
-        signed_key=entry["signed_key"],
+    selection = load_outputs(deployed.outputs_file, stack=None, region_flag=None)
+    trust = resolve_trust(
+        lock_path=deployed.lock_file,
+        no_lock=False,
+        trusted_arns=[],
+        stack=None,
+        from_outputs=selection.manifest,
+    )
+    (target,) = targets_from_manifest(
+        selection, trust=trust, expect_policy=None, source_root=deployed.checkout
     )
     evidence = Collector(session, region=REGION).collect(target)
     assert calls and all(name.startswith(READ_PREFIXES) for name in calls), calls
-    assert len(calls) <= 10
+    # 7 per function, 2 with --source (function + layer sources), 3 shared, 4 for the layer.
+    assert len(calls) == 16, calls
     findings = run_checks([evidence], Context(now=datetime.now(UTC)))
-    assert all(f.status is Status.PASS for f in findings)
+    assert {f.status for f in findings} == {Status.PASS}

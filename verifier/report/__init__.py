@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from enum import StrEnum
-from pathlib import Path
 
+from verifier.atomic import check_writable, write_atomically
 from verifier.model import Report
 from verifier.report import json_report, junit, sarif, text
 
@@ -35,16 +33,4 @@ def render(report: Report, fmt: Format, *, tty: bool = False) -> str:
     return RENDERERS[fmt](report, tty)
 
 
-def write_atomically(path: Path, content: str) -> None:
-    """Write through a temporary file in the same directory and rename it into place."""
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+__all__ = ["RENDERERS", "Format", "check_writable", "render", "write_atomically"]
