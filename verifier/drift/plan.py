@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drift.errors import CollectionError, InputError
+from verifier.errors import CollectionError, InputError
 
 #: ``terraform plan -detailed-exitcode``: 0 no changes, 1 error, 2 changes present.
 PLAN_CLEAN, PLAN_ERROR, PLAN_CHANGES = 0, 1, 2
@@ -140,6 +140,21 @@ def _last_error_line(stderr: str) -> str:
     return (errors[0] if errors else (lines[-1] if lines else "no output")).strip()
 
 
+def _init_hint(stderr: str, env: dict[str, str]) -> str:
+    """Name the likely cause: a provider that could not be installed, or the backend."""
+    if "provider" in stderr.lower() and ("registry" in stderr or "query available" in stderr):
+        if env.get("TF_CLI_CONFIG_FILE"):
+            return (
+                f"the AWS provider could not be installed with the CLI config "
+                f"{env['TF_CLI_CONFIG_FILE']}; check its mirror path, or the network"
+            )
+        return (
+            "the AWS provider could not be downloaded: check the network, or set "
+            "TF_PLUGIN_MIRROR to a filesystem mirror of hashicorp/aws"
+        )
+    return "check the backend configuration and credentials"
+
+
 def plan_stack(stack_dir: Path, env: dict[str, str], timeout: int = 900) -> PlanResult:
     """Init (idempotent), refresh-and-plan without applying or prompting, then read the JSON."""
     if not (stack_dir / "cdk.tf.json").is_file():
@@ -150,7 +165,7 @@ def plan_stack(stack_dir: Path, env: dict[str, str], timeout: int = 900) -> Plan
     if init.returncode != 0:
         raise CollectionError(
             f"terraform init failed in {stack_dir}: {_last_error_line(init.stderr)}",
-            "check the backend configuration and credentials",
+            _init_hint(init.stderr, env),
         )
     plan = _terraform(
         stack_dir,

@@ -1,3 +1,0 @@
-from drift.cli import main
-
-main()
