@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from verifier.cli import app
@@ -168,19 +169,13 @@ def test_drift_points_terraform_at_a_local_mirror_by_itself(tmp_path: Path) -> N
     config = Path(env["TF_CLI_CONFIG_FILE"]).read_text()
     assert f'path    = "{mirror}"' in config
     # A user's own CLI config wins; without a mirror nothing changes.
-    assert (
-        terraform_env({"TF_CLI_CONFIG_FILE": "/mine", "TF_PLUGIN_MIRROR": str(mirror)}, tmp_path)[
-            "TF_CLI_CONFIG_FILE"
-        ]
-        == "/mine"
-    )
-    assert (
-        "TF_CLI_CONFIG_FILE"
-        not in terraform_env(
-            {"TF_PLUGIN_MIRROR": str(tmp_path / "none"), "HOME": str(tmp_path)}, tmp_path
-        )
-        or find_mirror({}) is not None
-    )
+    mine = {"TF_CLI_CONFIG_FILE": "/mine", "TF_PLUGIN_MIRROR": str(mirror)}
+    assert terraform_env(mine, tmp_path)["TF_CLI_CONFIG_FILE"] == "/mine"
+    no_mirror = {"TF_PLUGIN_MIRROR": str(tmp_path / "none")}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("verifier.drift.terraformrc.CANDIDATES", ())
+        assert find_mirror(no_mirror) is None
+        assert terraform_env(no_mirror, tmp_path) == {**no_mirror, "CHECKPOINT_DISABLE": "1"}
 
 
 def test_init_failure_hint_names_the_provider_install() -> None:
