@@ -23,6 +23,7 @@ the setup fails (a benchmark of a failing verify run would be meaningless).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
 import os
@@ -42,11 +43,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from verifier import lock as lock_module
+from verifier.manifest import (
+    LAMBDA_SIGNING_PLATFORM,
+    OUTPUT_NAME,
+    FunctionManifest,
+    Manifest,
+)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = REPO_ROOT / "build" / "bench.json"
 
 REGION = "us-east-1"
-PLATFORM_ID = "AWSLambda-SHA384-ECDSA"
 STACK = "bench"
 MB = 1024 * 1024
 SMALL_PACKAGE = 1 * MB
@@ -145,24 +155,18 @@ def manifest(
     profile_name: str,
     profile_version_arn: str,
     csc_arn: str,
-    functions: dict[str, dict[str, str]],
-) -> dict[str, Any]:
-    """The stack's ``manifest`` output, as the verifier reads it from the outputs file."""
-    return {
-        STACK: {
-            "manifest": {
-                "schema_version": 1,
-                "region": REGION,
-                "bucket": bucket,
-                "signing_profile_name": profile_name,
-                "signing_profile_version_arn": profile_version_arn,
-                "platform_id": PLATFORM_ID,
-                "code_signing_config_arn": csc_arn,
-                "expected_policy": "Enforce",
-                "functions": functions,
-            }
-        }
-    }
+    functions: Sequence[FunctionManifest],
+) -> Manifest:
+    """The stack's ``manifest`` output (built through the one contract module)."""
+    return Manifest(
+        region=REGION,
+        bucket=bucket,
+        signing_profile_name=profile_name,
+        signing_profile_version_arn=profile_version_arn,
+        code_signing_config_arn=csc_arn,
+        expected_policy="Enforce",
+        functions=tuple(functions),
+    )
 
 
 def _mb(kib: float) -> str:
@@ -395,6 +399,10 @@ def run_child(command: list[str], env: dict[str, str]) -> Run:
         )
 
 
+def lock_path(outputs: Path) -> Path:
+    return outputs.with_name(f"{outputs.stem}.lock.json")
+
+
 def verify_command(outputs: Path) -> list[str]:
     return [
         sys.executable,
@@ -403,6 +411,8 @@ def verify_command(outputs: Path) -> list[str]:
         "verify",
         "--outputs",
         str(outputs),
+        "--lock",
+        str(lock_path(outputs)),
         "--format",
         "json",
     ]
@@ -472,7 +482,7 @@ def _counting_child(outputs: str, counts_file: str) -> int:
         self.events.register("before-call", on_call)
 
     boto3.Session.__init__ = init  # type: ignore[method-assign]
-    sys.argv = ["signed-lambda-verify", "verify", "--outputs", outputs, "--format", "json"]
+    sys.argv = ["signed-lambda", *verify_command(Path(outputs))[3:]]
     saved_stdout = sys.stdout
     sys.stdout = io.StringIO()
     try:
@@ -533,7 +543,7 @@ class Deployer:
         self.profile_name = f"bench_{self.tag}"
         reply = self.signer.put_signing_profile(
             profileName=self.profile_name,
-            platformId=PLATFORM_ID,
+            platformId=LAMBDA_SIGNING_PLATFORM,
             signatureValidityPeriod={"value": 365, "type": "DAYS"},
         )
         self.profile_version_arn = str(reply["profileVersionArn"])
@@ -561,7 +571,7 @@ class Deployer:
             )["Role"]["Arn"]
         )
 
-    def function(self, key: str, package: bytes) -> dict[str, str]:
+    def function(self, key: str, package: bytes) -> FunctionManifest:
         """Upload, sign, deploy from the signed object; the function's manifest entry."""
         unsigned_key = f"unsigned/{key}/package.zip"
         version = str(
@@ -586,17 +596,24 @@ class Deployer:
             Code={"S3Bucket": signed["bucketName"], "S3Key": signed["key"]},
             CodeSigningConfigArn=self.csc_arn,
         )
-        return {
-            "function_name": str(function["FunctionName"]),
-            "function_arn": str(function["FunctionArn"]),
-            "signing_job_id": job_id,
-            "unsigned_key": unsigned_key,
-            "unsigned_version": version,
-            "signed_bucket": str(signed["bucketName"]),
-            "signed_key": str(signed["key"]),
-        }
+        return FunctionManifest(
+            key=key,
+            function_name=str(function["FunctionName"]),
+            function_arn=str(function["FunctionArn"]),
+            signing_job_id=job_id,
+            unsigned_key=unsigned_key,
+            unsigned_version=version,
+            signed_bucket=str(signed["bucketName"]),
+            signed_key=str(signed["key"]),
+            # A generated package with no source directory: provenance is not measured here.
+            source_dir=f"bench/{key}",
+            package_sha256=hashlib.sha256(package).hexdigest(),
+            handler="index.handler",
+            runtime="python3.12",
+        )
 
-    def write_outputs(self, path: Path, functions: dict[str, dict[str, str]]) -> Path:
+    def write_outputs(self, path: Path, functions: Sequence[FunctionManifest]) -> Path:
+        """The outputs file, and beside it the lock that pins this deployment."""
         document = manifest(
             bucket=self.bucket,
             profile_name=self.profile_name,
@@ -604,7 +621,9 @@ class Deployer:
             csc_arn=self.csc_arn,
             functions=functions,
         )
-        path.write_text(json.dumps(document, indent=2) + "\n")
+        path.write_text(json.dumps({STACK: {OUTPUT_NAME: document.to_output()}}, indent=2) + "\n")
+        entry = lock_module.entry_from_manifest(STACK, document)
+        lock_path(path).write_text(lock_module.render((entry,)))
         return path
 
 
@@ -658,22 +677,22 @@ def bench(runs: int, scratch: Path) -> dict[str, Any]:
         single = new_deployment()
         small_package = make_package(SMALL_PACKAGE, seed=0)
         single_file = single.write_outputs(
-            scratch / "single.json", {"fn": single.function("fn", small_package)}
+            scratch / "single.json", [single.function("fn", small_package)]
         )
         _progress(f"deploying {FLEET_SIZE} functions (1 MB packages) sharing bucket, profile, CSC")
         fleet = new_deployment()
         fleet_file = fleet.write_outputs(
             scratch / "fleet.json",
-            {
-                f"fn{i}": fleet.function(f"fn{i}", make_package(SMALL_PACKAGE, seed=i))
+            [
+                fleet.function(f"fn{i}", make_package(SMALL_PACKAGE, seed=i))
                 for i in range(FLEET_SIZE)
-            },
+            ],
         )
         _progress("deploying 1 function (50 MB package)")
         large = new_deployment()
         large_package = make_package(LARGE_PACKAGE, seed=1000)
         large_file = large.write_outputs(
-            scratch / "large.json", {"fn": large.function("fn", large_package)}
+            scratch / "large.json", [large.function("fn", large_package)]
         )
         results["package_bytes"] = {"small": len(small_package), "large": len(large_package)}
         del large_package
@@ -718,7 +737,7 @@ def bench(runs: int, scratch: Path) -> dict[str, Any]:
     ):
         real = new_deployment()
         real_file = real.write_outputs(
-            scratch / "realistic.json", {"fn": real.function("fn", small_package)}
+            scratch / "realistic.json", [real.function("fn", small_package)]
         )
         check_passes(real_file, env)
         counted = count_requests(real_file, env)

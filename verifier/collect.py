@@ -147,9 +147,9 @@ class Collector:
         return (self.lambda_, self.signer, self.s3)
 
     def preflight(self, csc_arn: str) -> None:
-        """One call without retries, so an unreachable endpoint, a TLS or protocol mismatch,
-        or missing credentials fail the run at once with one line, instead of every later
-        call retrying its way to an ERROR finding."""
+        """The first call (the expected CSC), without retries, so an unreachable endpoint, a
+        TLS or protocol mismatch, or missing credentials fail the run at once with one line,
+        instead of every later call retrying its way to an ERROR finding."""
         endpoint = self.lambda_.meta.endpoint_url
         probe = self._session.client(
             "lambda",
@@ -157,7 +157,11 @@ class Collector:
             config=client_config(1).merge(Config(connect_timeout=5, read_timeout=20)),
         )
         try:
-            probe.get_code_signing_config(CodeSigningConfigArn=csc_arn)
+            response = probe.get_code_signing_config(CodeSigningConfigArn=csc_arn)
+            # The answer is evidence the run needs anyway: it costs no extra request.
+            self._cscs[csc_arn] = self._call(
+                "GetCodeSigningConfig", "code signing config", csc_arn, lambda: _csc(response)
+            )
         except botocore.exceptions.SSLError as error:
             raise CollectionError(
                 f"cannot reach {endpoint}: TLS verification failed ({error})",
