@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,6 +104,14 @@ def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
     )
 
 
+def _brief(error: Exception) -> str:
+    """botocore's message without the request URL it repeats (the endpoint is named already)."""
+    text = re.sub(r'\s*(?:from )?(?:the )?endpoint URL: "[^"]*"', "", str(error))
+    text = text.replace("Could not connect to", "connection refused or unreachable")
+    text = re.sub(r"\s*for https?://\S+", "", text)
+    return text.rstrip(". ")
+
+
 def _https_hint(endpoint: str) -> str | None:
     if endpoint.startswith("http://"):
         return f"if the endpoint serves HTTPS, use {endpoint.replace('http://', 'https://', 1)}"
@@ -164,13 +173,13 @@ class Collector:
             )
         except botocore.exceptions.SSLError as error:
             raise CollectionError(
-                f"cannot reach {endpoint}: TLS verification failed ({error})",
+                f"cannot reach {endpoint}: TLS verification failed ({_brief(error)})",
                 "if the endpoint uses a private CA (the local AWS does), set AWS_CA_BUNDLE to "
                 "its certificate",
             ) from None
         except (ConnectionError, botocore.exceptions.HTTPClientError) as error:
             hint = _https_hint(endpoint) or "check the network, AWS_ENDPOINT_URL and the region"
-            raise CollectionError(f"cannot reach {endpoint} ({error})", hint) from None
+            raise CollectionError(f"cannot reach {endpoint} ({_brief(error)})", hint) from None
         except botocore.parsers.ResponseParserError:
             hint = _https_hint(endpoint) or "check AWS_ENDPOINT_URL"
             raise CollectionError(
