@@ -27,15 +27,16 @@ The proof, link by link (the order of the registry):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from verifier.manifest import CODE_LOADING_ENVIRONMENT, LAMBDA_SIGNING_PLATFORM, account_of
 from verifier.model import (
     BucketVersioningEvidence,
     CodePath,
+    Collected,
     CscEvidence,
     Finding,
     FunctionCscEvidence,
@@ -50,6 +51,7 @@ from verifier.model import (
     SigningJobEvidence,
     Status,
     TargetEvidence,
+    Trust,
     Unavailable,
 )
 
@@ -252,8 +254,31 @@ def revocation_finding(
     return None
 
 
+class SignatureEvidence(Protocol):
+    """What proving a signature needs: the jobs, profiles, signed objects and layer versions
+    collected (by job id, profile name, (bucket, key), layer version ARN). TargetEvidence for
+    ``verify``; the fleet's evidence for ``audit``."""
+
+    @property
+    def jobs(self) -> Mapping[str, Collected[SigningJobEvidence]]: ...
+
+    @property
+    def profiles(self) -> Mapping[str, Collected[ProfileEvidence]]: ...
+
+    @property
+    def signed_objects(self) -> Mapping[tuple[str, str], Collected[SignedObjectEvidence]]: ...
+
+    @property
+    def layer_versions(self) -> Mapping[str, Collected[LayerVersionEvidence]]: ...
+
+
 def prove_signature(
-    ev: TargetEvidence, ctx: Context, job_arn: str | None, code_sha256: str | None, what: str
+    ev: SignatureEvidence,
+    trust: Trust,
+    ctx: Context,
+    job_arn: str | None,
+    code_sha256: str | None,
+    what: str,
 ) -> Proof:
     """Prove one artifact on its own: deployed through validation from a job that succeeded,
     signed by a pinned profile version on the Lambda platform, not revoked (job or profile),
@@ -273,7 +298,7 @@ def prove_signature(
         return proof
     if job.status != "Succeeded":
         proof.problems.append(f"{what}: signing job {job_id} is {job.status}")
-    if not ev.target.trust.trusts(job.profile_name, job.profile_version):
+    if not trust.trusts(job.profile_name, job.profile_version):
         proof.problems.append(
             f"{what}: signed by profile {job.profile_name} version {job.profile_version}, "
             "which is not pinned"
@@ -321,14 +346,16 @@ def prove_signature(
     return proof
 
 
-def _layer_proof(ev: TargetEvidence, ctx: Context, layer_arn: str, what: str) -> Proof:
+def prove_layer(
+    ev: SignatureEvidence, trust: Trust, ctx: Context, layer_arn: str, what: str
+) -> Proof:
     layer = ev.layer_versions.get(layer_arn)
     if isinstance(layer, Missing):
         return Proof(problems=[f"{what}: layer version {layer_arn} does not exist"])
     if not isinstance(layer, LayerVersionEvidence):
         reason = layer.reason if isinstance(layer, Unavailable) else "not collected"
         return Proof(unknown=[f"{what}: layer version {layer_arn} could not be read ({reason})"])
-    return prove_signature(ev, ctx, layer.signing_job_arn, layer.code_sha256, what)
+    return prove_signature(ev, trust, ctx, layer.signing_job_arn, layer.code_sha256, what)
 
 
 def _undeclared_code_loading(ev: TargetEvidence, path: CodePath) -> list[str]:
@@ -395,9 +422,10 @@ def _aliases_routing_to(published: PublishedEvidence, version: str) -> list[str]
 def _version_proof(ev: TargetEvidence, ctx: Context, path: CodePath) -> Proof:
     """An earlier build in a published version, proven on its own (code and layers)."""
     what = f"version {path.version}"
-    proof = prove_signature(ev, ctx, path.signing_job_arn, path.code_sha256, what)
+    trust = ev.target.trust
+    proof = prove_signature(ev, trust, ctx, path.signing_job_arn, path.code_sha256, what)
     for layer in path.layers:
-        proof.extend(_layer_proof(ev, ctx, layer.arn, f"{what} layer {layer.arn}"))
+        proof.extend(prove_layer(ev, trust, ctx, layer.arn, f"{what} layer {layer.arn}"))
     for found in _undeclared_code_loading(ev, path):
         proof.problems.append(f"{what}: code-loading environment {found}")
     return proof
@@ -1012,7 +1040,7 @@ def layers_signed(ev: TargetEvidence, ctx: Context) -> Sequence[Verdict]:
         return [_pass(expected, "no layers", function.arn)]
     verdicts = []
     for layer in function.layers:
-        proof = _layer_proof(ev, ctx, layer.arn, f"layer {layer.arn}")
+        proof = prove_layer(ev, ev.target.trust, ctx, layer.arn, f"layer {layer.arn}")
         verdicts.append(Verdict(proof.status, expected, proof.summary("proven"), layer.arn))
     return verdicts
 
