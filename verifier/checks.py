@@ -491,6 +491,8 @@ def lock_anchor(ev: TargetEvidence, ctx: Context) -> Verdict:
         for arn in (target.csc_arn, target.declared.function_arn if target.declared else None)
         if arn
     }
+    if isinstance(ev.function, FunctionEvidence):
+        accounts.add(account_of(ev.function.arn))  # where the credentials actually looked
     accounts.discard(None)
     for account in sorted(a for a in accounts if a):
         if account != lock.account_id:
