@@ -764,7 +764,12 @@ def source_provenance(ev: TargetEvidence, ctx: Context) -> Sequence[Verdict]:
         if found.built_sha256 != found.signed_source_sha256:
             actual += f": {found.what} was changed and not deployed (or signed from elsewhere)"
         verdicts.append(
-            _judge(found.built_sha256 == found.signed_source_sha256, expected, actual, resource)
+            _judge(
+                found.built_sha256 == found.signed_source_sha256,
+                expected,
+                actual,
+                f"{found.source_dir} ({found.what})",
+            )
         )
     return verdicts
 
