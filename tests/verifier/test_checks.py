@@ -622,6 +622,14 @@ def test_account_from_the_function_arn_is_compared_too() -> None:
     assert f"account: outputs {b.OTHER_ACCOUNT}, lock {b.ACCOUNT}" in finding.actual
 
 
+def test_account_of_the_live_function_is_compared_too() -> None:
+    """Where the credentials actually looked: a function in another account than the lock's."""
+    other = f"arn:aws:lambda:{b.REGION}:{b.OTHER_ACCOUNT}:function:{b.FUNCTION_NAME}"
+    finding = one("lock.anchor", b.evidence(function=b.function(arn=other)))
+    assert finding.status is Status.FAIL
+    assert f"{b.OTHER_ACCOUNT}, lock {b.ACCOUNT}" in finding.actual
+
+
 # --- 1. the function's state -----------------------------------------------------------------
 
 
@@ -699,7 +707,8 @@ def test_revocation_uses_completion_not_creation() -> None:
     """Effective between createdAt and completedAt: the signature was made after it."""
     effective = b.COMPLETED_AT - timedelta(seconds=2)
     ev = b.evidence(profile=b.profile(status="Revoked", revocation_effective_from=effective))
-    assert b.job().created_at is not None and b.job().created_at < effective
+    created_at = b.job().created_at
+    assert created_at is not None and created_at < effective
     assert one("profile.revocation", ev).status is Status.FAIL
 
 
@@ -882,6 +891,7 @@ def test_layer_source_change_fails_naming_the_layer() -> None:
     assert [f.status for f in findings] == [Status.PASS, Status.FAIL]
     assert "layer shared was changed and not deployed" in findings[1].actual
     assert b.LAYER_SOURCE_DIR in findings[1].expected
+    assert findings[1].resource == f"{b.LAYER_SOURCE_DIR} (layer {b.LAYER_KEY})"
 
 
 def test_unreadable_provenance_is_an_error() -> None:
@@ -1088,8 +1098,6 @@ def test_missing_function_yields_only_the_anchor_and_exists() -> None:
 
 def test_run_checks_covers_every_target() -> None:
     per_target = len(run_checks([b.evidence()], b.context()))
-    findings = run_checks(
-        [b.evidence(), b.evidence(target=b.target(key="world"))], b.context()
-    )
+    findings = run_checks([b.evidence(), b.evidence(target=b.target(key="world"))], b.context())
     assert len(findings) == 2 * per_target
     assert {f.function for f in findings} == {b.FUNCTION_KEY, "world"}

@@ -20,8 +20,8 @@ from tests.verifier.aws_stubs import LOADER, Stubs
 from verifier import api
 from verifier import lock as lock_module
 from verifier.checks import REGISTRY, run_checks
-from verifier.collect import Collector
 from verifier.cli import app
+from verifier.collect import Collector
 from verifier.lock import LOCK_FILE_NAME, StackLock
 from verifier.report import Format
 
@@ -68,7 +68,9 @@ def write(path: Path, content: Any) -> Path:
 
 
 def outputs(tmp_path: Path, manifest: Any = None, **stacks: Any) -> Path:
-    document = stacks or {b.STACK: {"manifest": b.manifest_output() if manifest is None else manifest}}
+    document = stacks or {
+        b.STACK: {"manifest": b.manifest_output() if manifest is None else manifest}
+    }
     return write(tmp_path / "cdktf-outputs.json", document)
 
 
@@ -178,7 +180,11 @@ BAD_INPUTS: list[Case] = [
     (
         "undeclared layer key",
         lambda t: ["--outputs", str(outputs(t, broken_function(layers=["ghost"])))],
-        ["signed-lambda.manifest.functions.hello.layers", "'ghost'", "signed-lambda.manifest.layers"],
+        [
+            "signed-lambda.manifest.functions.hello.layers",
+            "'ghost'",
+            "signed-lambda.manifest.layers",
+        ],
     ),
     (
         "layer key missing",
@@ -187,7 +193,10 @@ BAD_INPUTS: list[Case] = [
     ),
     (
         "bad csc arn in the outputs",
-        lambda t: ["--outputs", str(outputs(t, b.manifest_output(code_signing_config_arn="csc-1")))],
+        lambda t: [
+            "--outputs",
+            str(outputs(t, b.manifest_output(code_signing_config_arn="csc-1"))),
+        ],
         ["signed-lambda.manifest.code_signing_config_arn is not a CSC ARN", "arn:aws:lambda:"],
     ),
     (
@@ -326,7 +335,13 @@ BAD_INPUTS: list[Case] = [
     ),
     (
         "--csc-arn in another region",
-        lambda t: [*FLAGS, "--region", "eu-west-1", "--trusted-profile-version-arn", b.PROFILE_VERSION_ARN],
+        lambda t: [
+            *FLAGS,
+            "--region",
+            "eu-west-1",
+            "--trusted-profile-version-arn",
+            b.PROFILE_VERSION_ARN,
+        ],
         ["--csc-arn", "wrong region", "--region us-east-1"],
     ),
     ("nothing to verify", lambda t: [], ["nothing to verify", "--outputs"]),
@@ -388,11 +403,6 @@ def test_bad_aws_max_attempts_is_an_input_error(tmp_path: Path, no_aws_calls: li
     assert line == "error: AWS_MAX_ATTEMPTS=many: must be a positive integer"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verifier bug: build_plan derives the region from --csc-arn before validating it, "
-    "so a malformed --csc-arn without --region is reported as 'no region'",
-)
 def test_malformed_csc_arn_without_region_names_the_csc_arn(
     tmp_path: Path, no_aws_calls: list[str]
 ) -> None:
@@ -609,7 +619,9 @@ def test_access_denied_is_an_error_finding_and_exit_3(
     def responses(stubs: Stubs) -> None:
         stubs.job()
         stubs.profile()
-        stubs.lambda_.add_client_error("get_function", "AccessDeniedException", "not authorized", 403)
+        stubs.lambda_.add_client_error(
+            "get_function", "AccessDeniedException", "not authorized", 403
+        )
         stubs.csc()
         stubs.bucket()
         stubs.signed_object()
@@ -632,7 +644,14 @@ def test_access_denied_is_an_error_finding_and_exit_3(
 def invoke_lock(tmp_path: Path, *args: str) -> Result:
     return runner.invoke(
         app,
-        ["lock", "--outputs", str(tmp_path / "cdktf-outputs.json"), "--lock", str(tmp_path / "l.json"), *args],
+        [
+            "lock",
+            "--outputs",
+            str(tmp_path / "cdktf-outputs.json"),
+            "--lock",
+            str(tmp_path / "l.json"),
+            *args,
+        ],
     )
 
 
@@ -686,7 +705,10 @@ def test_lock_check_accepts_a_lock_that_pins_more_versions(tmp_path: Path) -> No
     [
         ({"code_signing_config_arn": b.OTHER_CSC_ARN}, "code_signing_config_arn"),
         ({"policy": "Warn"}, "policy: Warn -> Enforce"),
-        ({"signing_profile_version_arns": (b.PREVIOUS_PROFILE_VERSION_ARN,)}, "signing_profile_version_arns"),
+        (
+            {"signing_profile_version_arns": (b.PREVIOUS_PROFILE_VERSION_ARN,)},
+            "signing_profile_version_arns",
+        ),
     ],
     ids=["csc", "policy", "profile-version"],
 )
@@ -728,7 +750,7 @@ def test_lock_keep_previous_pins_both_versions(tmp_path: Path) -> None:
 
 def test_lock_keeps_other_stacks_entries(tmp_path: Path) -> None:
     outputs(tmp_path)
-    other = b.lock_entry(stack="other", region="eu-west-1")
+    other = b.lock_entry(stack="other", policy="Warn")
     lock_file(tmp_path, other, name="l.json")
     result = invoke_lock(tmp_path)
     assert result.exit_code == 0, result.stderr
@@ -751,7 +773,9 @@ def test_lock_never_half_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert result.exit_code == 2
     assert result.stdout == ""
     last = result.stderr.splitlines()[-1]
-    assert last == f"error: {tmp_path / 'l.json'}: cannot write the lock file: No space left on device"
+    assert (
+        last == f"error: {tmp_path / 'l.json'}: cannot write the lock file: No space left on device"
+    )
     assert "Traceback" not in result.stderr
     assert (tmp_path / "l.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
@@ -782,3 +806,18 @@ def test_lock_bad_input_is_one_line_exit_2(
     assert_one_error_line(invoke_lock(tmp_path), words)
     after = (tmp_path / "l.json").read_bytes() if (tmp_path / "l.json").exists() else None
     assert after == before
+
+
+def test_lock_writes_a_lock_it_can_read_back(tmp_path: Path) -> None:
+    outputs(tmp_path, b.manifest_output(expected_policy="enforce"))
+    result = invoke_lock(tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert lock_module.load(tmp_path / "l.json").for_stack(b.STACK) == b.lock_entry()
+
+
+def test_lock_rejects_an_unknown_policy_in_the_outputs(tmp_path: Path) -> None:
+    outputs(tmp_path, b.manifest_output(expected_policy="Audit"))
+    assert_one_error_line(
+        invoke_lock(tmp_path), ["signed-lambda.manifest.expected_policy", "'Audit'"]
+    )
+    assert not (tmp_path / "l.json").exists()

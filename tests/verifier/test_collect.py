@@ -13,6 +13,7 @@ import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import pytest
 
 from localaws.tls import ensure_tls_files
 from tests.verifier import builders as b
-from tests.verifier.aws_stubs import READ_PREFIXES, Stubs, body, configuration, session
+from tests.verifier.aws_stubs import READ_PREFIXES, Stubs, configuration, session
 from verifier.checks import run_checks
 from verifier.collect import Collector
 from verifier.errors import CollectionError
@@ -130,7 +131,9 @@ def test_a_version_built_by_another_job_adds_that_job_and_object_once() -> None:
             {"Versions": [configuration(b.function()), configuration(earlier)]},
             {"FunctionName": b.FUNCTION_NAME},
         )
-        stubs.lambda_.add_response("list_aliases", {"Aliases": []}, {"FunctionName": b.FUNCTION_NAME})
+        stubs.lambda_.add_response(
+            "list_aliases", {"Aliases": []}, {"FunctionName": b.FUNCTION_NAME}
+        )
         stubs.layer_version()
         stubs.bucket()
         stubs.signed_object()
@@ -199,7 +202,12 @@ def test_overwritten_key_hashes_the_signed_version_first() -> None:
             "list_object_versions",
             {
                 "Versions": [
-                    {"Key": b.SIGNED_KEY, "VersionId": "evil", "IsLatest": True, "LastModified": newer},
+                    {
+                        "Key": b.SIGNED_KEY,
+                        "VersionId": "evil",
+                        "IsLatest": True,
+                        "LastModified": newer,
+                    },
                     {
                         "Key": b.SIGNED_KEY,
                         "VersionId": b.SIGNED_VERSION,
@@ -311,7 +319,9 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "TooManyRequestsException",
         429,
         lambda c: c.profile(b.PROFILE_NAME),
-        Unavailable("GetSigningProfile", "TooManyRequestsException: boom", "TooManyRequestsException"),
+        Unavailable(
+            "GetSigningProfile", "TooManyRequestsException: boom", "TooManyRequestsException"
+        ),
     ),
     (
         "layer access denied",
@@ -360,7 +370,9 @@ def test_errors_map_to_missing_or_unavailable(
 def test_empty_version_listing_is_a_missing_signed_object() -> None:
     collector = Collector(session(), region=b.REGION)
     with Stubs(collector) as stubs:
-        stubs.s3.add_response("list_object_versions", {}, {"Bucket": b.BUCKET, "Prefix": b.SIGNED_KEY})
+        stubs.s3.add_response(
+            "list_object_versions", {}, {"Bucket": b.BUCKET, "Prefix": b.SIGNED_KEY}
+        )
         evidence = collector.signed_object(b.BUCKET, b.SIGNED_KEY)
     assert evidence == Missing("signed object", f"s3://{b.BUCKET}/{b.SIGNED_KEY}")
 
@@ -417,6 +429,24 @@ def test_function_reads_handler_runtime_architectures_environment_layers() -> No
     )
     assert evidence.environment == (("LOG_LEVEL", "debug"),)
     assert evidence.layers == (b.layer_ref(),)
+
+
+def test_profile_revocation_record_is_read() -> None:
+    effective = b.COMPLETED_AT + timedelta(hours=1)
+    collector = Collector(session(), region=b.REGION)
+    with Stubs(collector) as stubs:
+        stubs.profile(
+            status="Revoked",
+            revocationRecord={
+                "revocationEffectiveFrom": effective,
+                "revokedAt": b.NOW,
+                "revokedBy": "admin",
+            },
+        )
+        evidence = collector.profile(b.PROFILE_NAME)
+    assert evidence == b.profile(
+        status="Revoked", revocation_effective_from=effective, revoked_at=b.NOW
+    )
 
 
 def test_weighted_alias_is_read_with_its_weights() -> None:
@@ -538,7 +568,9 @@ def one_line(error: CollectionError) -> str:
     return line
 
 
-def test_preflight_unreachable_endpoint(no_aws_config: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_preflight_unreachable_endpoint(
+    no_aws_config: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -589,7 +621,10 @@ def test_preflight_rejected_credentials(
     no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
 ) -> None:
     payload = json.dumps({"message": "The security token included in the request is invalid."})
-    headers = {"x-amzn-ErrorType": "UnrecognizedClientException", "Content-Type": "application/json"}
+    headers = {
+        "x-amzn-ErrorType": "UnrecognizedClientException",
+        "Content-Type": "application/json",
+    }
     address = local_server((403, headers, payload.encode()))
     with pytest.raises(CollectionError) as raised:
         preflight(f"http://{address}", monkeypatch)
@@ -616,11 +651,6 @@ def test_preflight_without_credentials(
     assert "no AWS credentials" in line and "AWS_PROFILE" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verifier bug: preflight accepts any 200 answer (botocore parses a non-JSON body as "
-    "{'message': body}); it should require the CodeSigningConfig key of a real answer",
-)
 def test_preflight_not_an_aws_endpoint(
     no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
 ) -> None:

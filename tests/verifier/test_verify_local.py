@@ -69,7 +69,9 @@ def deployed(world: SigningWorld, tmp_path: Path) -> Deployed:
 def run_verify(
     deployed: Deployed, *extra: str, source: bool = True
 ) -> tuple[int, dict[str, Any], str]:
-    args = ["verify", "--outputs", str(deployed.outputs_file), "--lock", str(deployed.lock_file)]
+    args = ["verify", "--outputs", str(deployed.outputs_file)]
+    if "--no-lock" not in extra:
+        args += ["--lock", str(deployed.lock_file)]
     if source:
         args += ["--source", str(deployed.checkout)]
     result = runner.invoke(app, [*args, "--format", "json", *extra])
