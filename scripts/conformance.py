@@ -23,7 +23,8 @@ runs the signing recipe once in the account and region of the standard AWS envir
 
 Exit codes: 0 recorded, every assumption held; 1 recorded, some assumption did not hold or
 could not be observed; 2 usage, opt-in or credentials problem (one line, nothing created);
-3 an AWS error stopped the run (what was recorded so far is still written); 130 interrupted.
+3 an AWS error stopped the run (the record, with the error, is still written); 130 interrupted
+(cleanup still runs; a second Ctrl-C during cleanup is ignored).
 A failed cleanup step is reported on one line each and turns an exit code of 0 or 1 into 3.
 
 Against the local AWS (tests/scripts/test_conformance.py): AWS_ENDPOINT_URL, AWS_CA_BUNDLE and
@@ -76,6 +77,11 @@ ROLE_PROPAGATION_DELAY_SECONDS = 5.0
 FUNCTION_STATE_DELAY_SECONDS = 2
 FUNCTION_STATE_ATTEMPTS = 90
 LIST_JOBS_MAX_PAGES = 20
+LIST_JOBS_PAGE_SIZE = 25  # the service model's maximum
+LIST_JOBS_ATTEMPTS = 3  # a listing may lag DescribeSigningJob
+LIST_JOBS_RETRY_SECONDS = 3.0
+CSC_DELETE_ATTEMPTS = 10  # a CSC can stay "in use" briefly after DeleteFunction
+CSC_DELETE_RETRY_SECONDS = 3.0
 HASH_CHUNK = 64 * 1024
 #: Our packages are a few hundred bytes; a signed object far larger is not ours to load.
 MAX_INSPECTED_OBJECT = 16 * 1024 * 1024
@@ -753,7 +759,9 @@ class Run:
     def __init__(self, session: Any, names: Names, cleanup: Cleanup, account_id: str) -> None:
         from botocore.config import Config
 
-        config = Config(retries={"max_attempts": 8, "mode": "standard"})
+        config = Config(
+            retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=10, read_timeout=60
+        )
         self.s3 = session.client("s3", config=config)
         self.iam = session.client("iam", config=config)
         self.signer = session.client("signer", config=config)
@@ -883,9 +891,22 @@ class Run:
         )
         self.cleanup.push(
             f"delete code signing config {arn}",
-            lambda: self.lambda_.delete_code_signing_config(CodeSigningConfigArn=arn),
+            lambda: self._delete_csc(arn),
         )
         return arn
+
+    def _delete_csc(self, arn: str) -> None:
+        from botocore.exceptions import ClientError
+
+        for attempt in range(1, CSC_DELETE_ATTEMPTS + 1):
+            try:
+                self.lambda_.delete_code_signing_config(CodeSigningConfigArn=arn)
+                return
+            except ClientError as error:
+                in_use = error.response.get("Error", {}).get("Code") == "ResourceConflictException"
+                if not in_use or attempt == CSC_DELETE_ATTEMPTS:
+                    raise
+                time.sleep(CSC_DELETE_RETRY_SECONDS)
 
     # 2. sign
 
@@ -972,10 +993,23 @@ class Run:
         return base64.b64encode(digest.digest()).decode(), bytes(kept) if kept is not None else None
 
     def _find_in_list(self, job_id: str) -> tuple[dict[str, Any] | None, int]:
+        """The job's ListSigningJobs entry (bounded pages and attempts) and the pages read."""
+        for attempt in range(1, LIST_JOBS_ATTEMPTS + 1):
+            entry, pages = self._scan_list(job_id)
+            if entry is not None or attempt == LIST_JOBS_ATTEMPTS:
+                return entry, pages
+            time.sleep(LIST_JOBS_RETRY_SECONDS)
+        raise AssertionError("unreachable")
+
+    def _scan_list(self, job_id: str) -> tuple[dict[str, Any] | None, int]:
         pages = 0
         token: str | None = None
         while pages < LIST_JOBS_MAX_PAGES:
-            kwargs: dict[str, Any] = {"status": "Succeeded", "platformId": PLATFORM_ID}
+            kwargs: dict[str, Any] = {
+                "status": "Succeeded",
+                "platformId": PLATFORM_ID,
+                "maxResults": LIST_JOBS_PAGE_SIZE,
+            }
             if token:
                 kwargs["nextToken"] = token
             reply = self.signer.list_signing_jobs(**kwargs)
@@ -1194,11 +1228,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {refusal}", file=sys.stderr)
         return refusal.exit_code
 
+    previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        return _record(args, session, account_id)
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
+
+
+def _record(args: argparse.Namespace, session: Any, account_id: str) -> int:
     import boto3
     import botocore
-    from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     now = datetime.now(UTC)
     names = Names.for_run(now, uuid.uuid4().hex[:8])
     run_info = {
@@ -1224,8 +1265,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         error = "interrupted"
     except ConformanceError as problem:
         error = str(problem)
-    except (ClientError, BotoCoreError, WaiterError) as problem:
+    except (ClientError, BotoCoreError) as problem:  # WaiterError is a BotoCoreError
         error = _one_line(problem)
+    except Exception as problem:  # a defect here: still clean up and record, then surface it
+        error = f"internal error: {_one_line(problem)}"
+        raise
     finally:
         if args.keep:
             kept = cleanup.describe()
@@ -1233,8 +1277,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             for description in kept:
                 _progress(f"kept (--keep): {description}")
         else:
-            _progress("cleaning up")
-            failures = cleanup.run()
+            _progress("cleaning up (Ctrl-C is ignored until it ends)")
+            previous_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                failures = cleanup.run()
+            finally:
+                signal.signal(signal.SIGINT, previous_sigint)
             cleanup_record = {"performed": True, "failures": failures}
         doc = document(run_info, items, error, cleanup_record)
         write_atomically(args.output, json.dumps(doc, indent=2, sort_keys=False) + "\n")

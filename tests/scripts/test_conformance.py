@@ -11,6 +11,7 @@ import dataclasses
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import zipfile
@@ -538,19 +539,36 @@ def test_an_aws_error_mid_run_exits_3_still_cleans_up_and_writes_the_record(
     assert "error: PublishVersion ServiceException: boom" in capsys.readouterr().err.splitlines()
 
 
-def test_ctrl_c_mid_run_cleans_up_and_exits_130(
-    local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_signal_mid_run_cleans_up_and_exits_130(
+    signum: int, local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     original = conformance.Run.create_function
 
-    def interrupt_after(self: conformance.Run, *args: Any) -> None:
+    def signal_after(self: conformance.Run, *args: Any) -> None:
         original(self, *args)
-        raise KeyboardInterrupt
+        os.kill(os.getpid(), signum)
 
-    monkeypatch.setattr(conformance.Run, "create_function", interrupt_after)
+    previous_sigterm = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(conformance.Run, "create_function", signal_after)
     output, args = _in_process(local, tmp_path, monkeypatch)
     assert conformance.main(args) == 130
     assert json.loads(output.read_text())["error"] == "interrupted"
+    assert leftovers(local) == NOTHING_LEFT
+    assert signal.getsignal(signal.SIGTERM) == previous_sigterm  # restored
+
+
+def test_a_defect_still_cleans_up_and_surfaces(
+    local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def defect(evidence: conformance.Evidence) -> list[conformance.Item]:
+        raise KeyError("Configuration")
+
+    monkeypatch.setattr(conformance, "judge", defect)
+    output, args = _in_process(local, tmp_path, monkeypatch)
+    with pytest.raises(KeyError):
+        conformance.main(args)
+    assert json.loads(output.read_text())["error"] == "internal error: KeyError: 'Configuration'"
     assert leftovers(local) == NOTHING_LEFT
 
 
