@@ -548,47 +548,51 @@ def judge_completed_gap(ev: Evidence) -> Item:
     )
 
 
+NO_SIGNING_ARNS = "no SigningJobArn or SigningProfileVersionArn in the response"
+
+
 def _arns_match(
     entry: Mapping[str, Any], job_id: str, profile_version_arn: str
-) -> tuple[bool, dict[str, Any]]:
+) -> tuple[bool | None, dict[str, Any]]:
+    """Whether an entry names the job and profile version; None when it has neither field."""
     job_arn = entry.get("SigningJobArn")
     profile_arn = entry.get("SigningProfileVersionArn")
     job_ok = isinstance(job_arn, str) and job_arn.endswith(f":/signing-jobs/{job_id}")
     profile_ok = profile_arn == profile_version_arn
-    return job_ok and profile_ok, {
+    observed = {
         "has_signing_job_arn": job_arn is not None,
         "has_signing_profile_version_arn": profile_arn is not None,
         "signing_job_arn_names_the_job": job_ok,
         "signing_profile_version_arn_is_the_profile_version": profile_ok,
     }
+    if job_arn is None and profile_arn is None:
+        return None, observed
+    return job_ok and profile_ok, observed
 
 
 def judge_function_signing_fields(ev: Evidence) -> Item:
     observed: dict[str, Any] = {}
     parts: dict[str, bool | None] = {}
     reasons: dict[str, str] = {}
-    for name, configuration in (
-        ("latest", ev.latest_configuration),
-        ("published_version", ev.published_configuration),
-        ("list_versions_entry", ev.published_listing),
-    ):
-        if configuration is None:
-            parts[name] = None
-            reasons[name] = "the published version is not in ListVersionsByFunction"
-            continue
-        parts[name], observed[name] = _arns_match(
-            configuration, ev.function.job_id, ev.profile_version_arn
-        )
     layers = list(ev.latest_configuration.get("Layers") or [])
-    ours = [layer for layer in layers if layer.get("Arn") == ev.layer_version_arn]
-    if not ours:
-        parts["layers"] = None
-        reasons["layers"] = "the function's Configuration.Layers does not list the layer"
-        observed["layers"] = {"count": len(layers)}
-    else:
-        parts["layers"], observed["layers"] = _arns_match(
-            ours[0], ev.layer.job_id, ev.profile_version_arn
-        )
+    ours = next((layer for layer in layers if layer.get("Arn") == ev.layer_version_arn), None)
+    for name, entry, job_id in (
+        ("latest", ev.latest_configuration, ev.function.job_id),
+        ("published_version", ev.published_configuration, ev.function.job_id),
+        ("list_versions_entry", ev.published_listing, ev.function.job_id),
+        ("layers", ours, ev.layer.job_id),
+    ):
+        if entry is None:
+            parts[name] = None
+            reasons[name] = (
+                "the function's Configuration.Layers does not list the layer"
+                if name == "layers"
+                else "the published version is not in ListVersionsByFunction"
+            )
+            continue
+        parts[name], observed[name] = _arns_match(entry, job_id, ev.profile_version_arn)
+        if parts[name] is None:
+            reasons[name] = NO_SIGNING_ARNS
     return Item("function_signing_fields", combine(parts), observed, _reason_for(parts, reasons))
 
 
@@ -597,13 +601,8 @@ def judge_layer_version_signing_fields(ev: Evidence) -> Item:
     matches, observed = _arns_match(content, ev.layer.job_id, ev.profile_version_arn)
     observed["has_code_sha256"] = bool(content.get("CodeSha256"))
     observed["content_keys"] = sorted(content)
-    if not (content.get("SigningJobArn") or content.get("SigningProfileVersionArn")):
-        return Item(
-            "layer_version_signing_fields",
-            None,
-            observed,
-            "GetLayerVersion Content has no signing ARNs",
-        )
+    if matches is None:
+        return Item("layer_version_signing_fields", None, observed, f"Content: {NO_SIGNING_ARNS}")
     return Item("layer_version_signing_fields", matches and observed["has_code_sha256"], observed)
 
 
@@ -1178,6 +1177,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--output", type=Path, default=DEFAULT_OUTPUT, help="where to write the JSON record"
     )
+    parser.add_argument(
+        "--list-assumptions",
+        action="store_true",
+        help="print the assumption -> item table (Markdown) and exit; no AWS calls",
+    )
     return parser.parse_args(argv)
 
 
@@ -1213,8 +1217,18 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def assumptions_table() -> str:
+    """The README's table, from the registry (so the two cannot drift apart)."""
+    rows = ["| What the verifier assumes | Conformance item | Relied on by |", "|---|---|---|"]
+    rows += [f"| {spec.assumption} | `{spec.id}` | {spec.used_by} |" for spec in ITEMS]
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.list_assumptions:
+        sys.stdout.write(assumptions_table())
+        return 0
     if not (args.opt_in or os.environ.get(OPT_IN_ENV) == "1"):
         print(
             f"error: conformance creates AWS resources; pass {OPT_IN_FLAG} "

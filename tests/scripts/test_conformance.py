@@ -246,7 +246,7 @@ def test_missing_layer_code_sha256_is_not_observed_with_a_reason() -> None:
     assert found.reason == "layer: no CodeSha256 in the response"
     signing = item(broken, "layer_version_signing_fields")
     assert signing.holds is None
-    assert signing.reason == "GetLayerVersion Content has no signing ARNs"
+    assert signing.reason == f"Content: {conformance.NO_SIGNING_ARNS}"
 
 
 def test_signed_key_outside_the_pattern_does_not_hold() -> None:
@@ -310,14 +310,29 @@ def test_function_without_signing_arns_does_not_hold() -> None:
     assert found.observed["latest"]["has_signing_job_arn"] is False
 
 
-def test_layer_entry_without_signing_arns_does_not_hold() -> None:
+def test_layer_entry_without_signing_arns_is_not_observed_with_a_reason() -> None:
     evidence = passing_evidence()
     latest = {**evidence.latest_configuration, "Layers": [{"Arn": LAYER_VERSION_ARN}]}
     found = item(
         dataclasses.replace(evidence, latest_configuration=latest), "function_signing_fields"
     )
+    assert found.holds is None
+    assert found.reason == f"layers: {conformance.NO_SIGNING_ARNS}"
+
+
+def test_layer_entry_naming_another_job_does_not_hold() -> None:
+    evidence = passing_evidence()
+    other = {
+        "Arn": LAYER_VERSION_ARN,
+        "SigningJobArn": _job_arn("job-fn"),
+        "SigningProfileVersionArn": PROFILE_VERSION_ARN,
+    }
+    latest = {**evidence.latest_configuration, "Layers": [other]}
+    found = item(
+        dataclasses.replace(evidence, latest_configuration=latest), "function_signing_fields"
+    )
     assert found.holds is False
-    assert found.observed["layers"]["has_signing_job_arn"] is False
+    assert found.observed["layers"]["signing_job_arn_names_the_job"] is False
 
 
 @pytest.mark.parametrize(
@@ -339,6 +354,12 @@ def test_a_not_observed_item_is_not_held() -> None:
     items = [conformance.Item(conformance.ITEM_IDS[0], None, {}, "no data")]
     assert conformance.result_of(items, None) == "not_held"
     assert conformance.result_of([], None) == "error"
+
+
+def test_assumptions_table_has_one_row_per_item(capsys: pytest.CaptureFixture[str]) -> None:
+    assert conformance.main(["--list-assumptions"]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [row.split(" | ")[1] for row in rows] == [f"`{i}`" for i in conformance.ITEM_IDS]
 
 
 def test_account_is_redacted_to_its_last_four_digits() -> None:
@@ -451,6 +472,7 @@ def test_run_against_the_local_aws_records_every_item_and_cleans_up(
     assert doc["run"]["region"] == "us-east-1"
     assert doc["run"]["boto3_version"]
     assert doc["cleanup"] == {"performed": True, "failures": []}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["conformance.json"]
 
     items = doc["items"]
     sha = items["code_sha256_equals_signed_object_sha256"]["observed"]
