@@ -128,7 +128,8 @@ ITEMS: tuple[ItemSpec, ...] = (
         "Lambda's CodeSha256 of the function ($LATEST), of a published version and of a layer "
         "version is base64(SHA-256) of the exact bytes of the signed S3 object it was created "
         "from, so hashing the signed object proves what runs.",
-        "verifier checks function.code_sha256, versions.signed, function.layers",
+        "verifier check function.code_sha256 and object.not_overwritten (matching_versions); "
+        "published versions and layers: DESIGN.md section 5 ('every code path that can run')",
     ),
     ItemSpec(
         "signed_key_pattern",
@@ -155,7 +156,8 @@ ITEMS: tuple[ItemSpec, ...] = (
         "ListSigningJobs lists the job with the fields fleet audit reads (jobId, status, "
         "source.s3 with version, signedObject.s3, profile, platform, isRevoked, "
         "signatureExpiresAt). Recorded, not judged: whether signedObject.s3 has a version id.",
-        "verifier audit (bulk ListSigningJobs instead of one DescribeSigningJob per function)",
+        "fleet audit (DESIGN.md section 5a: one bulk ListSigningJobs, not one "
+        "DescribeSigningJob per function)",
     ),
     ItemSpec(
         "completed_at_vs_last_modified_seconds",
@@ -175,7 +177,7 @@ ITEMS: tuple[ItemSpec, ...] = (
         "layer_version_signing_fields",
         "GetLayerVersion's Content carries CodeSha256, SigningJobArn and "
         "SigningProfileVersionArn of the layer's signing job and profile version.",
-        "verifier layer checks (GetLayerVersion evidence)",
+        "DESIGN.md section 5 evidence (GetLayerVersion Content); the local AWS's GetLayerVersion",
     ),
 )
 ITEM_IDS = tuple(spec.id for spec in ITEMS)
