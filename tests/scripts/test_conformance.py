@@ -1,4 +1,4 @@
-"""scripts/conformance.py: pure judges by hand, the whole run against the local AWS, refusals.
+"""scripts/conformance/: pure judges by hand, the whole run against the local AWS, refusals.
 
 The local AWS runs the same boto3 calls the script makes in a sandbox account, so `make test`
 proves the script itself (create, sign, deploy, record, clean up); what real AWS answers is what
@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import boto3.session
-import conformance  # scripts/ is on sys.path (tests/conftest.py)
 import pytest
 from botocore.exceptions import ClientError
+from conformance import cli, evidence, items, packages, recipe, record  # scripts/ on sys.path
 
 from localaws.testing import LocalAws, running_local_aws
 from tests.conftest import LOCAL_CREDENTIALS, REPO_ROOT
 
-SCRIPT = REPO_ROOT / "scripts" / "conformance.py"
+SCRIPT = REPO_ROOT / "scripts" / "conformance"
 RUN_TIMEOUT_SECONDS = 240
 REFUSAL_TIMEOUT_SECONDS = 60
 
@@ -61,7 +61,7 @@ def _job(role: str, job_id: str, prefix: str) -> dict[str, Any]:
         "signedObject": {"s3": {"bucketName": "b", "key": f"{prefix}{job_id}.zip"}},
         "profileName": "conf_profile",
         "profileVersion": "v1",
-        "platformId": conformance.PLATFORM_ID,
+        "platformId": recipe.PLATFORM_ID,
         "createdAt": COMPLETED_AT - timedelta(seconds=3),
         "completedAt": COMPLETED_AT,
         "signatureExpiresAt": COMPLETED_AT + timedelta(days=7),
@@ -75,10 +75,10 @@ def _list_entry(job: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def _package(role: str, unsigned: bytes, job_id: str, prefix: str) -> conformance.SignedPackage:
+def _package(role: str, unsigned: bytes, job_id: str, prefix: str) -> evidence.SignedPackage:
     signed = _with_comment(unsigned, b"signature")
     job = _job(role, job_id, prefix)
-    return conformance.SignedPackage(
+    return evidence.SignedPackage(
         role=role,
         unsigned_bytes=unsigned,
         destination_prefix=prefix,
@@ -91,16 +91,14 @@ def _package(role: str, unsigned: bytes, job_id: str, prefix: str) -> conformanc
         signed_version_id="s1",
         signed_last_modified=COMPLETED_AT,
         signed_key_versions=1,
-        signed_sha256=conformance.code_sha256([signed]),
+        signed_sha256=packages.code_sha256([signed]),
         signed_bytes=signed,
     )
 
 
-def passing_evidence() -> conformance.Evidence:
-    function = _package(
-        "function", conformance.function_package(), "job-fn", conformance.FUNCTION_PREFIX
-    )
-    layer = _package("layer", conformance.layer_package(), "job-layer", conformance.LAYER_PREFIX)
+def passing_evidence() -> evidence.Evidence:
+    function = _package("function", packages.function_package(), "job-fn", recipe.FUNCTION_PREFIX)
+    layer = _package("layer", packages.layer_package(), "job-layer", recipe.LAYER_PREFIX)
     signing = {
         "SigningJobArn": _job_arn("job-fn"),
         "SigningProfileVersionArn": PROFILE_VERSION_ARN,
@@ -116,7 +114,7 @@ def passing_evidence() -> conformance.Evidence:
             }
         ],
     }
-    return conformance.Evidence(
+    return evidence.Evidence(
         function=function,
         layer=layer,
         profile_version_arn=PROFILE_VERSION_ARN,
@@ -134,40 +132,40 @@ def passing_evidence() -> conformance.Evidence:
     )
 
 
-def holds_by_id(evidence: conformance.Evidence) -> dict[str, bool | None]:
-    return {item.id: item.holds for item in conformance.judge(evidence)}
+def holds_by_id(evidence: evidence.Evidence) -> dict[str, bool | None]:
+    return {item.id: item.holds for item in items.judge(evidence)}
 
 
-def item(evidence: conformance.Evidence, item_id: str) -> conformance.Item:
-    return next(i for i in conformance.judge(evidence) if i.id == item_id)
+def item(evidence: evidence.Evidence, item_id: str) -> items.Item:
+    return next(i for i in items.judge(evidence) if i.id == item_id)
 
 
 # --- pure helpers ----------------------------------------------------------------------------
 
 
 def test_every_item_holds_on_passing_evidence_and_every_registered_item_is_judged() -> None:
-    assert holds_by_id(passing_evidence()) == dict.fromkeys(conformance.ITEM_IDS, True)
+    assert holds_by_id(passing_evidence()) == dict.fromkeys(items.ITEM_IDS, True)
 
 
 def test_combine_false_beats_none_beats_true_and_nothing_is_not_a_pass() -> None:
-    assert conformance.combine({"a": True, "b": True}) is True
-    assert conformance.combine({"a": True, "b": None}) is None
-    assert conformance.combine({"a": None, "b": False}) is False
-    assert conformance.combine({}) is None
+    assert items.combine({"a": True, "b": True}) is True
+    assert items.combine({"a": True, "b": None}) is None
+    assert items.combine({"a": None, "b": False}) is False
+    assert items.combine({}) is None
 
 
 def test_packages_are_deterministic_zips() -> None:
-    assert conformance.function_package() == conformance.function_package()
-    with zipfile.ZipFile(io.BytesIO(conformance.function_package())) as archive:
+    assert packages.function_package() == packages.function_package()
+    with zipfile.ZipFile(io.BytesIO(packages.function_package())) as archive:
         assert archive.namelist() == ["index.py"]
-        assert archive.infolist()[0].date_time == conformance.FIXED_ZIP_TIME
-    with zipfile.ZipFile(io.BytesIO(conformance.layer_package())) as archive:
+        assert archive.infolist()[0].date_time == packages.FIXED_ZIP_TIME
+    with zipfile.ZipFile(io.BytesIO(packages.layer_package())) as archive:
         assert archive.namelist() == ["python/conformance_layer.py"]
 
 
 def test_code_sha256_is_base64_of_the_raw_digest() -> None:
     # sha256(b"abc") = ba7816bf...15ad
-    assert conformance.code_sha256([b"a", b"bc"]) == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+    assert packages.code_sha256([b"a", b"bc"]) == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
 
 
 def test_dotted_keys_drop_values_and_response_metadata() -> None:
@@ -177,7 +175,7 @@ def test_dotted_keys_drop_values_and_response_metadata() -> None:
         "jobs": [{"isRevoked": False}],
         "ResponseMetadata": {"RequestId": "x"},
     }
-    assert conformance.dotted_keys(response) == [
+    assert items.dotted_keys(response) == [
         "jobId",
         "jobs",
         "jobs[].isRevoked",
@@ -189,8 +187,8 @@ def test_dotted_keys_drop_values_and_response_metadata() -> None:
 
 
 def test_signature_location_in_the_comment() -> None:
-    unsigned = conformance.function_package()
-    location = conformance.signature_location(unsigned, _with_comment(unsigned, b"sig" * 10))
+    unsigned = packages.function_package()
+    location = packages.signature_location(unsigned, _with_comment(unsigned, b"sig" * 10))
     assert location["added_entries"] == []
     assert location["signed_comment_length"] == 30
     assert location["unsigned_comment_length"] == 0
@@ -199,18 +197,18 @@ def test_signature_location_in_the_comment() -> None:
 
 
 def test_signature_location_as_an_added_entry() -> None:
-    unsigned = conformance.function_package()
+    unsigned = packages.function_package()
     buffer = io.BytesIO(unsigned)
     with zipfile.ZipFile(buffer, "a") as archive:
         archive.writestr("META-INF/signature.sig", b"sig")
-    location = conformance.signature_location(unsigned, buffer.getvalue())
+    location = packages.signature_location(unsigned, buffer.getvalue())
     assert location["added_entries"] == ["META-INF/signature.sig"]
     assert location["unsigned_entries_identical"] is True
 
 
 def test_a_rewritten_entry_breaks_signature_location() -> None:
     evidence = passing_evidence()
-    rewritten = conformance.make_zip({"index.py": "def handler(event, context):\n    return 1\n"})
+    rewritten = packages.make_zip({"index.py": "def handler(event, context):\n    return 1\n"})
     function = dataclasses.replace(evidence.function, signed_bytes=rewritten)
     found = item(dataclasses.replace(evidence, function=function), "signature_location")
     assert found.holds is False
@@ -246,7 +244,7 @@ def test_missing_layer_code_sha256_is_not_observed_with_a_reason() -> None:
     assert found.reason == "layer: no CodeSha256 in the response"
     signing = item(broken, "layer_version_signing_fields")
     assert signing.holds is None
-    assert signing.reason == f"Content: {conformance.NO_SIGNING_ARNS}"
+    assert signing.reason == f"Content: {items.NO_SIGNING_ARNS}"
 
 
 def test_signed_key_outside_the_pattern_does_not_hold() -> None:
@@ -317,7 +315,7 @@ def test_layer_entry_without_signing_arns_is_not_observed_with_a_reason() -> Non
         dataclasses.replace(evidence, latest_configuration=latest), "function_signing_fields"
     )
     assert found.holds is None
-    assert found.reason == f"layers: {conformance.NO_SIGNING_ARNS}"
+    assert found.reason == f"layers: {items.NO_SIGNING_ARNS}"
 
 
 def test_layer_entry_naming_another_job_does_not_hold() -> None:
@@ -347,23 +345,23 @@ def test_layer_entry_naming_another_job_does_not_hold() -> None:
     ],
 )
 def test_exit_codes(result: str, cleanup_failures: list[str], interrupted: bool, code: int) -> None:
-    assert conformance.exit_code_of(result, cleanup_failures, interrupted) == code
+    assert record.exit_code_of(result, cleanup_failures, interrupted) == code
 
 
 def test_a_not_observed_item_is_not_held() -> None:
-    items = [conformance.Item(conformance.ITEM_IDS[0], None, {}, "no data")]
-    assert conformance.result_of(items, None) == "not_held"
-    assert conformance.result_of([], None) == "error"
+    not_observed = [items.Item(items.ITEM_IDS[0], None, {}, "no data")]
+    assert record.result_of(not_observed, None) == "not_held"
+    assert record.result_of([], None) == "error"
 
 
 def test_assumptions_table_has_one_row_per_item(capsys: pytest.CaptureFixture[str]) -> None:
-    assert conformance.main(["--list-assumptions"]) == 0
+    assert cli.main(["--list-assumptions"]) == 0
     rows = capsys.readouterr().out.splitlines()[2:]
-    assert [row.split(" | ")[1] for row in rows] == [f"`{i}`" for i in conformance.ITEM_IDS]
+    assert [row.split(" | ")[1] for row in rows] == [f"`{i}`" for i in items.ITEM_IDS]
 
 
 def test_account_is_redacted_to_its_last_four_digits() -> None:
-    assert conformance.redact_account("123456789012") == "********9012"
+    assert record.redact_account("123456789012") == "********9012"
 
 
 # --- against the local AWS --------------------------------------------------------------------
@@ -372,7 +370,7 @@ def test_account_is_redacted_to_its_last_four_digits() -> None:
 def script_env(tmp_path: Path, extra: dict[str, str]) -> dict[str, str]:
     """The process environment with every AWS setting replaced (never a developer's profile)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.pop(conformance.OPT_IN_ENV, None)
+    env.pop(cli.OPT_IN_ENV, None)
     env.update(
         {
             "AWS_CONFIG_FILE": str(tmp_path / "no-aws-config"),
@@ -400,7 +398,7 @@ def run_script(
     except subprocess.TimeoutExpired:
         child.kill()
         out, err = child.communicate()
-        pytest.fail(f"conformance.py did not finish in {timeout} s:\n{err}")
+        pytest.fail(f"scripts/conformance did not finish in {timeout} s:\n{err}")
     return child.returncode, out, err
 
 
@@ -429,9 +427,7 @@ def leftovers(local: LocalAws) -> dict[str, list[str]]:
         ],
         "layers": [layer["LayerName"] for layer in lambda_.list_layers()["Layers"]],
         "active_profiles": [p["profileName"] for p in profiles if p["status"] != "Canceled"],
-        "roles": [
-            r["RoleName"] for r in roles if r["RoleName"].startswith(conformance.NAME_PREFIX)
-        ],
+        "roles": [r["RoleName"] for r in roles if r["RoleName"].startswith(recipe.NAME_PREFIX)],
     }
 
 
@@ -457,16 +453,14 @@ def test_run_against_the_local_aws_records_every_item_and_cleans_up(
     doc = json.loads(output.read_text())
     assert doc["result"] == "held"
     assert doc["error"] is None
-    assert {k: v["holds"] for k, v in doc["items"].items()} == dict.fromkeys(
-        conformance.ITEM_IDS, True
-    )
+    assert {k: v["holds"] for k, v in doc["items"].items()} == dict.fromkeys(items.ITEM_IDS, True)
     assert doc["summary"] == {
-        "held": len(conformance.ITEMS),
+        "held": len(items.ITEMS),
         "not_held": 0,
         "not_observed": 0,
-        "expected_items": len(conformance.ITEMS),
+        "expected_items": len(items.ITEMS),
     }
-    for spec in conformance.ITEMS:
+    for spec in items.ITEMS:
         assert doc["items"][spec.id]["assumption"] == spec.assumption
     assert doc["run"]["account"] == "********9012"
     assert doc["run"]["region"] == "us-east-1"
@@ -474,30 +468,30 @@ def test_run_against_the_local_aws_records_every_item_and_cleans_up(
     assert doc["cleanup"] == {"performed": True, "failures": []}
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["conformance.json"]
 
-    items = doc["items"]
-    sha = items["code_sha256_equals_signed_object_sha256"]["observed"]
+    recorded = doc["items"]
+    sha = recorded["code_sha256_equals_signed_object_sha256"]["observed"]
     for part in ("function", "published_version", "layer"):
         assert sha[part]["code_sha256"] == sha[part]["signed_object_sha256"]
         assert sha[part]["signed_object_version_id"]
     for role in ("function", "layer"):
-        pattern = items["signed_key_pattern"]["observed"][role]
+        pattern = recorded["signed_key_pattern"]["observed"][role]
         assert pattern["relative_key"] == pattern["expected_relative_key"]
         # The local Signer signs in the zip comment and adds no entries.
-        location = items["signature_location"]["observed"][role]
+        location = recorded["signature_location"]["observed"][role]
         assert location["added_entries"] == []
         assert location["signed_comment_length"] > 0
         assert location["unsigned_local_records_are_prefix"] is True
         for shape in ("describe_signing_job_shape", "list_signing_jobs_shape"):
-            assert items[shape]["observed"][role]["signed_object_s3_has_version_id"] is False
-            assert items[shape]["observed"][role]["missing_keys_the_verifier_reads"] == []
-        gap = items["completed_at_vs_last_modified_seconds"]["observed"][role]
+            assert recorded[shape]["observed"][role]["signed_object_s3_has_version_id"] is False
+            assert recorded[shape]["observed"][role]["missing_keys_the_verifier_reads"] == []
+        gap = recorded["completed_at_vs_last_modified_seconds"]["observed"][role]
         assert gap["signed_key_versions"] == 1
         assert gap["head_object_version_id"]
-    assert "isRevoked" in items["list_signing_jobs_shape"]["observed"]["function"]["keys"]
-    signing = items["function_signing_fields"]["observed"]
+    assert "isRevoked" in recorded["list_signing_jobs_shape"]["observed"]["function"]["keys"]
+    signing = recorded["function_signing_fields"]["observed"]
     assert set(signing) == {"latest", "published_version", "list_versions_entry", "layers"}
     assert all(part["signing_job_arn_names_the_job"] for part in signing.values())
-    layer_content = items["layer_version_signing_fields"]["observed"]
+    layer_content = recorded["layer_version_signing_fields"]["observed"]
     assert layer_content["has_code_sha256"] is True
     assert layer_content["signing_profile_version_arn_is_the_profile_version"] is True
 
@@ -505,13 +499,13 @@ def test_run_against_the_local_aws_records_every_item_and_cleans_up(
     # The profile was canceled, not forgotten.
     profiles = local.client("signer").list_signing_profiles(includeCanceled=True)["profiles"]
     assert [p["status"] for p in profiles] == ["Canceled"]
-    total = len(conformance.ITEMS)
+    total = len(items.ITEMS)
     assert err.splitlines()[-1].startswith(f"conformance: held ({total}/{total} held)")
 
 
 def test_keep_leaves_everything_for_inspection(local: LocalAws, tmp_path: Path) -> None:
     output = tmp_path / "conformance.json"
-    env = {**local_env(local, tmp_path), conformance.OPT_IN_ENV: "1"}
+    env = {**local_env(local, tmp_path), cli.OPT_IN_ENV: "1"}
     code, _, err = run_script(env, "--keep", "--output", str(output))
     assert code == 0, err
     doc = json.loads(output.read_text())
@@ -522,8 +516,8 @@ def test_keep_leaves_everything_for_inspection(local: LocalAws, tmp_path: Path) 
     assert {kind: len(names) for kind, names in left.items()} == dict.fromkeys(NOTHING_LEFT, 1)
     run_id = doc["run"]["run_id"]
     for kind in ("buckets", "functions", "layers", "roles"):
-        assert left[kind] == [f"{conformance.NAME_PREFIX}-{run_id}"]
-    assert left["active_profiles"] == [f"{conformance.NAME_PREFIX}-{run_id}".replace("-", "_")]
+        assert left[kind] == [f"{recipe.NAME_PREFIX}-{run_id}"]
+    assert left["active_profiles"] == [f"{recipe.NAME_PREFIX}-{run_id}".replace("-", "_")]
 
 
 def _in_process(
@@ -544,14 +538,14 @@ def test_an_aws_error_mid_run_exits_3_still_cleans_up_and_writes_the_record(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def refuse(self: conformance.Run) -> str:
+    def refuse(self: recipe.Run) -> str:
         raise ClientError(
             {"Error": {"Code": "ServiceException", "Message": "boom"}}, "PublishVersion"
         )
 
-    monkeypatch.setattr(conformance.Run, "publish_version", refuse)
+    monkeypatch.setattr(recipe.Run, "publish_version", refuse)
     output, args = _in_process(local, tmp_path, monkeypatch)
-    assert conformance.main(args) == 3
+    assert cli.main(args) == 3
     doc = json.loads(output.read_text())
     assert doc["result"] == "error"
     assert doc["error"] == "PublishVersion ServiceException: boom"
@@ -565,16 +559,16 @@ def test_an_aws_error_mid_run_exits_3_still_cleans_up_and_writes_the_record(
 def test_a_signal_mid_run_cleans_up_and_exits_130(
     signum: int, local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = conformance.Run.create_function
+    original = recipe.Run.create_function
 
-    def signal_after(self: conformance.Run, *args: Any) -> None:
+    def signal_after(self: recipe.Run, *args: Any) -> None:
         original(self, *args)
         os.kill(os.getpid(), signum)
 
     previous_sigterm = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(conformance.Run, "create_function", signal_after)
+    monkeypatch.setattr(recipe.Run, "create_function", signal_after)
     output, args = _in_process(local, tmp_path, monkeypatch)
-    assert conformance.main(args) == 130
+    assert cli.main(args) == 130
     assert json.loads(output.read_text())["error"] == "interrupted"
     assert leftovers(local) == NOTHING_LEFT
     assert signal.getsignal(signal.SIGTERM) == previous_sigterm  # restored
@@ -583,13 +577,13 @@ def test_a_signal_mid_run_cleans_up_and_exits_130(
 def test_a_defect_still_cleans_up_and_surfaces(
     local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def defect(evidence: conformance.Evidence) -> list[conformance.Item]:
+    def defect(evidence: evidence.Evidence) -> list[items.Item]:
         raise KeyError("Configuration")
 
-    monkeypatch.setattr(conformance, "judge", defect)
+    monkeypatch.setattr(cli, "judge", defect)
     output, args = _in_process(local, tmp_path, monkeypatch)
     with pytest.raises(KeyError):
-        conformance.main(args)
+        cli.main(args)
     assert json.loads(output.read_text())["error"] == "internal error: KeyError: 'Configuration'"
     assert leftovers(local) == NOTHING_LEFT
 
@@ -600,14 +594,14 @@ def test_a_failed_cleanup_step_is_one_line_keeps_the_results_and_exits_3(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def stuck(self: conformance.Run) -> None:
+    def stuck(self: recipe.Run) -> None:
         raise ClientError(
             {"Error": {"Code": "DeleteConflict", "Message": "still attached"}}, "DeleteRole"
         )
 
-    monkeypatch.setattr(conformance.Run, "_delete_role", stuck)
+    monkeypatch.setattr(recipe.Run, "_delete_role", stuck)
     output, args = _in_process(local, tmp_path, monkeypatch)
-    assert conformance.main(args) == 3
+    assert cli.main(args) == 3
     doc = json.loads(output.read_text())
     assert doc["result"] == "held"  # the record is intact
     [failure] = doc["cleanup"]["failures"]
@@ -638,7 +632,7 @@ def test_no_opt_in_is_refused_in_one_line(tmp_path: Path) -> None:
 
 
 def test_opt_in_env_must_be_exactly_1(tmp_path: Path) -> None:
-    env = script_env(tmp_path, {**LOCAL_CREDENTIALS, conformance.OPT_IN_ENV: "yes"})
+    env = script_env(tmp_path, {**LOCAL_CREDENTIALS, cli.OPT_IN_ENV: "yes"})
     code, _, err = run_script(env, timeout=REFUSAL_TIMEOUT_SECONDS)
     assert code == 2
     assert err.startswith("error: conformance creates AWS resources")
@@ -674,7 +668,7 @@ def test_credentials_sts_refuses_are_one_line(
             monkeypatch.setenv(name, value)
     monkeypatch.setattr(boto3.session.Session, "client", lambda self, name, **_: RefusingSts())
     output = tmp_path / "conformance.json"
-    assert conformance.main(["--yes-create-resources", "--output", str(output)]) == 2
+    assert cli.main(["--yes-create-resources", "--output", str(output)]) == 2
     captured = capsys.readouterr()
     assert captured.err.splitlines() == [
         "error: the AWS credentials were refused: "
