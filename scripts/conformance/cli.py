@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = REPO_ROOT / "build" / "conformance.json"
 OPT_IN_FLAG = "--yes-create-resources"
 OPT_IN_ENV = "SIGNED_LAMBDA_CONFORMANCE"
+INTERRUPTED = 130
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -108,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConformanceError as refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return refusal.exit_code
+    except KeyboardInterrupt:  # nothing was created yet
+        print("error: interrupted", file=sys.stderr)
+        return INTERRUPTED
 
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:

@@ -510,7 +510,15 @@ def test_keep_leaves_everything_for_inspection(local: LocalAws, tmp_path: Path) 
     assert code == 0, err
     doc = json.loads(output.read_text())
     assert doc["cleanup"]["performed"] is False
-    assert len(doc["cleanup"]["left_for_you"]) == 6  # function, layer, CSC, profile, role, bucket
+    # What cleanup would have done, in dependency order.
+    assert [step.split(" ")[:2] for step in doc["cleanup"]["left_for_you"]] == [
+        ["delete", "function"],
+        ["delete", "layer"],
+        ["delete", "code"],
+        ["cancel", "signing"],
+        ["delete", "role"],
+        ["delete", "bucket"],
+    ]
     left = leftovers(local)
     # What "cleaned up" asserts above is seen here when it exists: one of each kind.
     assert {kind: len(names) for kind, names in left.items()} == dict.fromkeys(NOTHING_LEFT, 1)
