@@ -70,7 +70,7 @@ ITEMS: tuple[ItemSpec, ...] = (
         "GetFunction's Configuration (and a published version's) carries SigningJobArn "
         "(arn:...:/signing-jobs/<jobId>) and SigningProfileVersionArn of the job and profile "
         "version, and each Configuration.Layers[] entry carries its layer's signing ARNs.",
-        "verifier checks function.signing_job, function.signing_profile, function.layers, "
+        "verifier checks function.signing_job, function.signing_profile, layers.signed, "
         "versions.signed",
     ),
     ItemSpec(
