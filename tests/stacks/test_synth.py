@@ -13,6 +13,7 @@ import pytest
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth, run_synth
 from verifier.manifest import (
+    CODE_LOADING_ENVIRONMENT,
     LAMBDA_SIGNING_PLATFORM,
     SCHEMA_VERSION,
     FunctionManifest,
@@ -422,6 +423,7 @@ def test_custom_layers_architecture_and_declared_environment(custom: dict[str, A
     manifest = custom["output"]["manifest"]["value"]
     entry = manifest["functions"]["hello-again"]
     # Only code-loading variables are declared in the manifest, with their values.
+    assert "PYTHONPATH" in CODE_LOADING_ENVIRONMENT and "GREETING" not in CODE_LOADING_ENVIRONMENT
     assert entry["code_loading_environment"] == {"PYTHONPATH": "/opt/python/extra"}
     assert again["environment"]["variables"] == {
         "GREETING": "hi",
