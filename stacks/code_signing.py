@@ -13,7 +13,8 @@ from cdktf_cdktf_provider_aws.signer_signing_profile import (
 )
 from constructs import Construct
 
-from stacks.config import LAMBDA_SIGNING_PLATFORM, StackConfig
+from stacks.config import StackConfig
+from verifier.manifest import LAMBDA_SIGNING_PLATFORM
 
 
 class CodeSigning(Construct):
