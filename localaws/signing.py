@@ -152,6 +152,15 @@ def read_envelope(data: bytes) -> SignatureEnvelope | None:
         raise MalformedSignatureError(str(error)) from error
 
 
+def is_signed(data: bytes) -> bool:
+    """True when the ZIP's comment is a signature envelope (well-formed or not)."""
+    try:
+        _, comment = _split(data)
+    except NotAZipError:
+        return False
+    return comment.startswith(MAGIC)
+
+
 def verify_integrity(
     data: bytes, envelope: SignatureEnvelope, public_key: ec.EllipticCurvePublicKey
 ) -> bool:
