@@ -9,7 +9,13 @@ from urllib.parse import unquote
 from moto.awslambda.responses import LambdaResponse
 from moto.core.responses import TYPE_RESPONSE
 
-from .exceptions import InvalidParameterValueException, ResourceNotFoundException
+from localaws.paging import service_token_errors
+
+from .exceptions import (
+    InvalidMarkerException,
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+)
 from .models import MAX_FUNCTIONS_PAGE, ExtendedLambdaBackend
 
 MAX_ITEMS = 10000  # botocore's MaxListItems
@@ -86,35 +92,39 @@ class ExtendedLambdaResponse(LambdaResponse):
         return 204, {"status": 204}, ""
 
     def list_code_signing_configs(self) -> str:
-        configs, marker = self.backend.list_code_signing_configs_page(
-            marker=self._query("Marker"), max_items=_max_items(self._query("MaxItems"))
-        )
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            configs, marker = self.backend.list_code_signing_configs_page(
+                marker=self._query("Marker"), max_items=_max_items(self._query("MaxItems"))
+            )
         return _listing("CodeSigningConfigs", [c.to_dict() for c in configs], marker)
 
     def list_functions_by_code_signing_config(self) -> str:
-        arns, marker = self.backend.list_function_arns_by_code_signing_config(
-            config_arn=self.backend._csc_arn(self._csc_from_path()),
-            marker=self._query("Marker"),
-            max_items=_max_items(self._query("MaxItems")),
-        )
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            arns, marker = self.backend.list_function_arns_by_code_signing_config(
+                config_arn=self.backend._csc_arn(self._csc_from_path()),
+                marker=self._query("Marker"),
+                max_items=_max_items(self._query("MaxItems")),
+            )
         return _listing("FunctionArns", arns, marker)
 
     # -- functions and layers --
 
     def list_functions(self) -> str:
-        refs, marker = self.backend.list_function_versions(
-            function_version=self._query("FunctionVersion"),
-            marker=self._query("Marker"),
-            max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
-        )
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            refs, marker = self.backend.list_function_versions(
+                function_version=self._query("FunctionVersion"),
+                marker=self._query("Marker"),
+                max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
+            )
         return _listing("Functions", [_configuration(ref) for ref in refs], marker)
 
     def list_versions_by_function(self) -> str:
-        refs, marker = self.backend.list_versions_page(
-            function_name=unquote(self.path.rstrip("/").split("/")[-2]),
-            marker=self._query("Marker"),
-            max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
-        )
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            refs, marker = self.backend.list_versions_page(
+                function_name=unquote(self.path.rstrip("/").split("/")[-2]),
+                marker=self._query("Marker"),
+                max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
+            )
         return _listing("Versions", [_configuration(ref) for ref in refs], marker)
 
     def get_layer_version_by_arn(self) -> str:

@@ -9,7 +9,9 @@ from urllib.parse import unquote
 
 from moto.signer.responses import SignerResponse
 
-from .exceptions import ValidationException
+from localaws.paging import service_token_errors
+
+from .exceptions import InvalidNextTokenException, ValidationException
 from .models import MAX_LIST_RESULTS, ExtendedSignerBackend
 
 
@@ -59,13 +61,14 @@ class ExtendedSignerResponse(SignerResponse):
 
     def list_signing_profiles(self) -> str:
         statuses = self.querystring.get("statuses", [])
-        page, token = self.signer_backend.list_signing_profiles(
-            include_canceled=self._query("includeCanceled") == "true",
-            platform_id=self._query("platformId"),
-            statuses=statuses,
-            next_token=self._query("nextToken"),
-            max_results=_max_results(self._query("maxResults")),
-        )
+        with service_token_errors(InvalidNextTokenException, self._query("nextToken")):
+            page, token = self.signer_backend.list_signing_profiles(
+                include_canceled=self._query("includeCanceled") == "true",
+                platform_id=self._query("platformId"),
+                statuses=statuses,
+                next_token=self._query("nextToken"),
+                max_results=_max_results(self._query("maxResults")),
+            )
         result: dict[str, Any] = {"profiles": page}
         if token:
             result["nextToken"] = token
@@ -109,17 +112,18 @@ class ExtendedSignerResponse(SignerResponse):
         is_revoked = self._query("isRevoked")
         before = self._query("signatureExpiresBefore")
         after = self._query("signatureExpiresAfter")
-        page, token = self.signer_backend.list_signing_jobs(
-            status=self._query("status"),
-            platform_id=self._query("platformId"),
-            requested_by=self._query("requestedBy"),
-            is_revoked=None if is_revoked is None else is_revoked.lower() == "true",
-            expires_before=_parse_timestamp(before) if before else None,
-            expires_after=_parse_timestamp(after) if after else None,
-            job_invoker=self._query("jobInvoker"),
-            next_token=self._query("nextToken"),
-            max_results=_max_results(self._query("maxResults")),
-        )
+        with service_token_errors(InvalidNextTokenException, self._query("nextToken")):
+            page, token = self.signer_backend.list_signing_jobs(
+                status=self._query("status"),
+                platform_id=self._query("platformId"),
+                requested_by=self._query("requestedBy"),
+                is_revoked=None if is_revoked is None else is_revoked.lower() == "true",
+                expires_before=_parse_timestamp(before) if before else None,
+                expires_after=_parse_timestamp(after) if after else None,
+                job_invoker=self._query("jobInvoker"),
+                next_token=self._query("nextToken"),
+                max_results=_max_results(self._query("maxResults")),
+            )
         result: dict[str, Any] = {"jobs": [job.to_list_item() for job in page]}
         if token:
             result["nextToken"] = token
