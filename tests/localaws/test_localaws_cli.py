@@ -27,6 +27,11 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
+def exported(stdout: str) -> dict[str, str]:
+    pairs = (line.removeprefix("export ").split("=", 1) for line in stdout.splitlines())
+    return {name: value for name, value in pairs}
+
+
 @pytest.fixture
 def occupied_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
@@ -63,6 +68,11 @@ def test_start_reports_already_running_and_stop_stops(tmp_path: Path) -> None:
             "throttledRequests": 0,
         }
 
+        # What `start` printed is all boto3 needs (a TLS endpoint, credentials, region).
+        home = tmp_path / "home"
+        home.mkdir()
+        assert boto3_with_only(exported(first.stdout), home) == ["us-east-1", "0"]
+
         second = run_cli("start", *files, env=env)
         assert second.returncode == 0
         assert "already running" in second.stderr
@@ -78,35 +88,23 @@ def test_start_reports_already_running_and_stop_stops(tmp_path: Path) -> None:
     assert (again.returncode, again.stderr.strip()) == (0, "local AWS is not running")
 
 
-def exported(stdout: str) -> dict[str, str]:
-    pairs = (line.removeprefix("export ").split("=", 1) for line in stdout.splitlines())
-    return {name: value for name, value in pairs}
-
-
-def test_start_exports_are_enough_for_boto3(tmp_path: Path) -> None:
-    port = process.free_port()
-    files = ["--pid-file", str(tmp_path / "server.pid"), "--log-file", str(tmp_path / "log")]
-    started = run_cli("start", "--port", str(port), *files)
-    try:
-        assert started.returncode == 0, started.stderr
-        client_env = exported(started.stdout)
-        # Only what `start` printed: no credentials, region or endpoint from this process.
-        script = (
-            "import boto3; s3 = boto3.client('s3'); "
-            "print(s3.meta.region_name, len(s3.list_buckets()['Buckets']))"
-        )
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**clean, "HOME": str(tmp_path), **client_env},
-        )
-    finally:
-        run_cli("stop", *files)
+def boto3_with_only(client_env: dict[str, str], home: Path) -> list[str]:
+    """Region and bucket count seen by a boto3 process given only ``client_env`` (no other
+    AWS_* variable, an empty HOME so no ~/.aws config)."""
+    script = (
+        "import boto3; s3 = boto3.client('s3'); "
+        "print(s3.meta.region_name, len(s3.list_buckets()['Buckets']))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**clean, "HOME": str(home), **client_env},
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["us-east-1", "0"]
+    return result.stdout.split()
 
 
 def leave_time_wait(port: int) -> None:
