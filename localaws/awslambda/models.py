@@ -12,7 +12,6 @@ import base64
 import copy
 import secrets
 import string
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -186,14 +185,6 @@ class ExtendedLambdaFunction(LambdaFunction):
         self.last_update_status_reason_code = None
 
 
-@dataclass(frozen=True)
-class FunctionVersionRef:
-    """One entry of a function listing: a function version and the ARN to report for it."""
-
-    function: LambdaFunction
-    function_arn: str
-
-
 class ExtendedLambdaBackend(LambdaBackend):
     """moto's LambdaBackend plus code signing configs and deploy-time validation."""
 
@@ -281,41 +272,60 @@ class ExtendedLambdaBackend(LambdaBackend):
 
     # -- function listings: every version, paged (moto lists all at once, deep-copying each) --
 
-    def _versions_of(self, name: str, qualify_latest: bool) -> list[FunctionVersionRef]:
+    def _version_arns(self, name: str, qualify_latest: bool) -> list[str]:
         group = self._lambdas._functions[name]
-        refs = []
+        arns = []
         latest = group["latest"]
         if latest is not None:
-            arn = f"{latest.function_arn}:$LATEST" if qualify_latest else latest.function_arn
-            refs.append(FunctionVersionRef(latest, arn))
-        refs += [FunctionVersionRef(fn, fn.function_arn) for fn in group["versions"]]
-        return refs
+            arn = latest.function_arn
+            arns.append(f"{arn}:$LATEST" if qualify_latest else arn)
+        arns += [fn.function_arn for fn in group["versions"]]
+        return arns
+
+    # The listings page over ARN strings, not objects: a page of a 10,000-function fleet lists
+    # 20,000 entries, and strings (unlike tuples or dataclasses) are not tracked by the garbage
+    # collector, whose passes over moto's large object graph would otherwise dominate.
 
     @paginate(PAGINATION_MODEL)
-    def list_function_versions(self, function_version: str | None) -> list[FunctionVersionRef]:
-        """ListFunctions: $LATEST of each function, or with ``ALL`` every version as well.
+    def list_function_versions(self, function_version: str | None) -> list[str]:
+        """ListFunctions' ARNs: $LATEST of each function, or with ``ALL`` every version too.
 
         Sorted by function name, then $LATEST and versions in publish order, so a Marker stays
-        valid while functions are added. $LATEST is reported with a ``:$LATEST`` ARN under ALL,
-        as AWS and moto do.
+        valid while functions are added. Under ALL, $LATEST has a ``:$LATEST`` ARN, as AWS and
+        moto report it; :meth:`listed_function` resolves each ARN.
         """
         if function_version not in (None, "ALL"):
             raise InvalidParameterValueException(
                 f"FunctionVersion must be ALL, not {function_version!r}"
             )
-        refs: list[FunctionVersionRef] = []
-        for name in sorted(self._lambdas._functions):
-            versions = self._versions_of(name, qualify_latest=True)
-            refs += versions if function_version == "ALL" else versions[:1]
-        if function_version != "ALL":
-            refs = [FunctionVersionRef(r.function, r.function.function_arn) for r in refs]
-        return refs
+        every_version = function_version == "ALL"
+        functions = self._lambdas._functions
+        arns: list[str] = []
+        add = arns.append
+        for name in sorted(functions):
+            group = functions[name]
+            latest = group["latest"]
+            if latest is not None:
+                add(latest.function_arn + ":$LATEST" if every_version else latest.function_arn)
+            if every_version:
+                for fn in group["versions"]:
+                    add(fn.function_arn)
+        return arns
 
     @paginate(PAGINATION_MODEL)
-    def list_versions_page(self, function_name: str) -> list[FunctionVersionRef]:
-        """ListVersionsByFunction, paged: $LATEST (with a ``:$LATEST`` ARN), then versions."""
+    def list_versions_page(self, function_name: str) -> list[str]:
+        """ListVersionsByFunction's ARNs: $LATEST (``:$LATEST``), then versions."""
         fn = self.get_function(function_name)
-        return self._versions_of(fn.function_name, qualify_latest=True)
+        return self._version_arns(fn.function_name, qualify_latest=True)
+
+    def listed_function(self, arn: str) -> LambdaFunction:
+        """The function version a listing ARN names (an unqualified ARN names $LATEST)."""
+        parts = arn.split(":")
+        group = self._lambdas._functions[parts[6]]
+        qualifier = parts[7] if len(parts) > 7 else "$LATEST"
+        if qualifier == "$LATEST":
+            return cast(LambdaFunction, group["latest"])
+        return next(fn for fn in group["versions"] if str(fn.version) == qualifier)
 
     # -- function status (admin) --
 

@@ -111,21 +111,26 @@ class ExtendedLambdaResponse(LambdaResponse):
 
     def list_functions(self) -> str:
         with service_token_errors(InvalidMarkerException, self._query("Marker")):
-            refs, marker = self.backend.list_function_versions(
+            arns, marker = self.backend.list_function_versions(
                 function_version=self._query("FunctionVersion"),
                 marker=self._query("Marker"),
                 max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
             )
-        return _listing("Functions", [_configuration(ref) for ref in refs], marker)
+        return _listing("Functions", [self._configuration(arn) for arn in arns], marker)
 
     def list_versions_by_function(self) -> str:
         with service_token_errors(InvalidMarkerException, self._query("Marker")):
-            refs, marker = self.backend.list_versions_page(
+            arns, marker = self.backend.list_versions_page(
                 function_name=unquote(self.path.rstrip("/").split("/")[-2]),
                 marker=self._query("Marker"),
                 max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
             )
-        return _listing("Versions", [_configuration(ref) for ref in refs], marker)
+        return _listing("Versions", [self._configuration(arn) for arn in arns], marker)
+
+    def _configuration(self, listed_arn: str) -> dict[str, Any]:
+        configuration: dict[str, Any] = self.backend.listed_function(listed_arn).get_configuration()
+        configuration["FunctionArn"] = listed_arn
+        return configuration
 
     def get_layer_version_by_arn(self) -> str:
         # GET /2018-10-31/layers?find=LayerVersion&Arn=...; moto has no handler (HTTP 500).
@@ -159,9 +164,3 @@ class ExtendedLambdaResponse(LambdaResponse):
     def delete_function_code_signing_config(self) -> TYPE_RESPONSE:
         self.backend.delete_function_code_signing_config(self._function_from_path())
         return 204, {"status": 204}, ""
-
-
-def _configuration(ref: Any) -> dict[str, Any]:
-    configuration: dict[str, Any] = ref.function.get_configuration()
-    configuration["FunctionArn"] = ref.function_arn
-    return configuration
