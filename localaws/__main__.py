@@ -65,8 +65,8 @@ def _common_options(*, for_command: bool) -> argparse.ArgumentParser:
         "--rate-limits",
         action="store_true",
         default=unset,
-        help="throttle Lambda like AWS: GetFunction 100/s, other control-plane calls 15/s "
-        "(or LOCAL_AWS_RATE_LIMITS=1)",
+        help="throttle like AWS: Lambda GetFunction 100/s, other control-plane calls 15/s; "
+        "Signer 10/s per read/start operation (or LOCAL_AWS_RATE_LIMITS=1)",
     )
     common.add_argument(
         "--tls-dir",
