@@ -191,6 +191,10 @@ class ExtendedLambdaBackend(LambdaBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.code_signing_configs: dict[str, CodeSigningConfig] = {}
+        # Listings are rebuilt only when a function or version is added or removed
+        # (create_function, publish_version, delete_function bump the generation).
+        self._listing_generation = 0
+        self._listing_cache: dict[str | None, tuple[int, list[str]]] = {}
 
     # -- code signing configs --
 
@@ -298,6 +302,9 @@ class ExtendedLambdaBackend(LambdaBackend):
             raise InvalidParameterValueException(
                 f"FunctionVersion must be ALL, not {function_version!r}"
             )
+        cached = self._listing_cache.get(function_version)
+        if cached is not None and cached[0] == self._listing_generation:
+            return cached[1]
         every_version = function_version == "ALL"
         functions = self._lambdas._functions
         arns: list[str] = []
@@ -310,7 +317,14 @@ class ExtendedLambdaBackend(LambdaBackend):
             if every_version:
                 for fn in group["versions"]:
                     add(fn.function_arn)
+        self._listing_cache[function_version] = (self._listing_generation, arns)
         return arns
+
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        try:
+            super().delete_function(function_name, qualifier)
+        finally:
+            self._listing_generation += 1
 
     @paginate(PAGINATION_MODEL)
     def list_versions_page(self, function_name: str) -> list[str]:
@@ -479,6 +493,7 @@ class ExtendedLambdaBackend(LambdaBackend):
         )
         self._annotate_layers(fn)
         self._lambdas.put_function(fn)
+        self._listing_generation += 1
         if spec.get("Publish"):
             published = self.publish_version(function_name)
             # The reply describes the new version; $LATEST stays as it is.
@@ -535,6 +550,7 @@ class ExtendedLambdaBackend(LambdaBackend):
     def publish_version(self, function_name: str, description: str = "") -> LambdaFunction | None:
         self._refuse_while_updating(self.get_function(function_name))
         published = super().publish_version(function_name, description)
+        self._listing_generation += 1
         if published is not None:
             # moto's copy.copy shares $LATEST's mutable members; a later update of $LATEST
             # (UpdateFunctionCode rewrites code["ZipFile"/"S3Key"]) must not change the version.

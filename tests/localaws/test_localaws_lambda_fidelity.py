@@ -323,3 +323,20 @@ def test_function_status_rejects_bad_values_and_unknown_functions(
     with pytest.raises(AdminCallError) as error:
         local_http.set_function_status("no-such-function", state="Inactive")
     assert error.value.status == 404
+
+
+def _listed_versions(clients: Clients, name: str) -> list[str]:
+    pages = clients.lambda_.get_paginator("list_functions").paginate(FunctionVersion="ALL")
+    return sorted(
+        fn["Version"] for page in pages for fn in page["Functions"] if fn["FunctionName"] == name
+    )
+
+
+def test_listings_follow_publish_and_delete(deployed: Deployed, clients: Clients) -> None:
+    assert _listed_versions(clients, deployed.name) == ["$LATEST"]
+    clients.lambda_.publish_version(FunctionName=deployed.name)
+    assert _listed_versions(clients, deployed.name) == ["$LATEST", "1"]
+    clients.lambda_.delete_function(FunctionName=deployed.name, Qualifier="1")
+    assert _listed_versions(clients, deployed.name) == ["$LATEST"]
+    clients.lambda_.delete_function(FunctionName=deployed.name)
+    assert _listed_versions(clients, deployed.name) == []
