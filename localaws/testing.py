@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from localaws.limits import LimitSettings
 from localaws.tls import ensure_tls_files
 
 HOST = "127.0.0.1"
+START_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -125,13 +127,8 @@ def running_local_aws(
         log_file = Path(scratch) / "server.log"
         tls_dir = Path(scratch) / "tls" if tls else None
         ca_file = ensure_tls_files(tls_dir).ca_cert if tls_dir is not None else None
-        port = process.free_port(HOST)
-        endpoint_url = f"{'https' if tls else 'http'}://{HOST}:{port}"
-        child = process.spawn(HOST, port, limits, log_file, tls_dir)
+        child, endpoint_url = _start_on_a_free_port(limits, log_file, tls_dir, ca_file)
         try:
-            process.wait_until_ready(
-                child, endpoint_url, log_file, process.READY_TIMEOUT_SECONDS, ca_file
-            )
             yield LocalAws(endpoint_url=endpoint_url, ca_bundle=ca_file)
         except BaseException:
             # The server's side of a failure is in its log, which goes away with `scratch`.
@@ -141,6 +138,31 @@ def running_local_aws(
         finally:
             process.stop_process(child.pid)
             child.wait(timeout=10)
+
+
+def _start_on_a_free_port(
+    limits: LimitSettings, log_file: Path, tls_dir: Path | None, ca_file: Path | None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Spawn on a free port and wait until ready; a port taken between the probe and the
+    server's bind (another test process, e.g. a pytest-xdist worker) is retried on a new port."""
+    for attempt in range(START_ATTEMPTS):
+        port = process.free_port(HOST)
+        endpoint_url = f"{'https' if tls_dir is not None else 'http'}://{HOST}:{port}"
+        child = process.spawn(HOST, port, limits, log_file, tls_dir)
+        try:
+            process.wait_until_ready(
+                child, endpoint_url, log_file, process.READY_TIMEOUT_SECONDS, ca_file
+            )
+        except process.StartError as error:
+            process.stop_process(child.pid)
+            child.wait(timeout=10)
+            if "already in use" in str(error) and attempt + 1 < START_ATTEMPTS:
+                continue
+            tail = log_file.read_text(errors="replace").splitlines()[-40:]
+            print("local AWS log (last 40 lines):", *tail, sep="\n", file=sys.stderr)
+            raise
+        return child, endpoint_url
+    raise AssertionError("unreachable")
 
 
 @contextmanager

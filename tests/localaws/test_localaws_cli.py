@@ -208,3 +208,18 @@ def test_settings_come_from_flags_then_environment(
         monkeypatch.setenv(name, value)
     host, port, limits = _settings(_parser().parse_args(argv))
     assert (host, port, limits.rate_limits, limits.latency_ms) == ("127.0.0.1", *expected)
+
+
+def test_test_servers_retry_a_port_taken_after_the_probe(
+    occupied_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from localaws import testing
+
+    real_free_port = process.free_port
+    offered = iter([occupied_port])  # first the port another process holds, then free ones
+    monkeypatch.setattr(
+        testing.process, "free_port", lambda host: next(offered, None) or real_free_port(host)
+    )
+    with testing.running_local_aws(tls=False) as local:
+        assert not local.endpoint_url.endswith(f":{occupied_port}")
+        assert local.health()["status"] == "ok"
