@@ -43,6 +43,7 @@ DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
 MAX_FUNCTIONS = 100_000
 MAX_LAYERS = 5  # Lambda attaches at most 5 layers to a function
+MAX_PREFIX = 20  # keeps "<prefix>fn-<run>-<index>" within Lambda's 64-character names
 _ASSUME_ROLE = json.dumps(
     {
         "Version": "2012-10-17",
@@ -100,8 +101,16 @@ class SeedRequest:
             raise SeedError(f"layers must be an integer from 0 to {MAX_LAYERS}")
         if self.policy not in ("Enforce", "Warn"):
             raise SeedError("policy must be Enforce or Warn")
-        if not isinstance(self.prefix, str) or not self.prefix.replace("-", "").isalnum():
-            raise SeedError("prefix must be letters, digits and '-' (it starts every name)")
+        if (
+            not isinstance(self.prefix, str)
+            or not self.prefix.replace("-", "").isalnum()
+            or not self.prefix.isascii()
+            or len(self.prefix) > MAX_PREFIX
+        ):
+            raise SeedError(
+                f"prefix must be up to {MAX_PREFIX} ASCII letters, digits and '-' "
+                "(it starts every name, and bucket and function names are short)"
+            )
 
 
 @dataclass(frozen=True)

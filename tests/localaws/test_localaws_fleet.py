@@ -164,7 +164,13 @@ def test_a_foreign_or_broken_marker_is_invalid(fleet_server: LocalAws, fleet: An
 
 
 def test_seed_rejects_bad_requests(fleet_server: LocalAws) -> None:
-    for payload in ({"functions": 0}, {"functions": 2, "layers": 9}, {"functions": 1, "x": 1}):
+    for payload in (
+        {"functions": 0},
+        {"functions": 2, "layers": 9},
+        {"functions": 1, "x": 1},
+        {"functions": 1, "prefix": "a" * 21},
+        {"functions": 1, "prefix": "no spaces"},
+    ):
         with pytest.raises(AdminCallError) as error:
             fleet_server.admin("POST", "seed", payload)
         assert error.value.status == 400, payload
