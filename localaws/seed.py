@@ -17,7 +17,9 @@ does, so the result is a normal signed deploy as the API shows it:
    SHA-256 of the signed object and ``SigningJobArn``/``SigningProfileVersionArn`` are set.
 
 Speed comes from skipping HTTP and from signing each package once: the functions share the
-signed function package (as a fleet built from one artifact would).
+signed function package (as a fleet built from one artifact would), and the deploy-time ECDSA
+check of one signature is memoized (:func:`localaws.signing.verify_integrity`). Measured on a
+shared 2-core machine (load average 8-11): 1,000 functions in 4.7 s, 10,000 in 23-44 s.
 """
 
 from __future__ import annotations
