@@ -118,11 +118,11 @@ class Attacked:
         return dict(signer.describe_signing_job(jobId=job_id))
 
     def second_profile(self) -> dict[str, Any]:
-        return dict(
-            self.client("signer").put_signing_profile(
-                profileName=f"intruder_{time.time_ns()}", platformId="AWSLambda-SHA384-ECDSA"
-            )
+        name = f"intruder_{time.time_ns()}"
+        reply = self.client("signer").put_signing_profile(
+            profileName=name, platformId="AWSLambda-SHA384-ECDSA"
         )
+        return {"profileName": name, **reply}
 
     def publish(self, job: dict[str, Any]) -> str:
         """Deploy ``job``'s signed object, publish it, put the stack's build back on $LATEST."""
