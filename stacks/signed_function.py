@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import json
 
-from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionEnvironment
-from cdktf_cdktf_provider_aws.s3_object import S3Object
-from cdktf_cdktf_provider_aws.signer_signing_job import (
+from stacks.artifact_bucket import ArtifactBucket
+from stacks.cdk import (
+    AssetType,
+    CloudwatchLogGroup,
+    Construct,
+    IamRole,
+    IamRolePolicy,
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+    S3Object,
     SignerSigningJob,
     SignerSigningJobDestination,
     SignerSigningJobDestinationS3,
     SignerSigningJobSource,
     SignerSigningJobSourceS3,
+    TerraformAsset,
 )
-from constructs import Construct
-
-from stacks.artifact_bucket import ArtifactBucket
 from stacks.code_signing import CodeSigning
 from stacks.config import REPO_ROOT, ConfigError, FunctionConfig, StackConfig
 from verifier.package import PackageError, build_package
@@ -45,9 +46,7 @@ class SignedFunction(Construct):
 
         # 1. Package deterministically, so unchanged source never triggers a re-sign.
         try:
-            package = build_package(
-                function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip"
-            )
+            package = build_package(function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip")
         except PackageError as error:
             raise ConfigError(f"functions[{function.key!r}].source_dir", str(error)) from None
         asset = TerraformAsset(self, "package", path=str(package.path), type=AssetType.FILE)
