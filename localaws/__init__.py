@@ -8,24 +8,36 @@ see :mod:`localaws.__main__`. It serves HTTPS by default with a private CA
 What moto 5.2.5 lacks and this package adds
 -------------------------------------------
 - Signer: StartSigningJob (signs the source object *version* with a per-profile-version ECDSA
-  P-384 key and writes ``prefix + jobId + ".zip"``; format in :mod:`localaws.signing`),
-  DescribeSigningJob, ListSigningJobs, RevokeSignature, RevokeSigningProfile,
-  ListSigningProfiles, GetSigningPlatform; GetSigningProfile gains ``revocationRecord``.
+  P-384 key and writes ``prefix + jobId + ".zip"``; format in :mod:`localaws.signing`; a source
+  that is already signed ends the job Failed with a statusReason), DescribeSigningJob,
+  ListSigningJobs (every filter, paged), RevokeSignature, RevokeSigningProfile (re-revoking only
+  moves ``revocationEffectiveFrom`` earlier), ListSigningProfiles, GetSigningPlatform;
+  GetSigningProfile gains ``revocationRecord``.
 - Lambda: Create/Get/Update/Delete/ListCodeSigningConfigs, ListFunctionsByCodeSigningConfig,
-  Put/Get/DeleteFunctionCodeSigningConfig, tags on code signing configs, and deploy-time
-  validation on CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration (layers) with
-  signing ARNs recorded by PublishLayerVersion (rules in :mod:`localaws.awslambda.validation`).
-- Optional AWS-like rate limits and latency (:mod:`localaws.limits`) and admin endpoints under
-  ``/_localaws/`` for readiness and a test clock (:mod:`localaws.admin`, :mod:`localaws.clock`).
+  Put/Get/DeleteFunctionCodeSigningConfig, tags on code signing configs, GetLayerVersionByArn,
+  and deploy-time validation on CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration
+  (layers) with signing ARNs recorded by PublishLayerVersion (rules in
+  :mod:`localaws.awslambda.validation`); ListFunctions (incl. ``FunctionVersion=ALL``) and
+  ListVersionsByFunction page with Marker/MaxItems (at most 50 a page, as Lambda).
+- A function's State and LastUpdateStatus (with reasons) settable from an admin endpoint; while
+  an update is held InProgress, updates and PublishVersion get 409 ResourceConflictException.
+- Optional AWS-like rate limits and latency (:mod:`localaws.limits`: Lambda's documented quotas,
+  chosen Signer defaults) and admin endpoints under ``/_localaws/`` (:mod:`localaws.admin`):
+  health, test clock (:mod:`localaws.clock`), limits reset, function status, and in-process
+  seeding of a signed fleet (:mod:`localaws.seed`). :class:`localaws.testing.LocalAws` wraps
+  them for tests.
 
 moto behaviours patched, and how (all in :func:`localaws.patches.install`)
 --------------------------------------------------------------------------
+``tests/localaws/test_moto_contract.py`` pins the moto version and every internal listed here.
+
 1. ``moto.signer.models.signer_backends`` and ``moto.awslambda.models.lambda_backends`` build
    our subclasses (:class:`~localaws.signer.models.ExtendedSignerBackend`,
    :class:`~localaws.awslambda.models.ExtendedLambdaBackend`) instead of moto's. Nothing else is
-   monkey-patched: moto derives a backend's URL map from its class's module, so the subclasses'
-   ``urls`` modules route moto's paths plus the new ones to our response classes, whose action
-   lookup is moto's own (botocore's service model by method and URI).
+   monkey-patched: moto derives a backend's URL map from its class's module
+   (``BaseBackend._url_module``), so the subclasses' ``urls`` modules route moto's paths plus the
+   new ones to our response classes, whose action lookup is moto's own (botocore's service
+   model by method and URI).
 2. Within the subclasses, moto behaviours overridden on purpose:
    - GetSigningProfile/CancelSigningProfile raised a bare ``KeyError`` (HTTP 500) for an unknown
      name; they raise ResourceNotFoundException (404).
@@ -36,13 +48,26 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
      moto as ZipFile, so ``CodeSha256`` is base64(SHA-256) of exactly the deployed bytes.
    - CreateFunction copied client-supplied ``SigningJobArn``/``SigningProfileVersionArn`` into
      the function; they are outputs only, set by validation.
+   - CreateFunction builds :class:`~localaws.awslambda.models.ExtendedLambdaFunction` (moto's
+     ``create_function`` re-implemented, reading ``LambdaStorage``), whose
+     ``get_configuration`` reports the settable State/LastUpdateStatus (moto hard-codes
+     Active/Successful).
+   - PublishVersion: moto's ``copy.copy`` of ``$LATEST`` shared the ``code`` dict, ``layers``
+     and environment with the version, so a later UpdateFunctionCode changed the version's
+     ``Code.Location``; the version gets its own copies.
+   - ListFunctions deep-copied every function on each call and never paged; ListFunctions and
+     ListVersionsByFunction are served from ``LambdaStorage._functions`` through moto's
+     ``@paginate``. UpdateFunctionConfiguration with ``Environment: {}`` raised KeyError (500).
+   - Page tokens: moto's paginator raises its own ``InvalidToken`` for a token issued for other
+     filters; :mod:`localaws.paging` answers with the service's validation error instead.
    - moto resolved tag ARNs to functions only; code signing config ARNs are added.
 3. S3 bucket policies: moto evaluates them without request context, and a statement whose
    ``Condition`` does not hold comes back DENIED whatever its Effect, so a TLS-only policy
    denied every request. :mod:`localaws.s3_policy` evaluates ``aws:SecureTransport`` against
    the actual request scheme first (``FakeBucket.get_permission`` is replaced).
-4. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin and limits
-   middleware and served by werkzeug's threaded server (as ``ThreadedMotoServer`` does).
+4. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
+   serializing middleware (one lock around moto; admin endpoints that change state take the same
+   lock) and served by werkzeug's threaded server (as ``ThreadedMotoServer`` does).
 
 Nothing needs Docker: functions are created and validated, never invoked.
 """

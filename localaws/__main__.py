@@ -1,8 +1,12 @@
-"""Command line: ``python -m localaws [serve|start|stop]``.
+"""Command line: ``python -m localaws [serve|start|stop|seed]``.
 
 - ``serve`` (the default): run in the foreground until Ctrl-C/SIGTERM.
-- ``start``: run in the background, wait until ready, print ``export AWS_ENDPOINT_URL=...``.
+- ``start``: run in the background, wait until ready, print the ``export`` lines a client needs:
+  AWS_ENDPOINT_URL, AWS_CA_BUNDLE (HTTPS), dummy AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and
+  AWS_REGION plus AWS_DEFAULT_REGION (boto3 reads only the latter).
 - ``stop``: stop the background server named by the pid file.
+- ``seed --functions N``: create N signed functions (plus profile, config, layers) in a running
+  server (see :mod:`localaws.seed`); prints a JSON summary.
 
 Settings come from flags, else the environment: ``LOCAL_AWS_PORT`` (default 4566),
 ``LOCAL_AWS_RATE_LIMITS=1``, ``LOCAL_AWS_LATENCY_MS=N``, ``LOCAL_AWS_TLS=0`` (plain HTTP).
@@ -10,8 +14,8 @@ Settings come from flags, else the environment: ``LOCAL_AWS_PORT`` (default 4566
 HTTPS is the default, with a private CA made once in the state directory (``.local-aws/``), so
 TLS-only bucket policies (``aws:SecureTransport``) behave as in AWS; ``start`` prints
 ``AWS_CA_BUNDLE`` beside ``AWS_ENDPOINT_URL`` for boto3 and Terraform to trust it.
-Messages go to stderr; stdout carries only the export lines. Exit codes: 0 done (or already
-running / not running), 1 could not start.
+Messages go to stderr; stdout carries only the export lines (``seed``: the JSON summary). Exit
+codes: 0 done (or already running / not running), 1 could not start (``seed``: failed).
 """
 
 from __future__ import annotations
@@ -61,8 +65,8 @@ def _common_options(*, for_command: bool) -> argparse.ArgumentParser:
         "--rate-limits",
         action="store_true",
         default=unset,
-        help="throttle Lambda like AWS: GetFunction 100/s, other control-plane calls 15/s "
-        "(or LOCAL_AWS_RATE_LIMITS=1)",
+        help="throttle like AWS: Lambda GetFunction 100/s, other control-plane calls 15/s; "
+        "Signer 10/s per read/start operation (or LOCAL_AWS_RATE_LIMITS=1)",
     )
     common.add_argument(
         "--tls-dir",
@@ -101,6 +105,24 @@ def _parser() -> argparse.ArgumentParser:
     start = commands.add_parser("start", parents=[common, files], help="run in the background")
     start.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for ready")
     commands.add_parser("stop", parents=[files], help="stop the background server")
+    seed = commands.add_parser(
+        "seed", parents=[common], help="create N signed functions in a running server"
+    )
+    seed.add_argument("--functions", type=int, required=True, help="how many functions")
+    seed.add_argument("--layers", type=int, default=2, help="signed layers shared by all (2)")
+    seed.add_argument("--prefix", default="seed-", help="name prefix (seed-)")
+    seed.add_argument("--policy", choices=("Enforce", "Warn"), default="Enforce")
+    seed.add_argument(
+        "--endpoint-url",
+        default=None,
+        help="server to seed (default $AWS_ENDPOINT_URL, else this host and port)",
+    )
+    seed.add_argument(
+        "--ca-bundle",
+        type=Path,
+        default=None,
+        help="CA of an HTTPS server (default $AWS_CA_BUNDLE, else .local-aws/ca.pem)",
+    )
     return parser
 
 
@@ -145,9 +167,10 @@ def _start(args: argparse.Namespace) -> int:
     tls_dir = _tls_dir(args, args.pid_file.parent)
     ca_file = ensure_tls_files(tls_dir).ca_cert if tls_dir is not None else None
     endpoint_url = f"{'https' if tls_dir else 'http'}://{host}:{port}"
-    exports = f"export AWS_ENDPOINT_URL={endpoint_url}"
-    if ca_file is not None:
-        exports += f"\nexport AWS_CA_BUNDLE={ca_file}"
+    exports = "\n".join(
+        f"export {name}={value}"
+        for name, value in process.client_env(endpoint_url, ca_file).items()
+    )
     running = process.read_pid(args.pid_file)
     if running is not None and process.health(endpoint_url, ca_file=ca_file) is not None:
         print(f"local AWS is already running (pid {running}) at {endpoint_url}", file=sys.stderr)
@@ -188,12 +211,51 @@ def _stop(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(args: argparse.Namespace) -> int:
+    import json
+
+    from localaws import process
+
+    host, port, _ = _settings(args)
+    endpoint_url = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "").strip()
+    tls_dir = _tls_dir(args, DEFAULT_PID_FILE.parent)
+    if not endpoint_url:
+        endpoint_url = f"{'https' if tls_dir else 'http'}://{host}:{port}"
+    ca_file = args.ca_bundle or (
+        Path(os.environ["AWS_CA_BUNDLE"]) if os.environ.get("AWS_CA_BUNDLE") else None
+    )
+    if ca_file is None and endpoint_url.startswith("https:") and tls_dir is not None:
+        ca_file = tls_dir / "ca.pem"
+    payload = {
+        "functions": args.functions,
+        "layers": args.layers,
+        "prefix": args.prefix,
+        "policy": args.policy,
+    }
+    try:
+        result = process.admin_call(endpoint_url, "POST", "seed", payload, ca_file)
+    except process.AdminCallError as error:
+        print(f"error: seeding failed: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: no local AWS answers at {endpoint_url} ({error})", file=sys.stderr)
+        return 1
+    assert isinstance(result, dict)
+    names = result.pop("functionNames")
+    summary = {"functions": len(names), "firstFunction": names[0], **result}
+    print(f"seeded {len(names)} functions in {result['seconds']}s", file=sys.stderr)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "start":
         return _start(args)
     if args.command == "stop":
         return _stop(args)
+    if args.command == "seed":
+        return _seed(args)
     return _serve(args)
 
 

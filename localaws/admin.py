@@ -1,27 +1,85 @@
-"""Admin endpoints of the local AWS, under ``/_localaws/`` (never an AWS path).
+"""Admin endpoints of the local AWS, under ``/_localaws/`` (never an AWS path). JSON in and out.
 
 - ``GET /_localaws/health``: 200 with the server's settings once it serves requests.
 - ``GET /_localaws/clock``: the clock offset in seconds.
 - ``POST /_localaws/clock`` with ``{"offsetSeconds": N}``: shift the local clock (see
   :mod:`localaws.clock`), e.g. past a signature's expiry; ``0`` restores real time.
+- ``POST /_localaws/limits/reset``: refill every rate-limit bucket and zero the throttled count
+  (see :mod:`localaws.limits`), so one test's burst does not throttle the next.
+- ``POST /_localaws/lambda/function-status`` with ``{"functionName": ..., "qualifier": ...,
+  "lastUpdateStatus": "InProgress"|"Failed"|"Successful", "lastUpdateStatusReason": ...,
+  "lastUpdateStatusReasonCode": ..., "state": "Inactive"|..., "stateReason": ...,
+  "stateReasonCode": ...}``: set a function version's State and/or LastUpdateStatus (see
+  :meth:`localaws.awslambda.models.ExtendedLambdaBackend.set_function_status`). Optional
+  ``accountId``/``region`` (default 123456789012/us-east-1). Replies with the version's
+  configuration, as GetFunctionConfiguration shows it. Values are checked against botocore's
+  Lambda model (enums).
+- ``POST /_localaws/seed`` with ``{"functions": N, "layers": 2, "prefix": "seed-", ...}``: create a
+  signed fleet in-process (see :mod:`localaws.seed`); replies with what it created.
+
+Endpoints that touch moto's state take the server's moto lock (the one
+:class:`localaws.server.SerializingMiddleware` holds per AWS request), so they never interleave
+with an AWS request.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http
 import json
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
+
 from localaws import clock, limits
-from localaws.limits import LimitSettings, WSGIApp
+from localaws.limits import LimitSettings, LimitsMiddleware, WSGIApp
 
 PREFIX = "/_localaws/"
+DEFAULT_ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+_FUNCTION_STATUS_FIELDS = {
+    "functionName": ("function_name", None),
+    "qualifier": ("qualifier", None),
+    "accountId": ("account_id", None),
+    "region": ("region", None),
+    "state": ("state", "State"),
+    "stateReason": ("state_reason", None),
+    "stateReasonCode": ("state_reason_code", "StateReasonCode"),
+    "lastUpdateStatus": ("last_update_status", "LastUpdateStatus"),
+    "lastUpdateStatusReason": ("last_update_status_reason", None),
+    "lastUpdateStatusReasonCode": ("last_update_status_reason_code", "LastUpdateStatusReasonCode"),
+}
+
+
+class AdminError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _lambda_enum(shape_name: str) -> list[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("lambda")
+    return list(getattr(model.shape_for(shape_name), "enum", []))
 
 
 class AdminMiddleware:
-    def __init__(self, app: WSGIApp, settings: LimitSettings) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        settings: LimitSettings,
+        *,
+        moto_lock: threading.Lock | None = None,
+        limiter: LimitsMiddleware | None = None,
+    ) -> None:
         self.app = app
         self.settings = settings
+        self.moto_lock = moto_lock
+        self.limiter = limiter
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -31,19 +89,36 @@ class AdminMiddleware:
             return self.app(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         endpoint = path[len(PREFIX) :].rstrip("/")
-        if endpoint == "health" and method == "GET":
-            return _json(start_response, 200, self._health())
-        if endpoint == "clock" and method == "GET":
-            return _json(start_response, 200, {"offsetSeconds": clock.offset_seconds()})
-        if endpoint == "clock" and method == "POST":
-            try:
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                offset = float(json.loads(environ["wsgi.input"].read(length))["offsetSeconds"])
-            except (ValueError, KeyError, TypeError):
-                return _json(start_response, 400, {"message": 'expected {"offsetSeconds": N}'})
-            clock.set_offset(offset)
-            return _json(start_response, 200, {"offsetSeconds": clock.offset_seconds()})
-        return _json(start_response, 404, {"message": f"no admin endpoint {method} {path}"})
+        handler = self._routes().get((method, endpoint))
+        if handler is None:
+            return _json(start_response, 404, {"message": f"no admin endpoint {method} {path}"})
+        try:
+            return _json(start_response, 200, handler(environ))
+        except AdminError as error:
+            return _json(start_response, error.status, {"message": str(error)})
+        except JsonRESTError as error:
+            return _json(
+                start_response, error.code, {"type": error.error_type, "message": error.message}
+            )
+
+    def _routes(self) -> dict[tuple[str, str], Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            ("GET", "health"): lambda environ: self._health(),
+            ("GET", "clock"): lambda environ: {"offsetSeconds": clock.offset_seconds()},
+            ("POST", "clock"): self._set_clock,
+            ("POST", "limits/reset"): self._reset_limits,
+            ("POST", "lambda/function-status"): self._function_status,
+            ("POST", "seed"): self._seed,
+        }
+
+    @contextlib.contextmanager
+    def _moto(self) -> Any:
+        """Hold the server's moto lock (absent when the middleware runs without a server)."""
+        if self.moto_lock is None:
+            yield
+            return
+        with self.moto_lock:
+            yield
 
     def _health(self) -> dict[str, Any]:
         return {
@@ -54,14 +129,75 @@ class AdminMiddleware:
             "throttledRequests": limits.throttled_total(),
         }
 
+    def _set_clock(self, environ: dict[str, Any]) -> dict[str, Any]:
+        body = _body(environ)
+        try:
+            offset = float(body["offsetSeconds"])
+        except (KeyError, TypeError, ValueError):
+            raise AdminError(400, 'expected {"offsetSeconds": N}') from None
+        clock.set_offset(offset)
+        return {"offsetSeconds": clock.offset_seconds()}
+
+    def _reset_limits(self, environ: dict[str, Any]) -> dict[str, Any]:
+        if self.limiter is not None:
+            self.limiter.reset()
+        return {"throttledRequests": limits.throttled_total()}
+
+    def _function_status(self, environ: dict[str, Any]) -> dict[str, Any]:
+        from moto.awslambda.models import lambda_backends
+
+        body = _body(environ)
+        unknown = set(body) - set(_FUNCTION_STATUS_FIELDS)
+        if unknown:
+            raise AdminError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+        if not isinstance(body.get("functionName"), str) or not body["functionName"]:
+            raise AdminError(400, "functionName is required")
+        if not any(body.get(key) for key in ("state", "lastUpdateStatus")):
+            raise AdminError(400, "give state and/or lastUpdateStatus")
+        arguments: dict[str, Any] = {}
+        for key, (argument, enum_shape) in _FUNCTION_STATUS_FIELDS.items():
+            value = body.get(key)
+            if value is not None and enum_shape and value not in _lambda_enum(enum_shape):
+                raise AdminError(400, f"{key} must be one of {', '.join(_lambda_enum(enum_shape))}")
+            arguments[argument] = value
+        account_id = arguments.pop("account_id") or DEFAULT_ACCOUNT_ID
+        region = arguments.pop("region") or DEFAULT_REGION
+        with self._moto():
+            backend = lambda_backends[account_id][region]
+            fn = backend.set_function_status(  # type: ignore[attr-defined]
+                arguments.pop("function_name"), arguments.pop("qualifier"), **arguments
+            )
+            configuration: dict[str, Any] = fn.get_configuration()
+        return configuration
+
+    def _seed(self, environ: dict[str, Any]) -> dict[str, Any]:
+        from localaws.seed import SeedError, SeedRequest, seed
+
+        try:
+            request = SeedRequest.from_json(_body(environ))
+            with self._moto():
+                return seed(request).to_json()
+        except (SeedError, TypeError) as error:
+            raise AdminError(400, str(error)) from None
+
+
+def _body(environ: dict[str, Any]) -> dict[str, Any]:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        document = json.loads(environ["wsgi.input"].read(length) or b"{}")
+    except (ValueError, KeyError):
+        raise AdminError(400, "expected a JSON object") from None
+    if not isinstance(document, dict):
+        raise AdminError(400, "expected a JSON object")
+    return document
+
 
 def _json(
     start_response: Callable[..., Any], status: int, payload: dict[str, Any]
 ) -> Iterable[bytes]:
-    reasons = {200: "OK", 400: "Bad Request", 404: "Not Found"}
     body = json.dumps(payload).encode()
     start_response(
-        f"{status} {reasons[status]}",
+        f"{status} {http.HTTPStatus(status).phrase}",
         [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
     )
     return [body]

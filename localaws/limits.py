@@ -1,9 +1,20 @@
 """AWS-like request limits and latency, as WSGI middleware in front of moto (off by default).
 
-Lambda's documented control-plane quotas: GetFunction 100 requests/s, and the other
-control-plane calls together 15 requests/s. Invocations (the data plane) are not limited. A
-throttled call gets 429 TooManyRequestsException in Lambda's JSON error format with a
-``Retry-After`` header, as AWS sends it. Latency adds a fixed delay before every request.
+Lambda (documented control-plane quotas): GetFunction 100 requests/s, and the other
+control-plane calls together 15 requests/s. Invocations (the data plane) are not limited.
+
+Signer: AWS does not publish default API rates (they are per account and Region, shown only in
+the Service Quotas console), so this server picks defaults of the same order as Lambda's shared
+control-plane rate and documents them here: DescribeSigningJob, ListSigningJobs,
+GetSigningProfile and StartSigningJob 10 requests/s *each*; every other Signer call shares one
+more 10 requests/s. Change :data:`SIGNER_RATES` if a benchmark needs other values.
+
+A throttled call gets 429 TooManyRequestsException, in the service's JSON error format (Lambda:
+``Type``/``message``/``Reason``; Signer: ``message``/``code``, the members botocore's Signer model
+gives the exception) with a ``Retry-After`` header, as AWS sends it. Latency adds a fixed delay
+before every request. Each bucket starts full (one second of burst); the admin endpoint
+``POST /_localaws/limits/reset`` refills every bucket and zeroes the throttled count, so tests
+need not wait for a refill.
 """
 
 from __future__ import annotations
@@ -20,10 +31,33 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 GET_FUNCTION_RATE = 100.0
 LAMBDA_CONTROL_PLANE_RATE = 15.0
+#: Signer requests/s by operation (chosen defaults, see the module docstring); "*" is the
+#: shared bucket of every other Signer call.
+SIGNER_RATES: dict[str, float] = {
+    "DescribeSigningJob": 10.0,
+    "ListSigningJobs": 10.0,
+    "GetSigningProfile": 10.0,
+    "StartSigningJob": 10.0,
+    "*": 10.0,
+}
 
 _GET_FUNCTION = re.compile(r"/2015-03-31/functions/[^/]+/?")
 _DATA_PLANE = re.compile(r".*/(invocations|invoke-async)/?")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+_SIGNER_OPERATIONS = (
+    ("GET", re.compile(r"/signing-jobs/[^/]+/?"), "DescribeSigningJob"),
+    ("GET", re.compile(r"/signing-jobs/?"), "ListSigningJobs"),
+    ("POST", re.compile(r"/signing-jobs/?"), "StartSigningJob"),
+    ("GET", re.compile(r"/signing-profiles/[^/]+/?"), "GetSigningProfile"),
+)
+
+
+def signer_operation(method: str, path: str) -> str:
+    """The rate-limited Signer operation a request is, or "*" for the shared bucket."""
+    for op_method, pattern, operation in _SIGNER_OPERATIONS:
+        if method == op_method and pattern.fullmatch(path):
+            return operation
+    return "*"
 
 
 class TokenBucket:
@@ -35,6 +69,11 @@ class TokenBucket:
         self._tokens = rate
         self._updated = clock()
         self._lock = threading.Lock()
+
+    def refill(self) -> None:
+        with self._lock:
+            self._tokens = self.rate
+            self._updated = self._clock()
 
     def take(self) -> bool:
         with self._lock:
@@ -69,6 +108,12 @@ def _count_throttled() -> None:
         _throttled_total += 1
 
 
+def _reset_throttled() -> None:
+    global _throttled_total
+    with _throttled_lock:
+        _throttled_total = 0
+
+
 @dataclass(frozen=True)
 class LimitSettings:
     rate_limits: bool = False
@@ -81,14 +126,28 @@ class LimitsMiddleware:
         self.settings = settings
         self.get_function_bucket = TokenBucket(GET_FUNCTION_RATE)
         self.control_plane_bucket = TokenBucket(LAMBDA_CONTROL_PLANE_RATE)
+        self.signer_buckets = {name: TokenBucket(rate) for name, rate in SIGNER_RATES.items()}
+
+    def buckets(self) -> list[TokenBucket]:
+        return [self.get_function_bucket, self.control_plane_bucket, *self.signer_buckets.values()]
+
+    def reset(self) -> None:
+        """Refill every bucket and zero the throttled count (``POST /_localaws/limits/reset``)."""
+        for bucket in self.buckets():
+            bucket.refill()
+        _reset_throttled()
 
     def bucket_for(self, environ: dict[str, Any]) -> TokenBucket | None:
-        if signing_service(environ) != "lambda":
-            return None
+        service = signing_service(environ)
         path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if service == "signer":
+            return self.signer_buckets[signer_operation(method, path)]
+        if service != "lambda":
+            return None
         if _DATA_PLANE.fullmatch(path):
             return None
-        if environ.get("REQUEST_METHOD") == "GET" and _GET_FUNCTION.fullmatch(path):
+        if method == "GET" and _GET_FUNCTION.fullmatch(path):
             return self.get_function_bucket
         return self.control_plane_bucket
 
@@ -101,14 +160,17 @@ class LimitsMiddleware:
             bucket = self.bucket_for(environ)
             if bucket is not None and not bucket.take():
                 _count_throttled()
-                return self._throttled(start_response)
+                return self._throttled(start_response, signing_service(environ))
         return self.app(environ, start_response)
 
     @staticmethod
-    def _throttled(start_response: Callable[..., Any]) -> Iterable[bytes]:
-        body = json.dumps(
-            {"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
-        ).encode()
+    def _throttled(start_response: Callable[..., Any], service: str | None) -> Iterable[bytes]:
+        error: dict[str, str] = (
+            {"message": "Rate exceeded", "code": "TooManyRequestsException"}
+            if service == "signer"
+            else {"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
+        )
+        body = json.dumps(error).encode()
         start_response(
             "429 Too Many Requests",
             [

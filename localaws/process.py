@@ -18,6 +18,68 @@ from pathlib import Path
 from localaws.limits import LimitSettings
 
 READY_TIMEOUT_SECONDS = 30.0
+#: Dummy credentials and the region every client of the local AWS uses.
+CLIENT_ACCESS_KEY_ID = "testing"
+CLIENT_SECRET_ACCESS_KEY = "testing"
+CLIENT_REGION = "us-east-1"
+#: Admin calls can run long (a seed of 10,000 functions).
+ADMIN_TIMEOUT_SECONDS = 600.0
+
+
+def client_env(endpoint_url: str, ca_file: Path | None) -> dict[str, str]:
+    """Everything boto3, the AWS CLI and Terraform need to use the local AWS.
+
+    boto3 reads the region from AWS_DEFAULT_REGION only; the AWS CLI v2 and Terraform also read
+    AWS_REGION, so both are set.
+    """
+    env = {"AWS_ENDPOINT_URL": endpoint_url}
+    if ca_file is not None:
+        env["AWS_CA_BUNDLE"] = str(ca_file)
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": CLIENT_ACCESS_KEY_ID,
+            "AWS_SECRET_ACCESS_KEY": CLIENT_SECRET_ACCESS_KEY,
+            "AWS_REGION": CLIENT_REGION,
+            "AWS_DEFAULT_REGION": CLIENT_REGION,
+        }
+    )
+    return env
+
+
+class AdminCallError(RuntimeError):
+    """An admin endpoint answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+        self.message = message
+
+
+def admin_call(
+    endpoint_url: str,
+    method: str,
+    endpoint: str,
+    payload: dict[str, object] | None = None,
+    ca_file: Path | None = None,
+    timeout: float = ADMIN_TIMEOUT_SECONDS,
+) -> object:
+    """Call ``/_localaws/<endpoint>`` with an optional JSON body; the decoded JSON reply."""
+    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
+    request = urllib.request.Request(
+        f"{endpoint_url}/_localaws/{endpoint}",
+        data=json.dumps(payload or {}).encode() if method != "GET" else None,
+        method=method,
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout, context=context) as reply:
+            return json.loads(reply.read())
+    except urllib.error.HTTPError as error:
+        try:
+            message = str(json.loads(error.read()).get("message"))
+        except ValueError:
+            message = error.reason
+        raise AdminCallError(error.code, message) from None
 
 
 class StartError(RuntimeError):
@@ -39,7 +101,15 @@ def health(
 
 
 def port_is_free(host: str, port: int) -> bool:
+    """Whether the server could bind ``host:port`` now.
+
+    The probe sets SO_REUSEADDR as the server's own socket does (werkzeug's server is an
+    ``http.server.HTTPServer``, ``allow_reuse_address = True``): without it, connections of a
+    just-stopped server still in TIME_WAIT make the port look taken although a restart would
+    bind it.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -76,9 +76,15 @@ class SerializingMiddleware:
 
 
 def build_app(limits: LimitSettings) -> WSGIApp:
+    """Transport -> admin -> limits/latency -> the one moto lock -> moto.
+
+    Admin endpoints that change moto's state take the same lock, so it stays the only one.
+    """
     patches.install()
     moto_app = SerializingMiddleware(DomainDispatcherApplication(create_backend_app))
-    return TransportMiddleware(AdminMiddleware(LimitsMiddleware(moto_app, limits), limits))
+    limiter = LimitsMiddleware(moto_app, limits)
+    admin = AdminMiddleware(limiter, limits, moto_lock=moto_app.lock, limiter=limiter)
+    return TransportMiddleware(admin)
 
 
 def make_local_server(settings: ServerSettings) -> BaseWSGIServer:

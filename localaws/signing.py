@@ -22,6 +22,7 @@ by the profile version ARN at deploy time.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -29,6 +30,11 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    PublicFormat,
+    load_der_public_key,
+)
 
 MAGIC = b"LOCALAWS-SIGNER-V1 "
 _EOCD_SIGNATURE = b"PK\x05\x06"
@@ -152,14 +158,37 @@ def read_envelope(data: bytes) -> SignatureEnvelope | None:
         raise MalformedSignatureError(str(error)) from error
 
 
+def is_signed(data: bytes) -> bool:
+    """True when the ZIP's comment is a signature envelope (well-formed or not)."""
+    try:
+        _, comment = _split(data)
+    except NotAZipError:
+        return False
+    return comment.startswith(MAGIC)
+
+
 def verify_integrity(
     data: bytes, envelope: SignatureEnvelope, public_key: ec.EllipticCurvePublicKey
 ) -> bool:
     """True when the package body matches the envelope's digest and the signature verifies."""
     if package_digest(data) != envelope.digest:
         return False
+    public_der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return _signature_valid(public_der, envelope.signature, envelope.statement())
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature_valid(public_der: bytes, signature: bytes, statement: bytes) -> bool:
+    """ECDSA verification, memoized: the answer for one (key, signature, statement) never changes.
+
+    A deploy verifies the same signed package many times (every function built from one
+    artifact, every layer it attaches); each ECDSA P-384 check costs milliseconds. The digest of
+    the package bytes is still computed on every call (``verify_integrity``).
+    """
+    public_key = load_der_public_key(public_der)
+    assert isinstance(public_key, ec.EllipticCurvePublicKey)
     try:
-        public_key.verify(envelope.signature, envelope.statement(), ec.ECDSA(hashes.SHA384()))
+        public_key.verify(signature, statement, ec.ECDSA(hashes.SHA384()))
     except InvalidSignature:
         return False
     return True

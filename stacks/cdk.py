@@ -9,7 +9,8 @@
 Both have the same class names and the same constructs, so the stack code is identical for the
 two; it imports every toolkit name from here. mypy checks the stacks against cdktf's types (the
 ``TYPE_CHECKING`` block); at run time the same names come from the selected toolchain
-(``_CORE_NAMES`` and ``_PROVIDER_NAMES``, kept equal to that block by a test).
+(``_CORE_NAMES`` and ``_PROVIDER_NAMES``, kept equal to that block by a test), loaded on the
+first use of one of them.
 
 The choice is read from the environment here, once, because it decides which Python packages a
 process imports, before any stack or config exists. An unknown value raises
@@ -150,13 +151,16 @@ if TYPE_CHECKING:
     )
     from constructs import Construct
 else:
+    _TOOLKIT_NAMES = frozenset(
+        {"Construct", *_CORE_NAMES, *(name for names in _PROVIDER_NAMES.values() for name in names)}
+    )
 
     def _load(toolchain: str) -> dict[str, object]:
         core_package, provider_package = TOOLCHAIN_PACKAGES[toolchain]
         try:
             core = importlib.import_module(core_package)
             names: dict[str, object] = {name: getattr(core, name) for name in _CORE_NAMES}
-            # Only the submodules used: cdktn's bindings load lazily, so this is what it costs.
+            # Only the submodules used (cdktn's bindings load no others; cdktf's load them all).
             for submodule, members in _PROVIDER_NAMES.items():
                 module = importlib.import_module(f"{provider_package}.{submodule}")
                 names.update({name: getattr(module, name) for name in members})
@@ -172,7 +176,14 @@ else:
         names["Construct"] = Construct
         return names
 
-    globals().update(_load(TOOLCHAIN))
+    def __getattr__(name: str) -> object:
+        """The toolkit loads on first use of one of its names (PEP 562), so importing this
+        module for the switch alone (tests, tools) costs nothing."""
+        if name not in _TOOLKIT_NAMES:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        loaded = _load(TOOLCHAIN)
+        globals().update(loaded)
+        return loaded[name]
 
 
 def s3_backend(
@@ -202,7 +213,9 @@ def s3_backend(
             use_lockfile=use_lockfile,
         )
         return
-    S3Backend(
+    from cdktf import S3Backend as OverriddenLockingS3Backend
+
+    OverriddenLockingS3Backend(
         stack,
         bucket=bucket,
         key=key,

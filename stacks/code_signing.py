@@ -10,7 +10,8 @@ from stacks.cdk import (
     SignerSigningProfile,
     SignerSigningProfileSignatureValidityPeriod,
 )
-from stacks.config import LAMBDA_SIGNING_PLATFORM, StackConfig
+from stacks.config import StackConfig
+from verifier.manifest import LAMBDA_SIGNING_PLATFORM
 
 
 class CodeSigning(Construct):

@@ -15,9 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-#: The only platform Lambda accepts for code signing (AWS Signer's ``ListSigningPlatforms``).
-LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
-
 #: Provider constraint written into the synthesized stack: the prebuilt bindings pin 6.x, and
 #: offline machines mirror 5.x; the stack only uses attributes both majors accept.
 PROVIDER_VERSION_CONSTRAINT = ">= 5.100, < 7"
@@ -50,6 +47,19 @@ class ValidityUnit(StrEnum):
     YEARS = "YEARS"
 
 
+class Architecture(StrEnum):
+    """The instruction sets Lambda runs (``Architectures``; a function has exactly one)."""
+
+    X86_64 = "x86_64"
+    ARM64 = "arm64"
+
+
+#: Lambda's limits: layers per function, runtimes per layer, a layer's description length.
+MAX_LAYERS_PER_FUNCTION = 5
+MAX_LAYER_RUNTIMES = 15
+MAX_LAYER_DESCRIPTION = 256
+
+
 _FUNCTION_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 _PROFILE_NAME = re.compile(r"^[a-zA-Z0-9_]{2,64}$")
@@ -78,6 +88,32 @@ def _require(condition: bool, field_name: str, message: str) -> None:
         raise ConfigError(field_name, message)
 
 
+def _require_strings(value: Any, field_name: str) -> None:
+    # A bare string would iterate as characters ("arm64" -> "a", "r", ...): never accept one.
+    _require(
+        isinstance(value, tuple) and all(isinstance(item, str) for item in value),
+        field_name,
+        f"expected a tuple of strings, got {value!r}",
+    )
+
+
+def _require_in_repo(source_dir: str, field_name: str) -> None:
+    """Source is named relative to the repo root, so the manifest can say which source was
+    signed and ``verify --source`` can rebuild it from a checkout."""
+    path = Path(source_dir)
+    inside = not path.is_absolute() and (REPO_ROOT / path).resolve().is_relative_to(REPO_ROOT)
+    _require(
+        inside,
+        field_name,
+        f"{source_dir!r} is not a directory inside the repository (e.g. 'functions/hello')",
+    )
+
+
+def repo_relative(source_dir: str) -> str:
+    """``source_dir`` normalized to a POSIX path relative to the repo root (``functions/x``)."""
+    return (REPO_ROOT / source_dir).resolve().relative_to(REPO_ROOT).as_posix()
+
+
 @dataclass(frozen=True)
 class FunctionConfig:
     """One Lambda function, packaged from ``source_dir`` (relative to the repo root)."""
@@ -89,17 +125,24 @@ class FunctionConfig:
     memory_mb: int = 128
     timeout_seconds: int = 10
     environment: tuple[tuple[str, str], ...] = ()
+    #: Exactly one of :class:`Architecture`'s values.
+    architectures: tuple[str, ...] = (Architecture.X86_64.value,)
+    #: Keys of the stack's layers (``StackConfig.layers``) this function uses, in order.
+    layers: tuple[str, ...] = ()
+    #: Whether published versions may run earlier signed builds (the verifier proves each).
+    allow_earlier_versions: bool = False
 
     def __post_init__(self) -> None:
         where = f"functions[{self.key!r}]"
         _require(
-            bool(_FUNCTION_KEY.match(self.key)),
+            isinstance(self.key, str) and bool(_FUNCTION_KEY.match(self.key)),
             "functions[].key",
             f"{self.key!r} is not a valid function key (expected lowercase letters, digits and "
             "'-', starting with a letter, at most 31 characters, e.g. 'hello')",
         )
         if not self.source_dir:
             object.__setattr__(self, "source_dir", f"functions/{self.key}")
+        _require_in_repo(self.source_dir, f"{where}.source_dir")
         _require(
             bool(_RUNTIME.match(self.runtime)),
             f"{where}.runtime",
@@ -126,6 +169,76 @@ class FunctionConfig:
                 f"{where}.environment",
                 f"{name!r} is not an allowed environment variable name",
             )
+        _require_strings(self.architectures, f"{where}.architectures")
+        allowed = ", ".join(a.value for a in Architecture)
+        _require(
+            len(self.architectures) == 1,
+            f"{where}.architectures",
+            f"Lambda takes exactly one architecture, got {len(self.architectures)} "
+            f"(one of: {allowed})",
+        )
+        _require(
+            self.architectures[0] in {a.value for a in Architecture},
+            f"{where}.architectures",
+            f"{self.architectures[0]!r} is not one of: {allowed}",
+        )
+        _require_strings(self.layers, f"{where}.layers")
+        _require(
+            len(self.layers) <= MAX_LAYERS_PER_FUNCTION,
+            f"{where}.layers",
+            f"{len(self.layers)} layers; Lambda allows at most {MAX_LAYERS_PER_FUNCTION}",
+        )
+        repeated = sorted({k for k in self.layers if self.layers.count(k) > 1})
+        _require(not repeated, f"{where}.layers", f"lists {', '.join(repeated)} more than once")
+        _require(
+            isinstance(self.allow_earlier_versions, bool),
+            f"{where}.allow_earlier_versions",
+            f"expected true or false, got {self.allow_earlier_versions!r}",
+        )
+
+    @property
+    def source_path(self) -> Path:
+        return (REPO_ROOT / self.source_dir).resolve()
+
+
+@dataclass(frozen=True)
+class LayerConfig:
+    """One Lambda layer, packaged from ``source_dir`` (relative to the repo root), signed and
+    published like a function. For Python, put modules under ``python/`` in the source."""
+
+    key: str
+    source_dir: str = ""
+    compatible_runtimes: tuple[str, ...] = ("python3.12",)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"layers[{self.key!r}]"
+        _require(
+            isinstance(self.key, str) and bool(_FUNCTION_KEY.match(self.key)),
+            "layers[].key",
+            f"{self.key!r} is not a valid layer key (expected lowercase letters, digits and "
+            "'-', starting with a letter, at most 31 characters, e.g. 'shared')",
+        )
+        if not self.source_dir:
+            object.__setattr__(self, "source_dir", f"layers/{self.key}")
+        _require_in_repo(self.source_dir, f"{where}.source_dir")
+        _require_strings(self.compatible_runtimes, f"{where}.compatible_runtimes")
+        _require(
+            1 <= len(self.compatible_runtimes) <= MAX_LAYER_RUNTIMES,
+            f"{where}.compatible_runtimes",
+            f"expected 1..{MAX_LAYER_RUNTIMES} runtimes, got {len(self.compatible_runtimes)}",
+        )
+        for runtime in self.compatible_runtimes:
+            _require(
+                bool(_RUNTIME.match(runtime)),
+                f"{where}.compatible_runtimes",
+                f"{runtime!r} is not a Lambda runtime (e.g. 'python3.12')",
+            )
+        _require(
+            isinstance(self.description, str) and len(self.description) <= MAX_LAYER_DESCRIPTION,
+            f"{where}.description",
+            f"expected a string of at most {MAX_LAYER_DESCRIPTION} characters",
+        )
 
     @property
     def source_path(self) -> Path:
@@ -160,8 +273,12 @@ class RemoteBackendConfig:
             )
 
 
+DEFAULT_LAYERS: tuple[LayerConfig, ...] = (
+    LayerConfig(key="shared", description="signed-lambda: helpers shared by the functions"),
+)
+
 DEFAULT_FUNCTIONS: tuple[FunctionConfig, ...] = (
-    FunctionConfig(key="hello"),
+    FunctionConfig(key="hello", layers=("shared",)),
     FunctionConfig(key="audit", environment=(("AUDIT_LEVEL", "standard"),)),
 )
 
@@ -183,6 +300,8 @@ class StackConfig:
     signature_validity_unit: ValidityUnit = ValidityUnit.MONTHS
     untrusted_artifact_policy: UntrustedArtifactPolicy = UntrustedArtifactPolicy.ENFORCE
     functions: tuple[FunctionConfig, ...] = DEFAULT_FUNCTIONS
+    #: Signed layers; functions name the ones they use in ``FunctionConfig.layers``.
+    layers: tuple[LayerConfig, ...] = DEFAULT_LAYERS
     log_retention_days: int = 365
     backend: RemoteBackendConfig | None = None
     #: Path-style S3 addressing; needed by endpoints without per-bucket DNS (a local AWS).
@@ -249,6 +368,24 @@ class StackConfig:
                 f"functions[{fn.key!r}].key",
                 f"function name {self.function_name(fn)!r} is longer than 64 characters",
             )
+        layer_keys = [layer.key for layer in self.layers]
+        duplicates = sorted({k for k in layer_keys if layer_keys.count(k) > 1})
+        _require(not duplicates, "layers", f"duplicate layer keys: {', '.join(duplicates)}")
+        layers = {layer.key: layer for layer in self.layers}
+        for index, fn in enumerate(self.functions):
+            for key in fn.layers:
+                _require(
+                    key in layers,
+                    f"functions[{index}].layers",
+                    f"{key!r} is not a layer of this stack (layers: "
+                    f"{', '.join(sorted(layers)) or 'none'})",
+                )
+                _require(
+                    fn.runtime in layers[key].compatible_runtimes,
+                    f"functions[{index}].layers",
+                    f"layer {key!r} is for {', '.join(layers[key].compatible_runtimes)}, "
+                    f"not {fn.runtime}",
+                )
         _require(
             self.log_retention_days
             in {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653},
@@ -258,6 +395,9 @@ class StackConfig:
 
     def function_name(self, fn: FunctionConfig) -> str:
         return f"{self.name_prefix}-{fn.key}"
+
+    def layer_name(self, layer: LayerConfig) -> str:
+        return f"{self.name_prefix}-{layer.key}"
 
 
 # --- Loading -------------------------------------------------------------------------------
@@ -272,6 +412,7 @@ ENV_BACKEND_REGION = "SIGNED_LAMBDA_STATE_REGION"
 
 _TOP_LEVEL_KEYS = {f.name for f in fields(StackConfig)}
 _FUNCTION_KEYS = {f.name for f in fields(FunctionConfig)}
+_LAYER_KEYS = {f.name for f in fields(LayerConfig)}
 _BACKEND_KEYS = {f.name for f in fields(RemoteBackendConfig)}
 
 
@@ -306,6 +447,13 @@ def _pairs(value: Any, field_name: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
 
 
+def _strings(value: Any, field_name: str) -> tuple[str, ...]:
+    items = _expect(value, list, field_name, "a list of strings")
+    for item in items:
+        _expect(item, str, field_name, "a list of strings")
+    return tuple(items)
+
+
 def _unknown(data: Mapping[str, Any], allowed: set[str], where: str) -> None:
     extra = sorted(set(data) - allowed)
     if extra:
@@ -329,7 +477,31 @@ def _function_from(data: Any, index: int) -> FunctionConfig:
             kwargs[name] = _expect(data[name], int, f"{where}.{name}", "an integer")
     if "environment" in data:
         kwargs["environment"] = _pairs(data["environment"], f"{where}.environment")
+    for name in ("architectures", "layers"):
+        if name in data:
+            kwargs[name] = _strings(data[name], f"{where}.{name}")
+    if "allow_earlier_versions" in data:
+        kwargs["allow_earlier_versions"] = _expect(
+            data["allow_earlier_versions"], bool, f"{where}.allow_earlier_versions", "true or false"
+        )
     return FunctionConfig(**kwargs)
+
+
+def _layer_from(data: Any, index: int) -> LayerConfig:
+    where = f"layers[{index}]"
+    data = _expect(data, dict, where, "an object")
+    _unknown(data, _LAYER_KEYS, f"{where}.")
+    if "key" not in data:
+        raise ConfigError(f"{where}.key", "is required")
+    kwargs: dict[str, Any] = {"key": _expect(data["key"], str, f"{where}.key", "a string")}
+    for name in ("source_dir", "description"):
+        if name in data:
+            kwargs[name] = _expect(data[name], str, f"{where}.{name}", "a string")
+    if "compatible_runtimes" in data:
+        kwargs["compatible_runtimes"] = _strings(
+            data["compatible_runtimes"], f"{where}.compatible_runtimes"
+        )
+    return LayerConfig(**kwargs)
 
 
 def config_from_mapping(data: Mapping[str, Any]) -> StackConfig:
@@ -367,6 +539,9 @@ def config_from_mapping(data: Mapping[str, Any]) -> StackConfig:
     if "functions" in data:
         items = _expect(data["functions"], list, "functions", "a list of function objects")
         kwargs["functions"] = tuple(_function_from(item, i) for i, item in enumerate(items))
+    if "layers" in data:
+        items = _expect(data["layers"], list, "layers", "a list of layer objects")
+        kwargs["layers"] = tuple(_layer_from(item, i) for i, item in enumerate(items))
     if "backend" in data and data["backend"] is not None:
         backend = _expect(data["backend"], dict, "backend", "an object")
         _unknown(backend, _BACKEND_KEYS, "backend.")
@@ -428,14 +603,17 @@ def load_config(environ: Mapping[str, str], default_file: Path | None = None) ->
 
 __all__ = [
     "DEFAULT_FUNCTIONS",
-    "LAMBDA_SIGNING_PLATFORM",
+    "DEFAULT_LAYERS",
     "PROVIDER_VERSION_CONSTRAINT",
+    "Architecture",
     "ConfigError",
     "FunctionConfig",
+    "LayerConfig",
     "RemoteBackendConfig",
     "StackConfig",
     "UntrustedArtifactPolicy",
     "ValidityUnit",
     "config_from_mapping",
     "load_config",
+    "repo_relative",
 ]

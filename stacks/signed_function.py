@@ -1,32 +1,25 @@
-"""One function, from source to signed deployment: package -> upload -> sign -> deploy."""
+"""One function, from source to signed deployment: package -> upload -> sign -> deploy with
+its signed layers, under the code signing config."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from stacks.artifact_bucket import ArtifactBucket
 from stacks.cdk import (
-    AssetType,
     CloudwatchLogGroup,
     Construct,
     IamRole,
     IamRolePolicy,
     LambdaFunction,
     LambdaFunctionEnvironment,
-    S3Object,
-    SignerSigningJob,
-    SignerSigningJobDestination,
-    SignerSigningJobDestinationS3,
-    SignerSigningJobSource,
-    SignerSigningJobSourceS3,
-    TerraformAsset,
 )
 from stacks.code_signing import CodeSigning
-from stacks.config import REPO_ROOT, ConfigError, FunctionConfig, StackConfig
-from verifier.package import PackageError, build_package
-
-#: Where synth writes the deterministic zips before cdktf copies them into the stack's assets.
-PACKAGE_BUILD_DIR = REPO_ROOT / "build" / "packages"
+from stacks.config import FunctionConfig, StackConfig
+from stacks.signed_layer import SignedLayer
+from stacks.signed_package import sign_package
+from verifier.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
 
 
 class SignedFunction(Construct):
@@ -39,53 +32,29 @@ class SignedFunction(Construct):
         function: FunctionConfig,
         bucket: ArtifactBucket,
         signing: CodeSigning,
+        layers: Mapping[str, SignedLayer],
     ) -> None:
         super().__init__(scope, id_)
+        self.function_config = function
         self.key = function.key
         self.function_name = config.function_name(function)
 
-        # 1. Package deterministically, so unchanged source never triggers a re-sign.
-        try:
-            package = build_package(function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip")
-        except PackageError as error:
-            raise ConfigError(f"functions[{function.key!r}].source_dir", str(error)) from None
-        asset = TerraformAsset(self, "package", path=str(package.path), type=AssetType.FILE)
-
-        # 2. Upload the unsigned package under a content-addressed key; S3 gives it a version id.
-        self.unsigned_object = S3Object(
+        # 1-3. Package, upload unsigned, sign that object version.
+        self.package = sign_package(
             self,
-            "unsigned-package",
-            bucket=bucket.name,
-            key=f"{config.unsigned_prefix}{function.key}/{package.sha256_hex}.zip",
-            source=asset.path,
-            source_hash=package.sha256_hex,
-            content_type="application/zip",
-            depends_on=[bucket.versioning, bucket.encryption],
+            config=config,
+            bucket=bucket,
+            signing=signing,
+            source_dir=function.source_dir,
+            source_path=function.source_path,
+            path=function.key,
+            config_field=f"functions[{function.key!r}].source_dir",
         )
-
-        # 3. Sign exactly that object *version*; a failed job fails the apply.
-        self.signing_job = SignerSigningJob(
-            self,
-            "signing-job",
-            profile_name=signing.profile.name,
-            source=SignerSigningJobSource(
-                s3=SignerSigningJobSourceS3(
-                    bucket=bucket.name,
-                    key=self.unsigned_object.key,
-                    version=self.unsigned_object.version_id,
-                )
-            ),
-            destination=SignerSigningJobDestination(
-                s3=SignerSigningJobDestinationS3(
-                    bucket=bucket.name,
-                    prefix=f"{config.signed_prefix}{function.key}/",
-                )
-            ),
-            ignore_signing_job_failure=False,
-        )
-        signed = self.signing_job.signed_object.get(0).s3.get(0)
-        self.signed_bucket = signed.bucket
-        self.signed_key = signed.key
+        self.unsigned_object = self.package.unsigned_object
+        self.signing_job = self.package.signing_job
+        self.signed_bucket = self.package.signed_bucket
+        self.signed_key = self.package.signed_key
+        self.layers = [layers[key] for key in function.layers]
 
         # 4. Least privilege: the function may only write its own logs.
         self.log_group = CloudwatchLogGroup(
@@ -130,7 +99,7 @@ class SignedFunction(Construct):
             ),
         )
 
-        # 5. Deploy the signed object under the code signing config.
+        # 5. Deploy the signed object, with its signed layers, under the code signing config.
         environment = (
             LambdaFunctionEnvironment(variables=dict(function.environment))
             if function.environment
@@ -147,7 +116,35 @@ class SignedFunction(Construct):
             timeout=function.timeout_seconds,
             s3_bucket=self.signed_bucket,
             s3_key=self.signed_key,
+            architectures=list(function.architectures),
+            layers=[layer.layer_version.arn for layer in self.layers] or None,
             code_signing_config_arn=signing.config.arn,
             environment=environment,
             depends_on=[self.log_group, self.role_policy],
+        )
+
+    def manifest(self) -> FunctionManifest:
+        """This function's entry in the stack's ``manifest`` output: where its code came from
+        and what it was declared to run."""
+        return FunctionManifest(
+            key=self.key,
+            function_name=self.function.function_name,
+            function_arn=self.function.arn,
+            signing_job_id=self.signing_job.job_id,
+            unsigned_key=self.unsigned_object.key,
+            unsigned_version=self.unsigned_object.version_id,
+            signed_bucket=self.signed_bucket,
+            signed_key=self.signed_key,
+            source_dir=self.package.source_dir,
+            package_sha256=self.package.package_sha256,
+            handler=self.function_config.handler,
+            runtime=self.function_config.runtime,
+            architectures=self.function_config.architectures,
+            layers=self.function_config.layers,
+            code_loading_environment=tuple(
+                (name, value)
+                for name, value in self.function_config.environment
+                if name in CODE_LOADING_ENVIRONMENT
+            ),
+            allow_earlier_versions=self.function_config.allow_earlier_versions,
         )

@@ -1,4 +1,5 @@
-"""The stack: provider and backend, the shared bucket and signing, one SignedFunction each."""
+"""The stack: provider and backend, the shared bucket and signing, one SignedLayer and one
+SignedFunction each, and the ``manifest`` output the verifier reads."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from stacks.cdk import (
     s3_backend,
 )
 from stacks.code_signing import CodeSigning
-from stacks.config import LAMBDA_SIGNING_PLATFORM, PROVIDER_VERSION_CONSTRAINT, StackConfig
+from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from stacks.signed_function import SignedFunction
-
-#: Version of the ``manifest`` output's shape, read by the verifier.
-MANIFEST_SCHEMA_VERSION = 1
+from stacks.signed_layer import SignedLayer
+from verifier.manifest import OUTPUT_NAME, Manifest
 
 
 class SignedLambdaStack(TerraformStack):
@@ -43,38 +43,44 @@ class SignedLambdaStack(TerraformStack):
 
         bucket = ArtifactBucket(self, "artifacts", config)
         signing = CodeSigning(self, "code-signing", config)
+        layers = {
+            layer.key: SignedLayer(
+                self,
+                f"layer-{layer.key}",
+                config=config,
+                layer=layer,
+                bucket=bucket,
+                signing=signing,
+            )
+            for layer in config.layers
+        }
         functions = [
             SignedFunction(
-                self, f"fn-{fn.key}", config=config, function=fn, bucket=bucket, signing=signing
+                self,
+                f"fn-{fn.key}",
+                config=config,
+                function=fn,
+                bucket=bucket,
+                signing=signing,
+                layers=layers,
             )
             for fn in config.functions
         ]
 
-        # Everything the verifier needs, in one output with a versioned shape.
+        # Everything the verifier needs, in one output whose shape verifier.manifest defines.
+        manifest = Manifest(
+            region=config.region,
+            bucket=bucket.name,
+            signing_profile_name=signing.profile.name,
+            signing_profile_version_arn=signing.profile.version_arn,
+            code_signing_config_arn=signing.config.arn,
+            expected_policy=config.untrusted_artifact_policy.value,
+            functions=tuple(fn.manifest() for fn in functions),
+            layers=tuple(layer.manifest() for layer in layers.values()),
+        )
         TerraformOutput(
             self,
-            "manifest",
-            description="What the signed-lambda verifier checks (verifier reads this)",
-            value={
-                "schema_version": MANIFEST_SCHEMA_VERSION,
-                "region": config.region,
-                "bucket": bucket.name,
-                "signing_profile_name": signing.profile.name,
-                "signing_profile_version_arn": signing.profile.version_arn,
-                "platform_id": LAMBDA_SIGNING_PLATFORM,
-                "code_signing_config_arn": signing.config.arn,
-                "expected_policy": config.untrusted_artifact_policy.value,
-                "functions": {
-                    fn.key: {
-                        "function_name": fn.function.function_name,
-                        "function_arn": fn.function.arn,
-                        "signing_job_id": fn.signing_job.job_id,
-                        "unsigned_key": fn.unsigned_object.key,
-                        "unsigned_version": fn.unsigned_object.version_id,
-                        "signed_bucket": fn.signed_bucket,
-                        "signed_key": fn.signed_key,
-                    }
-                    for fn in functions
-                },
-            },
+            OUTPUT_NAME,
+            description="What the signed-lambda verifier checks (verifier.manifest reads this)",
+            value=manifest.to_output(),
         )

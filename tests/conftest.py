@@ -18,9 +18,7 @@ from localaws.testing import LocalAws, running_local_aws
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_NAME = "signed-lambda"
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-
-import terraformrc  # noqa: E402  (scripts/ is not a package)
+from verifier.drift import terraformrc  # noqa: E402
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",

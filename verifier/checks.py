@@ -495,6 +495,10 @@ def lock_anchor(ev: TargetEvidence, ctx: Context) -> Verdict:
     for account in sorted(a for a in accounts if a):
         if account != lock.account_id:
             mismatches.append(f"account: outputs {account}, lock {lock.account_id}")
+    if isinstance(ev.function, FunctionEvidence):
+        live = account_of(ev.function.arn)  # where the credentials actually looked
+        if live is not None and live != lock.account_id:
+            mismatches.append(f"account: the live function's {live}, lock {lock.account_id}")
     if target.profile_name is not None and target.profile_name != lock.signing_profile_name:
         mismatches.append(
             f"signing profile: outputs {target.profile_name}, lock {lock.signing_profile_name}"
@@ -756,13 +760,24 @@ def source_provenance(ev: TargetEvidence, ctx: Context) -> Sequence[Verdict]:
         ]
     verdicts = []
     for item in ev.provenance:
-        found = _need(item, "source provenance")
+        try:
+            found = _need(item, "source provenance")
+        except NotEvaluated as reason:
+            verdicts.append(
+                Verdict(Status.ERROR, "the check to run", f"not evaluated: {reason}", resource)
+            )
+            continue
         expected = f"{found.source_dir} builds sha256:{found.built_sha256}"
         actual = f"the signing job signed sha256:{found.signed_source_sha256}"
         if found.built_sha256 != found.signed_source_sha256:
             actual += f": {found.what} was changed and not deployed (or signed from elsewhere)"
         verdicts.append(
-            _judge(found.built_sha256 == found.signed_source_sha256, expected, actual, resource)
+            _judge(
+                found.built_sha256 == found.signed_source_sha256,
+                expected,
+                actual,
+                f"{found.source_dir} ({found.what})",
+            )
         )
     return verdicts
 

@@ -167,6 +167,12 @@ class Collector:
         )
         try:
             response = probe.get_code_signing_config(CodeSigningConfigArn=csc_arn)
+            if "CodeSigningConfig" not in response:
+                # botocore reads any non-JSON 200 (a proxy's or router's page) as {"message": ...}
+                raise CollectionError(
+                    f"cannot reach {endpoint}: the response is not an AWS API response",
+                    _https_hint(endpoint) or "check AWS_ENDPOINT_URL",
+                )
             # The answer is evidence the run needs anyway: it costs no extra request.
             self._cscs[csc_arn] = self._call(
                 "GetCodeSigningConfig", "code signing config", csc_arn, lambda: _csc(response)

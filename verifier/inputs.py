@@ -173,6 +173,11 @@ def resolve_trust(
                 f"--trusted-profile-version-arn {arn}: not a signing profile version ARN",
                 f"expected {PROFILE_VERSION_ARN_FORMAT}",
             )
+    explicit_lock = str(lock_path) != lock_module.LOCK_FILE_NAME
+    if no_lock and explicit_lock:
+        raise InputError(f"--lock {lock_path} and --no-lock contradict each other; pass one")
+    if trusted_arns and explicit_lock and not lock_path.exists():
+        raise InputError(f"--lock {lock_path}: no lock file", lock_module.CREATE_HINT)
     if no_lock:
         if trusted_arns:
             return Trust(frozenset(trusted_arns), origin="--trusted-profile-version-arn")

@@ -19,6 +19,7 @@ from verifier.errors import InputError
 from verifier.manifest import (
     CSC_ARN,
     CSC_ARN_FORMAT,
+    POLICIES,
     PROFILE_VERSION_ARN,
     PROFILE_VERSION_ARN_FORMAT,
     Manifest,
@@ -29,7 +30,6 @@ from verifier.manifest import (
 
 LOCK_FILE_NAME = "signed-lambda.lock.json"
 LOCK_VERSION = 1
-POLICIES = ("Enforce", "Warn")
 CREATE_HINT = (
     "create it after a deploy with `make lock` (signed-lambda lock --outputs cdktf-outputs.json), "
     "review and commit it; or pass --no-lock to trust the stack's outputs alone"
@@ -112,6 +112,14 @@ def parse(data: Any, origin: str) -> Lock:
                     f"is not a signing profile version ARN ({arn!r}; expected "
                     f"{PROFILE_VERSION_ARN_FORMAT})",
                 )
+        region = reader.string(entry, "region", where)
+        for index, arn in enumerate(arns):
+            match = PROFILE_VERSION_ARN.match(arn)
+            if match and (match.group(1), match.group(2)) != (region, account):
+                raise reader.fail(
+                    f"{where}.signing_profile_version_arns[{index}]",
+                    f"is in {match.group(1)}/{match.group(2)}, not this entry's {region}/{account}",
+                )
         policy = reader.string(entry, "policy", where)
         if policy not in POLICIES:
             raise reader.fail(f"{where}.policy", f"is {policy!r}; expected Enforce or Warn")
@@ -119,7 +127,7 @@ def parse(data: Any, origin: str) -> Lock:
             StackLock(
                 stack=name,
                 account_id=account,
-                region=reader.string(entry, "region", where),
+                region=region,
                 signing_profile_name=reader.string(entry, "signing_profile_name", where),
                 signing_profile_version_arns=arns,
                 code_signing_config_arn=reader.pattern(

@@ -273,6 +273,15 @@ class Reader:
         return value
 
 
+def _architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    found = reader.strings(entry, "architectures", where)
+    if len(found) != 1 or found[0] not in ("x86_64", "arm64"):
+        raise reader.fail(
+            f"{where}.architectures", f'is {list(found)}; expected ["x86_64"] or ["arm64"]'
+        )
+    return found
+
+
 def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> dict[str, Any]:
     return {
         "signing_job_id": reader.string(entry, "signing_job_id", where),
@@ -283,6 +292,18 @@ def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> di
         "source_dir": reader.string(entry, "source_dir", where),
         "package_sha256": reader.string(entry, "package_sha256", where),
     }
+
+
+POLICIES = ("Enforce", "Warn")
+
+
+def _policy(reader: Reader, manifest: Mapping[str, Any], path: str) -> str:
+    """``Enforce`` or ``Warn``, normalised from any case; anything else names the key."""
+    value = reader.string(manifest, "expected_policy", path)
+    for policy in POLICIES:
+        if value.strip().lower() == policy.lower():
+            return policy
+    raise reader.fail(f"{path}.expected_policy", f"is {value!r}; expected Enforce or Warn")
 
 
 def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
@@ -342,7 +363,7 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
                 function_arn=reader.string(entry, "function_arn", where),
                 handler=reader.string(entry, "handler", where),
                 runtime=reader.string(entry, "runtime", where),
-                architectures=reader.strings(entry, "architectures", where),
+                architectures=_architectures(reader, entry, where),
                 layers=used,
                 code_loading_environment=tuple(
                     sorted(
@@ -365,7 +386,7 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
         signing_profile_version_arn=profile_version_arn,
         platform_id=reader.string(manifest, "platform_id", path),
         code_signing_config_arn=csc_arn,
-        expected_policy=reader.string(manifest, "expected_policy", path),
+        expected_policy=_policy(reader, manifest, path),
         functions=tuple(functions),
         layers=tuple(layers),
     )

@@ -59,3 +59,10 @@ class InvalidCodeSignatureException(LambdaError):
 
     def __init__(self, message: str) -> None:
         super().__init__("InvalidCodeSignatureException", message)
+
+
+class InvalidMarkerException(InvalidParameterValueException):
+    """A Marker this server did not issue for the same request (moto's paginator raises it)."""
+
+    def __init__(self, marker: str | None = None) -> None:
+        super().__init__(f"Invalid Marker: {marker}")

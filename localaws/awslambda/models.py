@@ -9,9 +9,9 @@ so the function's ``CodeSha256`` is the SHA-256 of exactly the bytes that were v
 from __future__ import annotations
 
 import base64
+import copy
 import secrets
 import string
-import threading
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -19,6 +19,7 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.signer.models import signer_backends
+from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from localaws import signing
@@ -26,6 +27,7 @@ from localaws.signer.models import ExtendedSignerBackend
 
 from .exceptions import (
     CodeSigningConfigNotFoundException,
+    InvalidMarkerException,
     InvalidParameterValueException,
     ResourceConflictException,
     ResourceNotFoundException,
@@ -34,7 +36,29 @@ from .validation import Verdict, apply_policy, check_artifact
 
 POLICIES = ("Warn", "Enforce")
 _ID_ALPHABET = string.ascii_lowercase + string.digits
-_state_lock = threading.RLock()
+#: ListFunctions and ListVersionsByFunction return at most 50 items a page, whatever MaxItems
+#: asks for (Lambda API reference, ListFunctions: "returns a maximum of 50 items in each
+#: response, even if you set the number higher").
+MAX_FUNCTIONS_PAGE = 50
+#: Other Lambda list operations: botocore's MaxListItems (1..10000), default page 50.
+DEFAULT_PAGE = 50
+
+# Paging uses moto's paginator; the Marker is its opaque token, checked against the filters.
+_PAGED = {
+    "input_token": "marker",
+    "limit_key": "max_items",
+    "limit_default": DEFAULT_PAGE,
+    "fail_on_invalid_token": InvalidMarkerException,
+}
+PAGINATION_MODEL = {
+    "list_function_versions": {**_PAGED, "unique_attribute": "function_arn"},
+    "list_versions_page": {**_PAGED, "unique_attribute": "function_arn"},
+    "list_function_arns_by_code_signing_config": {**_PAGED, "unique_attribute": "arn"},
+    "list_code_signing_configs_page": {**_PAGED, "unique_attribute": "arn"},
+}
+
+# No lock here: the server runs one AWS request at a time inside moto
+# (localaws.server.SerializingMiddleware), and admin endpoints take the same lock.
 
 
 def _timestamp() -> str:
@@ -119,12 +143,58 @@ class SignedLayerVersion(LayerVersion):
         return result
 
 
+UPDATE_STATUSES = ("Successful", "Failed", "InProgress")
+
+
+class ExtendedLambdaFunction(LambdaFunction):
+    """moto's LambdaFunction plus a settable State and LastUpdateStatus (with reasons).
+
+    moto reports every function Active with LastUpdateStatus Successful. Tests set other values
+    through the admin endpoint (:meth:`ExtendedLambdaBackend.set_function_status`); published
+    versions are copies, so each version keeps its own status.
+    """
+
+    state_reason: str | None = None
+    state_reason_code: str | None = None
+    last_update_status: str = "Successful"
+    last_update_status_reason: str | None = None
+    last_update_status_reason_code: str | None = None
+
+    def get_configuration(self, on_create: bool = False) -> dict[str, Any]:
+        config = super().get_configuration(on_create=on_create)
+        for key, value in (
+            ("StateReason", self.state_reason),
+            ("StateReasonCode", self.state_reason_code),
+        ):
+            if value:
+                config[key] = value
+        if not on_create:
+            config["LastUpdateStatus"] = self.last_update_status
+            for key, value in (
+                ("LastUpdateStatusReason", self.last_update_status_reason),
+                ("LastUpdateStatusReasonCode", self.last_update_status_reason_code),
+            ):
+                if value:
+                    config[key] = value
+        return config
+
+    def update_finished(self) -> None:
+        """An update completed (this Lambda applies updates synchronously)."""
+        self.last_update_status = "Successful"
+        self.last_update_status_reason = None
+        self.last_update_status_reason_code = None
+
+
 class ExtendedLambdaBackend(LambdaBackend):
     """moto's LambdaBackend plus code signing configs and deploy-time validation."""
 
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.code_signing_configs: dict[str, CodeSigningConfig] = {}
+        # Listings are rebuilt only when a function or version is added or removed
+        # (create_function, publish_version, delete_function bump the generation).
+        self._listing_generation = 0
+        self._listing_cache: dict[str | None, tuple[int, list[str]]] = {}
 
     # -- code signing configs --
 
@@ -152,8 +222,7 @@ class ExtendedLambdaBackend(LambdaBackend):
             description=description or "",
             tags=tags or {},
         )
-        with _state_lock:
-            self.code_signing_configs[config.arn] = config
+        self.code_signing_configs[config.arn] = config
         return config
 
     def get_code_signing_config(self, arn_or_id: str) -> CodeSigningConfig:
@@ -169,14 +238,13 @@ class ExtendedLambdaBackend(LambdaBackend):
         self, arn_or_id: str, allowed_publishers: Any, policies: Any, description: str | None
     ) -> CodeSigningConfig:
         config = self.get_code_signing_config(arn_or_id)
-        with _state_lock:
-            if allowed_publishers is not None:
-                config.allowed_publishers = _validate_publishers(allowed_publishers)
-            if policies is not None:
-                config.policy = _validate_policy(policies)
-            if description is not None:
-                config.description = description
-            config.last_modified = _timestamp()
+        if allowed_publishers is not None:
+            config.allowed_publishers = _validate_publishers(allowed_publishers)
+        if policies is not None:
+            config.policy = _validate_policy(policies)
+        if description is not None:
+            config.description = description
+        config.last_modified = _timestamp()
         return config
 
     def functions_using(self, config_arn: str) -> list[LambdaFunction]:
@@ -184,18 +252,139 @@ class ExtendedLambdaBackend(LambdaBackend):
 
     def delete_code_signing_config(self, arn_or_id: str) -> None:
         config = self.get_code_signing_config(arn_or_id)
-        with _state_lock:
-            users = self.functions_using(config.arn)
-            if users:
-                raise ResourceConflictException(
-                    f"The code signing config {config.arn} is in use by "
-                    f"{len(users)} function(s): {', '.join(fn.function_name for fn in users)}."
-                )
-            del self.code_signing_configs[config.arn]
+        users = self.functions_using(config.arn)
+        if users:
+            raise ResourceConflictException(
+                f"The code signing config {config.arn} is in use by "
+                f"{len(users)} function(s): {', '.join(fn.function_name for fn in users)}."
+            )
+        del self.code_signing_configs[config.arn]
 
     def list_code_signing_configs(self) -> list[CodeSigningConfig]:
-        with _state_lock:
-            return list(self.code_signing_configs.values())
+        return list(self.code_signing_configs.values())
+
+    @paginate(PAGINATION_MODEL)
+    def list_code_signing_configs_page(self) -> list[CodeSigningConfig]:
+        """ListCodeSigningConfigs, paged by ``marker``/``max_items``."""
+        return self.list_code_signing_configs()
+
+    @paginate(PAGINATION_MODEL)
+    def list_function_arns_by_code_signing_config(self, config_arn: str) -> list[str]:
+        """ListFunctionsByCodeSigningConfig, paged by ``marker``/``max_items``."""
+        config = self.get_code_signing_config(config_arn)
+        return [fn.function_arn for fn in self.functions_using(config.arn)]
+
+    # -- function listings: every version, paged (moto lists all at once, deep-copying each) --
+
+    def _version_arns(self, name: str, qualify_latest: bool) -> list[str]:
+        group = self._lambdas._functions[name]
+        arns = []
+        latest = group["latest"]
+        if latest is not None:
+            arn = latest.function_arn
+            arns.append(f"{arn}:$LATEST" if qualify_latest else arn)
+        arns += [fn.function_arn for fn in group["versions"]]
+        return arns
+
+    # The listings page over ARN strings, not objects: a page of a 10,000-function fleet lists
+    # 20,000 entries, and strings (unlike tuples or dataclasses) are not tracked by the garbage
+    # collector, whose passes over moto's large object graph would otherwise dominate.
+
+    @paginate(PAGINATION_MODEL)
+    def list_function_versions(self, function_version: str | None) -> list[str]:
+        """ListFunctions' ARNs: $LATEST of each function, or with ``ALL`` every version too.
+
+        Sorted by function name, then $LATEST and versions in publish order, so a Marker stays
+        valid while functions are added. Under ALL, $LATEST has a ``:$LATEST`` ARN, as AWS and
+        moto report it; :meth:`listed_function` resolves each ARN.
+        """
+        if function_version not in (None, "ALL"):
+            raise InvalidParameterValueException(
+                f"FunctionVersion must be ALL, not {function_version!r}"
+            )
+        cached = self._listing_cache.get(function_version)
+        if cached is not None and cached[0] == self._listing_generation:
+            return cached[1]
+        every_version = function_version == "ALL"
+        functions = self._lambdas._functions
+        arns: list[str] = []
+        add = arns.append
+        for name in sorted(functions):
+            group = functions[name]
+            latest = group["latest"]
+            if latest is not None:
+                add(latest.function_arn + ":$LATEST" if every_version else latest.function_arn)
+            if every_version:
+                for fn in group["versions"]:
+                    add(fn.function_arn)
+        self._listing_cache[function_version] = (self._listing_generation, arns)
+        return arns
+
+    def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        try:
+            super().delete_function(function_name, qualifier)
+        finally:
+            self._listing_generation += 1
+
+    @paginate(PAGINATION_MODEL)
+    def list_versions_page(self, function_name: str) -> list[str]:
+        """ListVersionsByFunction's ARNs: $LATEST (``:$LATEST``), then versions."""
+        fn = self.get_function(function_name)
+        return self._version_arns(fn.function_name, qualify_latest=True)
+
+    def listed_function(self, arn: str) -> LambdaFunction:
+        """The function version a listing ARN names (an unqualified ARN names $LATEST)."""
+        parts = arn.split(":")
+        group = self._lambdas._functions[parts[6]]
+        qualifier = parts[7] if len(parts) > 7 else "$LATEST"
+        if qualifier == "$LATEST":
+            return cast(LambdaFunction, group["latest"])
+        return next(fn for fn in group["versions"] if str(fn.version) == qualifier)
+
+    # -- function status (admin) --
+
+    def set_function_status(
+        self,
+        function_name: str,
+        qualifier: str | None,
+        *,
+        state: str | None = None,
+        state_reason: str | None = None,
+        state_reason_code: str | None = None,
+        last_update_status: str | None = None,
+        last_update_status_reason: str | None = None,
+        last_update_status_reason_code: str | None = None,
+    ) -> ExtendedLambdaFunction:
+        """Set a function version's State and/or LastUpdateStatus, with reasons.
+
+        A group left as None keeps its current value; setting a status replaces its reason and
+        reason code (omitted ones are cleared). While LastUpdateStatus is InProgress, updates
+        and PublishVersion are refused with ResourceConflictException, as in AWS.
+        """
+        fn = self.get_function(function_name, qualifier)
+        if not isinstance(fn, ExtendedLambdaFunction):
+            raise InvalidParameterValueException(f"{function_name} was not created by localaws")
+        if state is not None:
+            fn.state = state
+            fn.state_reason = state_reason
+            fn.state_reason_code = state_reason_code
+        if last_update_status is not None:
+            if last_update_status not in UPDATE_STATUSES:
+                raise InvalidParameterValueException(
+                    f"LastUpdateStatus must be one of {', '.join(UPDATE_STATUSES)}"
+                )
+            fn.last_update_status = last_update_status
+            fn.last_update_status_reason = last_update_status_reason
+            fn.last_update_status_reason_code = last_update_status_reason_code
+        return fn
+
+    @staticmethod
+    def _refuse_while_updating(fn: LambdaFunction) -> None:
+        if getattr(fn, "last_update_status", None) == "InProgress":
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. An update is in progress for "
+                f"resource: {fn.function_arn}"
+            )
 
     def put_function_code_signing_config(
         self, function_name: str, config_arn: str
@@ -292,14 +481,31 @@ class ExtendedLambdaBackend(LambdaBackend):
                     spec["SigningJobArn"] = verdict.signing_job_arn
                     spec["SigningProfileVersionArn"] = verdict.signing_profile_version_arn
         spec["Code"] = self._as_zipfile(code, package)
-        fn = super().create_function(spec)
-        self._annotate_layers(self.get_function(fn.function_name))
+        return self._create_function(spec)
+
+    def _create_function(self, spec: dict[str, Any]) -> LambdaFunction:
+        """moto's LambdaBackend.create_function, building an ExtendedLambdaFunction."""
+        function_name = spec.get("FunctionName")
+        if function_name is None:
+            raise InvalidParameterValueException("Missing FunctionName")
+        fn = ExtendedLambdaFunction(  # type: ignore[abstract]
+            account_id=self.account_id, spec=spec, region=self.region_name, version="$LATEST"
+        )
+        self._annotate_layers(fn)
+        self._lambdas.put_function(fn)
+        self._listing_generation += 1
+        if spec.get("Publish"):
+            published = self.publish_version(function_name)
+            # The reply describes the new version; $LATEST stays as it is.
+            fn = copy.copy(fn)
+            fn.version = published.version  # type: ignore[union-attr]
         return fn
 
     def update_function_code(
         self, function_name: str, qualifier: str, body: dict[str, Any]
     ) -> dict[str, Any] | None:
         fn = self.get_function(function_name, qualifier)
+        self._refuse_while_updating(fn)
         package = self._package_bytes(body)
         signing_arns: tuple[str | None, str | None] = (None, None)
         if fn.code_signing_config_arn and package is not None:
@@ -315,6 +521,8 @@ class ExtendedLambdaBackend(LambdaBackend):
         update.update(self._as_zipfile({}, package))
         fn.update_function_code(update)
         fn.signing_job_arn, fn.signing_profile_version_arn = signing_arns
+        if isinstance(fn, ExtendedLambdaFunction):
+            fn.update_finished()
         if body.get("Publish"):
             published = self.publish_version(fn.function_name)
             if published is not None:
@@ -325,12 +533,31 @@ class ExtendedLambdaBackend(LambdaBackend):
         self, function_name: str, qualifier: str, body: dict[str, Any]
     ) -> dict[str, Any] | None:
         fn = self.get_function(function_name, qualifier)
+        self._refuse_while_updating(fn)
         if fn.code_signing_config_arn and body.get("Layers"):
             config = self.get_code_signing_config(fn.code_signing_config_arn)
             apply_policy(config.policy, self._check_layers(config, body["Layers"]))
+        body = dict(body)
+        if "Environment" in body:
+            # moto reads Environment["Variables"] unconditionally; {} clears the variables.
+            body["Environment"] = {"Variables": (body["Environment"] or {}).get("Variables", {})}
         fn.update_configuration(body)
         self._annotate_layers(fn)
+        if isinstance(fn, ExtendedLambdaFunction):
+            fn.update_finished()
         return fn.get_configuration()
+
+    def publish_version(self, function_name: str, description: str = "") -> LambdaFunction | None:
+        self._refuse_while_updating(self.get_function(function_name))
+        published = super().publish_version(function_name, description)
+        self._listing_generation += 1
+        if published is not None:
+            # moto's copy.copy shares $LATEST's mutable members; a later update of $LATEST
+            # (UpdateFunctionCode rewrites code["ZipFile"/"S3Key"]) must not change the version.
+            published.code = dict(published.code)
+            published.layers = [dict(entry) for entry in published.layers]  # type: ignore[misc]
+            published.environment_vars = dict(published.environment_vars)
+        return published
 
     def publish_layer_version(self, spec: dict[str, Any]) -> LayerVersion:
         for param in ("LayerName", "Content"):

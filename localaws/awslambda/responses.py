@@ -9,24 +9,36 @@ from urllib.parse import unquote
 from moto.awslambda.responses import LambdaResponse
 from moto.core.responses import TYPE_RESPONSE
 
-from .exceptions import InvalidParameterValueException
-from .models import ExtendedLambdaBackend
+from localaws.paging import service_token_errors
 
-MAX_ITEMS = 10000
+from .exceptions import (
+    InvalidMarkerException,
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+)
+from .models import MAX_FUNCTIONS_PAGE, ExtendedLambdaBackend
+
+MAX_ITEMS = 10000  # botocore's MaxListItems
 
 
-def _page(
-    items: list[Any], marker: str | None, max_items: str | None
-) -> tuple[list[Any], str | None]:
+def _max_items(value: str | None, cap: int = MAX_ITEMS) -> int | None:
+    """MaxItems as Lambda reads it: 1..10000 (None when absent), then capped at ``cap``."""
+    if not value:
+        return None
     try:
-        start = int(marker) if marker else 0
-        limit = int(max_items) if max_items else 50
+        limit = int(value)
     except ValueError:
-        raise InvalidParameterValueException("Invalid Marker or MaxItems") from None
+        raise InvalidParameterValueException(f"Invalid MaxItems: {value}") from None
     if not 1 <= limit <= MAX_ITEMS:
         raise InvalidParameterValueException(f"MaxItems must be between 1 and {MAX_ITEMS}")
-    end = start + limit
-    return items[start:end], (str(end) if end < len(items) else None)
+    return min(limit, cap)
+
+
+def _listing(key: str, items: list[Any], marker: str | None) -> str:
+    result: dict[str, Any] = {key: items}
+    if marker:
+        result["NextMarker"] = marker
+    return json.dumps(result)
 
 
 class ExtendedLambdaResponse(LambdaResponse):
@@ -80,21 +92,53 @@ class ExtendedLambdaResponse(LambdaResponse):
         return 204, {"status": 204}, ""
 
     def list_code_signing_configs(self) -> str:
-        configs = [c.to_dict() for c in self.backend.list_code_signing_configs()]
-        page, marker = _page(configs, self._query("Marker"), self._query("MaxItems"))
-        result: dict[str, Any] = {"CodeSigningConfigs": page}
-        if marker:
-            result["NextMarker"] = marker
-        return json.dumps(result)
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            configs, marker = self.backend.list_code_signing_configs_page(
+                marker=self._query("Marker"), max_items=_max_items(self._query("MaxItems"))
+            )
+        return _listing("CodeSigningConfigs", [c.to_dict() for c in configs], marker)
 
     def list_functions_by_code_signing_config(self) -> str:
-        config = self.backend.get_code_signing_config(self._csc_from_path())
-        arns = [fn.function_arn for fn in self.backend.functions_using(config.arn)]
-        page, marker = _page(arns, self._query("Marker"), self._query("MaxItems"))
-        result: dict[str, Any] = {"FunctionArns": page}
-        if marker:
-            result["NextMarker"] = marker
-        return json.dumps(result)
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            arns, marker = self.backend.list_function_arns_by_code_signing_config(
+                config_arn=self.backend._csc_arn(self._csc_from_path()),
+                marker=self._query("Marker"),
+                max_items=_max_items(self._query("MaxItems")),
+            )
+        return _listing("FunctionArns", arns, marker)
+
+    # -- functions and layers --
+
+    def list_functions(self) -> str:
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            arns, marker = self.backend.list_function_versions(
+                function_version=self._query("FunctionVersion"),
+                marker=self._query("Marker"),
+                max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
+            )
+        return _listing("Functions", [self._configuration(arn) for arn in arns], marker)
+
+    def list_versions_by_function(self) -> str:
+        with service_token_errors(InvalidMarkerException, self._query("Marker")):
+            arns, marker = self.backend.list_versions_page(
+                function_name=unquote(self.path.rstrip("/").split("/")[-2]),
+                marker=self._query("Marker"),
+                max_items=_max_items(self._query("MaxItems"), cap=MAX_FUNCTIONS_PAGE),
+            )
+        return _listing("Versions", [self._configuration(arn) for arn in arns], marker)
+
+    def _configuration(self, listed_arn: str) -> dict[str, Any]:
+        configuration: dict[str, Any] = self.backend.listed_function(listed_arn).get_configuration()
+        configuration["FunctionArn"] = listed_arn
+        return configuration
+
+    def get_layer_version_by_arn(self) -> str:
+        # GET /2018-10-31/layers?find=LayerVersion&Arn=...; moto has no handler (HTTP 500).
+        arn = self._query("Arn") or ""
+        layer_version = self.backend.layers_versions_by_arn(arn) if ":layer:" in arn else None
+        if layer_version is None:
+            raise ResourceNotFoundException(f"Layer version {arn} does not exist")
+        return json.dumps(layer_version.get_layer_version())
 
     # -- a function's code signing config --
 

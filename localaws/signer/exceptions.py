@@ -17,3 +17,10 @@ class ValidationException(JsonRESTError):
 
     def __init__(self, message: str) -> None:
         super().__init__("ValidationException", message)
+
+
+class InvalidNextTokenException(ValidationException):
+    """A nextToken this server did not issue for the same filters (moto's paginator raises it)."""
+
+    def __init__(self, token: str | None = None) -> None:
+        super().__init__(f"Invalid nextToken: {token}")

@@ -9,7 +9,6 @@ version gets its own ECDSA P-384 key when it is put; jobs sign with it (see
 from __future__ import annotations
 
 import calendar
-import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,20 +18,40 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.signer.models import SignerBackend, SigningProfile
+from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from localaws import clock, signing
 
-from .exceptions import ResourceNotFoundException, ValidationException
+from .exceptions import InvalidNextTokenException, ResourceNotFoundException, ValidationException
 
 LAMBDA_PLATFORM_ID = "AWSLambda-SHA384-ECDSA"
+#: Signer's list operations return at most 25 items a page (botocore: MaxResults 1..25).
 MAX_LIST_RESULTS = 25
+
+PAGINATION_MODEL = {
+    "list_signing_jobs": {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": MAX_LIST_RESULTS,
+        "unique_attribute": "job_id",
+        "fail_on_invalid_token": InvalidNextTokenException,
+    },
+    "list_signing_profiles": {
+        "input_token": "next_token",
+        "limit_key": "max_results",
+        "limit_default": MAX_LIST_RESULTS,
+        "unique_attribute": "profileVersionArn",
+        "fail_on_invalid_token": InvalidNextTokenException,
+    },
+}
 # moto's platform list plus the Notation platform, which AWS and the Terraform provider accept.
 KNOWN_PLATFORM_IDS = {p["platformId"] for p in SignerBackend.platforms} | {
     "Notation-OCI-SHA384-ECDSA"
 }
 
-_state_lock = threading.RLock()
+# No lock here: the server runs one AWS request at a time inside moto
+# (localaws.server.SerializingMiddleware), and admin endpoints take the same lock.
 
 
 def add_validity(start: datetime, period: dict[str, Any]) -> datetime:
@@ -195,15 +214,14 @@ class ExtendedSignerBackend(SignerBackend):
     ) -> SigningProfile:
         if platform_id not in KNOWN_PLATFORM_IDS:
             raise ValidationException(f"Invalid platformId: {platform_id}")
-        with _state_lock:
-            profile = super().put_signing_profile(
-                profile_name=profile_name,
-                signature_validity_period=signature_validity_period,
-                platform_id=platform_id,
-                signing_material=signing_material,
-                tags=tags or {},
-            )
-            self.signing_keys[profile.profile_version_arn] = signing.new_signing_key()
+        profile = super().put_signing_profile(
+            profile_name=profile_name,
+            signature_validity_period=signature_validity_period,
+            platform_id=platform_id,
+            signing_material=signing_material,
+            tags=tags or {},
+        )
+        self.signing_keys[profile.profile_version_arn] = signing.new_signing_key()
         return profile
 
     def profile_to_dict(self, profile: SigningProfile) -> dict[str, Any]:
@@ -217,13 +235,13 @@ class ExtendedSignerBackend(SignerBackend):
             result["statusReason"] = reason
         return result
 
+    @paginate(PAGINATION_MODEL)
     def list_signing_profiles(
         self, include_canceled: bool, platform_id: str | None, statuses: list[str]
     ) -> list[dict[str, Any]]:
+        """ListSigningProfiles' items, paged by ``next_token``/``max_results``."""
         profiles = []
-        with _state_lock:
-            candidates = list(self.signing_profiles.values())
-        for profile in candidates:
+        for profile in self.signing_profiles.values():
             if profile.status == "Canceled" and not include_canceled:
                 continue
             if platform_id and profile.platform_id != platform_id:
@@ -252,15 +270,19 @@ class ExtendedSignerBackend(SignerBackend):
             )
         if effective_time > clock.now():
             raise ValidationException("effectiveTime must be in the past")
-        with _state_lock:
-            profile.status = "Revoked"
-            self.profile_status_reasons[profile.profile_version_arn] = reason
-            self.profile_revocations[profile.profile_version_arn] = ProfileRevocation(
-                reason=reason,
-                effective_from=effective_time,
-                revoked_at=clock.now(),
-                revoked_by=self._principal(),
-            )
+        profile.status = "Revoked"
+        # Re-revoking can only widen the revocation: a later effectiveTime must not re-validate
+        # signatures made between the earlier and the later time, so the earlier record stands.
+        existing = self.profile_revocations.get(profile.profile_version_arn)
+        if existing is not None and existing.effective_from <= effective_time:
+            return
+        self.profile_status_reasons[profile.profile_version_arn] = reason
+        self.profile_revocations[profile.profile_version_arn] = ProfileRevocation(
+            reason=reason,
+            effective_from=effective_time,
+            revoked_at=clock.now(),
+            revoked_by=self._principal(),
+        )
 
     def profile_revocation(self, profile_version_arn: str) -> ProfileRevocation | None:
         return self.profile_revocations.get(profile_version_arn)
@@ -295,80 +317,88 @@ class ExtendedSignerBackend(SignerBackend):
         ):
             if not value:
                 raise ValidationException(f"{name} is required")
-        with _state_lock:
-            for job in self.signing_jobs.values():
-                if client_request_token and job.client_request_token == client_request_token:
-                    return job
-            profile = self.get_signing_profile(profile_name)
-            if profile.status != "Active":
-                raise ValidationException(
-                    f"Signing profile {profile_name} is {profile.status}, not Active"
-                )
-            s3 = s3_backends[self.account_id][get_partition(self.region_name)]
-            try:
-                source_object = s3.get_object(
-                    source_s3["bucketName"], source_s3["key"], version_id=source_s3["version"]
-                )
-                s3.get_bucket(destination_s3["bucketName"])
-            except MissingBucket as error:
-                raise ValidationException(f"S3 bucket does not exist: {error}") from None
-            if source_object is None:
-                raise ValidationException(
-                    "Source object not found: s3://{bucketName}/{key} version {version}".format(
-                        **source_s3
-                    )
-                )
-            job_id = str(uuid.uuid4())
-            platform_name = next(
-                (
-                    p["displayName"]
-                    for p in self.platforms
-                    if p["platformId"] == profile.platform_id
-                ),
-                None,
+        for job in self.signing_jobs.values():
+            if client_request_token and job.client_request_token == client_request_token:
+                return job
+        profile = self.get_signing_profile(profile_name)
+        if profile.status != "Active":
+            raise ValidationException(
+                f"Signing profile {profile_name} is {profile.status}, not Active"
             )
-            now = clock.now()
-            job = SigningJob(
-                job_id=job_id,
-                arn=self._job_arn(job_id),
-                account_id=self.account_id,
-                requested_by=self._principal(),
-                profile_name=profile.name,
-                profile_version=profile.profile_version,
-                profile_version_arn=profile.profile_version_arn,
-                platform_id=profile.platform_id,
-                platform_display_name=str(platform_name) if platform_name else None,
-                signing_material=profile.signing_material or None,
-                source_bucket=source_s3["bucketName"],
-                source_key=source_s3["key"],
-                source_version=str(source_s3["version"]),
-                destination_bucket=destination_s3["bucketName"],
-                signed_key=f"{destination_s3.get('prefix') or ''}{job_id}.zip",
-                created_at=now,
-                client_request_token=client_request_token or "",
+        s3 = s3_backends[self.account_id][get_partition(self.region_name)]
+        try:
+            source_object = s3.get_object(
+                source_s3["bucketName"], source_s3["key"], version_id=source_s3["version"]
             )
-            expires_at = add_validity(now, profile.signature_validity_period)
-            try:
-                signed = signing.sign_package(
-                    bytes(source_object.value),
-                    key=self.signing_keys[profile.profile_version_arn],
-                    job_arn=job.arn,
-                    profile_version_arn=profile.profile_version_arn,
-                    signed_at=epoch(now),
-                    expires_at=epoch(expires_at),
+            s3.get_bucket(destination_s3["bucketName"])
+        except MissingBucket as error:
+            raise ValidationException(f"S3 bucket does not exist: {error}") from None
+        if source_object is None:
+            raise ValidationException(
+                "Source object not found: s3://{bucketName}/{key} version {version}".format(
+                    **source_s3
                 )
-            except signing.NotAZipError:
-                job.status = "Failed"
-                job.status_reason = "The source object is not a ZIP archive"
-            else:
-                written = s3.put_object(job.destination_bucket, job.signed_key, signed)
-                job.signed_object_version = str(written.version_id)
-                job.status = "Succeeded"
-                job.status_reason = "Signing Succeeded"
-                job.signature_expires_at = expires_at
+            )
+        job_id = str(uuid.uuid4())
+        platform_name = next(
+            (p["displayName"] for p in self.platforms if p["platformId"] == profile.platform_id),
+            None,
+        )
+        now = clock.now()
+        job = SigningJob(
+            job_id=job_id,
+            arn=self._job_arn(job_id),
+            account_id=self.account_id,
+            requested_by=self._principal(),
+            profile_name=profile.name,
+            profile_version=profile.profile_version,
+            profile_version_arn=profile.profile_version_arn,
+            platform_id=profile.platform_id,
+            platform_display_name=str(platform_name) if platform_name else None,
+            signing_material=profile.signing_material or None,
+            source_bucket=source_s3["bucketName"],
+            source_key=source_s3["key"],
+            source_version=str(source_s3["version"]),
+            destination_bucket=destination_s3["bucketName"],
+            signed_key=f"{destination_s3.get('prefix') or ''}{job_id}.zip",
+            created_at=now,
+            client_request_token=client_request_token or "",
+        )
+        expires_at = add_validity(now, profile.signature_validity_period)
+        source_bytes = bytes(source_object.value)
+        # Signer signs a package once. Like a source that is not a ZIP, a source that already
+        # carries a signature is found while the job runs: StartSigningJob succeeds (the request
+        # was valid; ValidationException is for malformed requests) and the job ends Failed with
+        # a statusReason, which DescribeSigningJob and the successful_signing_job waiter report.
+        if signing.is_signed(source_bytes):
+            job.status = "Failed"
+            job.status_reason = (
+                "The source object is already signed; sign the unsigned package instead"
+            )
             job.completed_at = clock.now()
             self.signing_jobs[job_id] = job
             return job
+        try:
+            signed = signing.sign_package(
+                source_bytes,
+                key=self.signing_keys[profile.profile_version_arn],
+                job_arn=job.arn,
+                profile_version_arn=profile.profile_version_arn,
+                signed_at=epoch(now),
+                expires_at=epoch(expires_at),
+            )
+        except signing.NotAZipError:
+            job.status = "Failed"
+            job.status_reason = "The source object is not a ZIP archive"
+        else:
+            written = s3.put_object(job.destination_bucket, job.signed_key, signed)
+            job.signed_object_version = str(written.version_id)
+            job.status = "Succeeded"
+            job.status_reason = "Signing Succeeded"
+            job.signature_expires_at = expires_at
+        job.completed_at = clock.now()
+        self.signing_jobs[job_id] = job
+        return job
 
     def describe_signing_job(self, job_id: str) -> SigningJob:
         try:
@@ -379,6 +409,7 @@ class ExtendedSignerBackend(SignerBackend):
     def job_by_arn(self, job_arn: str) -> SigningJob | None:
         return self.signing_jobs.get(job_arn.rsplit("/", 1)[-1])
 
+    @paginate(PAGINATION_MODEL)
     def list_signing_jobs(
         self,
         *,
@@ -390,10 +421,13 @@ class ExtendedSignerBackend(SignerBackend):
         expires_after: datetime | None = None,
         job_invoker: str | None = None,
     ) -> list[SigningJob]:
-        with _state_lock:
-            jobs = sorted(
-                self.signing_jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True
-            )
+        """ListSigningJobs, newest first; paged by ``next_token``/``max_results``.
+
+        A filter that is None (or empty) does not filter. The expiry bounds are exclusive.
+        """
+        jobs = sorted(
+            self.signing_jobs.values(), key=lambda j: (j.created_at, j.job_id), reverse=True
+        )
         selected = []
         for job in jobs:
             if status and job.status != status:
@@ -421,8 +455,7 @@ class ExtendedSignerBackend(SignerBackend):
         job = self.describe_signing_job(job_id)
         if not reason:
             raise ValidationException("reason is required")
-        with _state_lock:
-            if job.revocation is None:
-                job.revocation = SignatureRevocation(
-                    reason=reason, revoked_at=clock.now(), revoked_by=self._principal()
-                )
+        if job.revocation is None:
+            job.revocation = SignatureRevocation(
+                reason=reason, revoked_at=clock.now(), revoked_by=self._principal()
+            )

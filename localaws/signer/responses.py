@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +9,9 @@ from urllib.parse import unquote
 
 from moto.signer.responses import SignerResponse
 
-from .exceptions import ValidationException
+from localaws.paging import service_token_errors
+
+from .exceptions import InvalidNextTokenException, ValidationException
 from .models import MAX_LIST_RESULTS, ExtendedSignerBackend
 
 
@@ -27,19 +28,15 @@ def _parse_timestamp(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _page(items: list[Any], max_results: str | None, next_token: str | None) -> tuple[list, Any]:
-    """Slice ``items`` per maxResults/nextToken; returns (page, next token or None)."""
+def _max_results(value: str | None) -> int:
+    """maxResults as Signer accepts it: 1..25, default 25."""
     try:
-        limit = int(max_results) if max_results else MAX_LIST_RESULTS
-        start = int(base64.urlsafe_b64decode(next_token.encode()).decode()) if next_token else 0
+        limit = int(value) if value else MAX_LIST_RESULTS
     except ValueError:
-        raise ValidationException("Invalid maxResults or nextToken") from None
+        raise ValidationException(f"Invalid maxResults: {value}") from None
     if not 1 <= limit <= MAX_LIST_RESULTS:
         raise ValidationException(f"maxResults must be between 1 and {MAX_LIST_RESULTS}")
-    page = items[start : start + limit]
-    end = start + limit
-    token = base64.urlsafe_b64encode(str(end).encode()).decode() if end < len(items) else None
-    return page, token
+    return limit
 
 
 class ExtendedSignerResponse(SignerResponse):
@@ -64,12 +61,14 @@ class ExtendedSignerResponse(SignerResponse):
 
     def list_signing_profiles(self) -> str:
         statuses = self.querystring.get("statuses", [])
-        profiles = self.signer_backend.list_signing_profiles(
-            include_canceled=self._query("includeCanceled") == "true",
-            platform_id=self._query("platformId"),
-            statuses=statuses,
-        )
-        page, token = _page(profiles, self._query("maxResults"), self._query("nextToken"))
+        with service_token_errors(InvalidNextTokenException, self._query("nextToken")):
+            page, token = self.signer_backend.list_signing_profiles(
+                include_canceled=self._query("includeCanceled") == "true",
+                platform_id=self._query("platformId"),
+                statuses=statuses,
+                next_token=self._query("nextToken"),
+                max_results=_max_results(self._query("maxResults")),
+            )
         result: dict[str, Any] = {"profiles": page}
         if token:
             result["nextToken"] = token
@@ -113,16 +112,18 @@ class ExtendedSignerResponse(SignerResponse):
         is_revoked = self._query("isRevoked")
         before = self._query("signatureExpiresBefore")
         after = self._query("signatureExpiresAfter")
-        jobs = self.signer_backend.list_signing_jobs(
-            status=self._query("status"),
-            platform_id=self._query("platformId"),
-            requested_by=self._query("requestedBy"),
-            is_revoked=None if is_revoked is None else is_revoked.lower() == "true",
-            expires_before=_parse_timestamp(before) if before else None,
-            expires_after=_parse_timestamp(after) if after else None,
-            job_invoker=self._query("jobInvoker"),
-        )
-        page, token = _page(jobs, self._query("maxResults"), self._query("nextToken"))
+        with service_token_errors(InvalidNextTokenException, self._query("nextToken")):
+            page, token = self.signer_backend.list_signing_jobs(
+                status=self._query("status"),
+                platform_id=self._query("platformId"),
+                requested_by=self._query("requestedBy"),
+                is_revoked=None if is_revoked is None else is_revoked.lower() == "true",
+                expires_before=_parse_timestamp(before) if before else None,
+                expires_after=_parse_timestamp(after) if after else None,
+                job_invoker=self._query("jobInvoker"),
+                next_token=self._query("nextToken"),
+                max_results=_max_results(self._query("maxResults")),
+            )
         result: dict[str, Any] = {"jobs": [job.to_list_item() for job in page]}
         if token:
             result["nextToken"] = token

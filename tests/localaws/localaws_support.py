@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
-import urllib.request
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -14,6 +12,8 @@ import boto3
 import botocore.session
 from botocore.config import Config
 from botocore.model import Shape, StructureShape
+
+from localaws.testing import LocalAws
 
 REGION = "us-east-1"
 LAMBDA_PLATFORM = "AWSLambda-SHA384-ECDSA"
@@ -168,14 +168,10 @@ class SigningWorld:
 
 def set_clock_offset(endpoint_url: str, seconds: float) -> None:
     """Shift the local AWS's clock (POST /_localaws/clock); 0 restores real time."""
-    request = urllib.request.Request(
-        f"{endpoint_url}/_localaws/clock",
-        data=json.dumps({"offsetSeconds": seconds}).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
+    LocalAws(endpoint_url=endpoint_url, ca_bundle=None).set_clock_offset(seconds)
+    assert LocalAws(endpoint_url=endpoint_url, ca_bundle=None).health()["clockOffsetSeconds"] == (
+        seconds
     )
-    with urllib.request.urlopen(request, timeout=5) as reply:
-        assert json.loads(reply.read())["offsetSeconds"] == seconds
 
 
 def error_code(error: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, WaiterError
@@ -278,3 +279,121 @@ def test_a_source_that_is_not_a_zip_fails_the_job(world: SigningWorld, clients: 
         clients.signer.get_waiter("successful_signing_job").wait(
             jobId=job["jobId"], WaiterConfig={"Delay": 1, "MaxAttempts": 2}
         )
+
+
+def _revoke(clients: Clients, profile: Any, hours_ago: float) -> datetime:
+    effective = datetime.now(UTC) - timedelta(hours=hours_ago)
+    clients.signer.revoke_signing_profile(
+        profileName=profile.name,
+        profileVersion=profile.version,
+        reason=f"revoked from {hours_ago}h ago",
+        effectiveTime=effective,
+    )
+    return effective
+
+
+def _effective_from(clients: Clients, profile: Any) -> datetime:
+    record = clients.signer.get_signing_profile(profileName=profile.name)["revocationRecord"]
+    return record["revocationEffectiveFrom"]  # type: ignore[no-any-return]
+
+
+def test_re_revoking_a_profile_with_a_later_time_keeps_the_earlier_one(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile()
+    earlier = _revoke(clients, profile, hours_ago=2)
+    _revoke(clients, profile, hours_ago=1)
+    assert abs(_effective_from(clients, profile) - earlier) < timedelta(seconds=1)
+    described = clients.signer.get_signing_profile(profileName=profile.name)
+    assert_required_members("signer", "GetSigningProfile", described)
+    assert described["statusReason"] == "revoked from 2h ago"
+
+
+def test_re_revoking_a_profile_with_an_earlier_time_moves_it_earlier(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile()
+    _revoke(clients, profile, hours_ago=1)
+    earliest = _revoke(clients, profile, hours_ago=3)
+    assert abs(_effective_from(clients, profile) - earliest) < timedelta(seconds=1)
+
+
+def test_signing_an_already_signed_package_fails_the_job(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile()
+    signed = world.signed_bytes(world.sign(profile))
+    job = world.sign(profile, signed)  # uploads the signed bytes as a new source object
+    assert_required_members("signer", "DescribeSigningJob", job)
+    assert job["status"] == "Failed"
+    assert "already signed" in job["statusReason"]
+    assert "signedObject" not in job
+    with pytest.raises(WaiterError):
+        clients.signer.get_waiter("successful_signing_job").wait(
+            jobId=job["jobId"], WaiterConfig={"Delay": 1, "MaxAttempts": 2}
+        )
+    failed = clients.signer.list_signing_jobs(status="Failed")["jobs"]
+    assert job["jobId"] in {listed["jobId"] for listed in failed}
+
+
+def _listed_ids(clients: Clients, **filters: Any) -> set[str]:
+    pages = clients.signer.get_paginator("list_signing_jobs").paginate(**filters)
+    return {job["jobId"] for page in pages for job in page["jobs"]}
+
+
+def test_each_list_signing_jobs_filter_selects_and_excludes(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile({"value": 9, "type": "DAYS"})
+    kept, revoked = world.sign(profile), world.sign(profile)
+    failed = world.sign(profile, b"not a zip")
+    clients.signer.revoke_signature(jobId=revoked["jobId"], reason="compromised")
+    mine = {kept["jobId"], revoked["jobId"], failed["jobId"]}
+    account, principal = kept["jobOwner"], kept["requestedBy"]
+    now = datetime.now(UTC)
+    expectations: list[tuple[dict[str, Any], set[str]]] = [
+        ({"status": "Succeeded"}, {kept["jobId"], revoked["jobId"]}),
+        ({"status": "Failed"}, {failed["jobId"]}),
+        ({"platformId": LAMBDA_PLATFORM}, mine),
+        ({"platformId": "AmazonFreeRTOS-Default"}, set()),
+        ({"requestedBy": principal}, mine),
+        ({"requestedBy": "arn:aws:iam::123456789012:user/someone-else"}, set()),
+        ({"jobInvoker": account}, mine),
+        ({"jobInvoker": "000000000000"}, set()),
+        ({"isRevoked": True}, {revoked["jobId"]}),
+        ({"isRevoked": False}, {kept["jobId"], failed["jobId"]}),
+        # A failed job has no signature, so no expiry: the expiry filters leave it out.
+        ({"signatureExpiresAfter": now + timedelta(days=8)}, {kept["jobId"], revoked["jobId"]}),
+        ({"signatureExpiresAfter": now + timedelta(days=10)}, set()),
+        ({"signatureExpiresBefore": now + timedelta(days=10)}, {kept["jobId"], revoked["jobId"]}),
+        ({"signatureExpiresBefore": now + timedelta(days=8)}, set()),
+    ]
+    for filters, expected in expectations:
+        assert _listed_ids(clients, **filters) & mine == expected, filters
+
+
+def test_list_signing_jobs_pages_with_filters_and_rejects_a_foreign_token(
+    world: SigningWorld, clients: Clients
+) -> None:
+    profile = world.profile()
+    ids = {world.sign(profile)["jobId"] for _ in range(5)}
+    seen: list[str] = []
+    token = None
+    while True:
+        kwargs: dict[str, Any] = {"status": "Succeeded", "maxResults": 2}
+        if token:
+            kwargs["nextToken"] = token
+        page = clients.signer.list_signing_jobs(**kwargs)
+        assert_required_members("signer", "ListSigningJobs", page)
+        assert len(page["jobs"]) <= 2
+        seen += [job["jobId"] for job in page["jobs"]]
+        token = page.get("nextToken")
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) and ids <= set(seen)
+
+    for bad in ("not-a-token", clients.signer.list_signing_jobs(maxResults=1)["nextToken"]):
+        with pytest.raises(ClientError) as error:
+            # The second token was issued without the status filter.
+            clients.signer.list_signing_jobs(status="Failed", nextToken=bad)
+        assert (error_code(error), http_status(error)) == ("ValidationException", 400), bad

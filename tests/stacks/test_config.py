@@ -11,7 +11,11 @@ from typing import Any
 import pytest
 
 from stacks.config import (
+    MAX_LAYERS_PER_FUNCTION,
+    Architecture,
     ConfigError,
+    FunctionConfig,
+    LayerConfig,
     RemoteBackendConfig,
     StackConfig,
     UntrustedArtifactPolicy,
@@ -27,6 +31,66 @@ def test_defaults_are_the_secure_ones() -> None:
     assert config.backend is None
     assert [fn.key for fn in config.functions] == ["hello", "audit"]
     assert config.unsigned_prefix != config.signed_prefix
+
+
+def test_function_and_layer_defaults() -> None:
+    function = FunctionConfig(key="x")
+    assert function.architectures == (Architecture.X86_64.value,) == ("x86_64",)
+    assert function.layers == ()
+    assert function.allow_earlier_versions is False
+    layer = LayerConfig(key="lib")
+    assert layer.source_dir == "layers/lib"
+    assert layer.compatible_runtimes == ("python3.12",)
+    assert layer.description == ""
+    # The default deploy exercises a signed layer: hello uses "shared".
+    config = StackConfig()
+    assert [layer.key for layer in config.layers] == ["shared"]
+    assert config.layers[0].source_dir == "layers/shared"
+    assert (REPO_ROOT / "layers" / "shared" / "python" / "shared_util.py").is_file()
+    assert {fn.key: fn.layers for fn in config.functions} == {"hello": ("shared",), "audit": ()}
+
+
+def test_new_fields_from_json() -> None:
+    config = config_from_mapping(
+        {
+            "layers": [
+                {
+                    "key": "lib",
+                    "source_dir": "layers/shared",
+                    "compatible_runtimes": ["python3.12", "python3.13"],
+                    "description": "helpers",
+                }
+            ],
+            "functions": [
+                {
+                    "key": "fn",
+                    "source_dir": "functions/hello",
+                    "architectures": ["arm64"],
+                    "layers": ["lib"],
+                    "allow_earlier_versions": True,
+                }
+            ],
+        }
+    )
+    assert config.layers == (
+        LayerConfig(
+            key="lib",
+            source_dir="layers/shared",
+            compatible_runtimes=("python3.12", "python3.13"),
+            description="helpers",
+        ),
+    )
+    (function,) = config.functions
+    assert function.architectures == ("arm64",)
+    assert function.layers == ("lib",)
+    assert function.allow_earlier_versions is True
+
+
+def test_demo_config_builds_with_the_default_layer() -> None:
+    data = json.loads((REPO_ROOT / "demo" / "config.json").read_text())
+    config = config_from_mapping(data)
+    assert [layer.key for layer in config.layers] == ["shared"]
+    assert any(fn.layers == ("shared",) for fn in config.functions)
 
 
 def test_warn_is_configurable() -> None:
@@ -80,6 +144,62 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     ({"backend": {"bucket": "ok-bucket", "use_lockfile": "yes"}}, "backend.use_lockfile"),
     ({"tags": {"a": 1}}, "tags.a"),
     ({"unknown_setting": 1}, "unknown_setting"),
+    # Function architectures, layers and earlier versions.
+    ({"functions": [{"key": "ok", "architectures": ["sparc"]}]}, "functions['ok'].architectures"),
+    (
+        {"functions": [{"key": "ok", "architectures": ["x86_64", "arm64"]}]},
+        "functions['ok'].architectures",
+    ),
+    ({"functions": [{"key": "ok", "architectures": []}]}, "functions['ok'].architectures"),
+    ({"functions": [{"key": "ok", "architectures": "arm64"}]}, "functions[0].architectures"),
+    ({"functions": [{"key": "ok", "architectures": [64]}]}, "functions[0].architectures"),
+    ({"functions": [{"key": "ok", "layers": ["nope"]}]}, "functions[0].layers"),
+    ({"functions": [{"key": "a"}, {"key": "b", "layers": ["nope"]}]}, "functions[1].layers"),
+    ({"functions": [{"key": "ok", "layers": "shared"}]}, "functions[0].layers"),
+    ({"functions": [{"key": "ok", "layers": [None]}]}, "functions[0].layers"),
+    ({"functions": [{"key": "ok", "layers": ["shared", "shared"]}]}, "functions['ok'].layers"),
+    (
+        {
+            "layers": [{"key": f"l{i}"} for i in range(MAX_LAYERS_PER_FUNCTION + 1)],
+            "functions": [
+                {"key": "ok", "layers": [f"l{i}" for i in range(MAX_LAYERS_PER_FUNCTION + 1)]}
+            ],
+        },
+        "functions['ok'].layers",
+    ),
+    (
+        {"functions": [{"key": "ok", "runtime": "nodejs20.x", "layers": ["shared"]}]},
+        "functions[0].layers",
+    ),
+    # The default hello uses the default layer: removing the layers must say so.
+    ({"layers": []}, "functions[0].layers"),
+    (
+        {"functions": [{"key": "ok", "allow_earlier_versions": "yes"}]},
+        "functions[0].allow_earlier_versions",
+    ),
+    ({"functions": [{"key": "ok", "source_dir": "/tmp"}]}, "functions['ok'].source_dir"),
+    ({"functions": [{"key": "ok", "source_dir": "../x"}]}, "functions['ok'].source_dir"),
+    # Layers.
+    ({"layers": "shared"}, "layers"),
+    ({"layers": ["shared"]}, "layers[0]"),
+    ({"layers": [{"source_dir": "layers/shared"}]}, "layers[0].key"),
+    ({"layers": [{"key": "Bad Key"}]}, "layers[].key"),
+    ({"layers": [{"key": 7}]}, "layers[0].key"),
+    ({"layers": [{"key": "a", "colour": "red"}]}, "layers[0].colour"),
+    ({"layers": [{"key": "shared"}, {"key": "shared"}]}, "layers"),
+    (
+        {"layers": [{"key": "a", "compatible_runtimes": ["cobol"]}]},
+        "layers['a'].compatible_runtimes",
+    ),
+    ({"layers": [{"key": "a", "compatible_runtimes": []}]}, "layers['a'].compatible_runtimes"),
+    (
+        {"layers": [{"key": "a", "compatible_runtimes": "python3.12"}]},
+        "layers[0].compatible_runtimes",
+    ),
+    ({"layers": [{"key": "a", "description": "x" * 257}]}, "layers['a'].description"),
+    ({"layers": [{"key": "a", "description": 5}]}, "layers[0].description"),
+    ({"layers": [{"key": "a", "source_dir": "/etc"}]}, "layers['a'].source_dir"),
+    ({"layers": [{"key": "a", "source_dir": "layers/../../x"}]}, "layers['a'].source_dir"),
 ]
 
 
@@ -87,6 +207,34 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
 def test_bad_config_names_the_field(data: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigError) as raised:
         config_from_mapping(data)
+    assert raised.value.field_name == field
+    assert "\n" not in str(raised.value)
+    assert str(raised.value).startswith(f"{field}: ")
+
+
+PYTHON_BAD_VALUES: list[tuple[type, dict[str, Any], str]] = [
+    (FunctionConfig, {"key": "ok", "architectures": "arm64"}, "functions['ok'].architectures"),
+    (FunctionConfig, {"key": "ok", "layers": ["shared"]}, "functions['ok'].layers"),
+    (
+        FunctionConfig,
+        {"key": "ok", "allow_earlier_versions": 1},
+        "functions['ok'].allow_earlier_versions",
+    ),
+    (
+        LayerConfig,
+        {"key": "a", "compatible_runtimes": "python3.12"},
+        "layers['a'].compatible_runtimes",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "field"), PYTHON_BAD_VALUES, ids=[f for _, _, f in PYTHON_BAD_VALUES]
+)
+def test_python_callers_get_the_same_errors(cls: type, kwargs: dict[str, Any], field: str) -> None:
+    """A bare string is never taken for a tuple of strings ("arm64" is not a, r, m, 6, 4)."""
+    with pytest.raises(ConfigError) as raised:
+        cls(**kwargs)
     assert raised.value.field_name == field
 
 
@@ -120,6 +268,8 @@ def run_main(tmp_path: Path, content: str | None) -> subprocess.CompletedProcess
         ('{"untrusted_artifact_policy": "Block"}', "untrusted_artifact_policy"),
         ('{"functions": []}', "functions"),
         ('{"functions": [{"key": "Bad Name"}]}', "functions[].key"),
+        ('{"functions": [{"key": "ok", "layers": ["nope"]}]}', "functions[0].layers"),
+        ('{"layers": [{"key": "a", "compatible_runtimes": 1}]}', "layers[0].compatible_runtimes"),
         ("{not json", "not valid JSON"),
         ("[1, 2]", "a JSON object"),
         (None, "cannot read config file"),

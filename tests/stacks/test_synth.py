@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
 from typing import Any
 
-from stacks.config import LAMBDA_SIGNING_PLATFORM, PROVIDER_VERSION_CONSTRAINT
-from tests.conftest import Synth
+import pytest
+
+from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
+from tests.conftest import REPO_ROOT, STACK_NAME, Synth, run_synth
+from verifier.manifest import (
+    CODE_LOADING_ENVIRONMENT,
+    LAMBDA_SIGNING_PLATFORM,
+    SCHEMA_VERSION,
+    FunctionManifest,
+    LayerManifest,
+    Manifest,
+)
+from verifier.package import package_sha256
+
+#: The config the session's synth fixture builds (no config file, no overrides).
+DEFAULT = StackConfig()
 
 
 def resources(synth: Synth, kind: str) -> dict[str, dict[str, Any]]:
@@ -21,6 +39,27 @@ def only(synth: Synth, kind: str) -> tuple[str, dict[str, Any]]:
 
 def ref(kind: str, name: str, attribute: str) -> str:
     return "${" + f"{kind}.{name}.{attribute}" + "}"
+
+
+def at(config: dict[str, Any], kind: str, construct_path: str) -> tuple[str, dict[str, Any]]:
+    """The one resource of ``kind`` whose construct path is ``stack/construct_path``."""
+    found = [
+        (name, body)
+        for name, body in config["resource"].get(kind, {}).items()
+        if body["//"]["metadata"]["path"] == f"{STACK_NAME}/{construct_path}"
+    ]
+    assert len(found) == 1, f"expected one {kind} at {construct_path}, found {len(found)}"
+    return found[0]
+
+
+def output_keys(cls: type) -> set[str]:
+    """The keys ``cls.to_output()`` writes, taken from verifier.manifest itself."""
+    required = {
+        f.name: () if f.name == "functions" else ""
+        for f in dataclasses.fields(cls)
+        if f.default is dataclasses.MISSING
+    }
+    return set(cls(**required).to_output())
 
 
 def test_provider_constraint_accepts_mirrored_5x_and_current_6x(synth: Synth) -> None:
@@ -84,18 +123,19 @@ def test_code_signing_config_enforces_and_trusts_the_profile_version(synth: Synt
     }
 
 
-def test_two_functions_each_with_its_own_upload_job_role_and_log_group(synth: Synth) -> None:
-    for kind in (
-        "aws_lambda_function",
-        "aws_s3_object",
-        "aws_signer_signing_job",
-        "aws_iam_role",
-        "aws_iam_role_policy",
-        "aws_cloudwatch_log_group",
-    ):
-        assert len(resources(synth, kind)) == 2, kind
+def test_each_function_and_layer_has_its_own_upload_and_job(synth: Synth) -> None:
+    functions, layers = len(DEFAULT.functions), len(DEFAULT.layers)
+    assert (functions, layers) == (2, 1)
+    for kind in ("aws_lambda_function", "aws_iam_role", "aws_iam_role_policy"):
+        assert len(resources(synth, kind)) == functions, kind
+    assert len(resources(synth, "aws_cloudwatch_log_group")) == functions
+    assert len(resources(synth, "aws_lambda_layer_version")) == layers
+    for kind in ("aws_s3_object", "aws_signer_signing_job"):
+        assert len(resources(synth, kind)) == functions + layers, kind
     names = sorted(f["function_name"] for f in resources(synth, "aws_lambda_function").values())
     assert names == ["signed-lambda-audit", "signed-lambda-hello"]
+    layer_names = [v["layer_name"] for v in resources(synth, "aws_lambda_layer_version").values()]
+    assert layer_names == ["signed-lambda-shared"]
 
 
 def test_signing_job_signs_the_uploaded_object_version(synth: Synth) -> None:
@@ -150,42 +190,156 @@ def test_function_role_may_only_write_its_own_logs(synth: Synth) -> None:
         )
 
 
-def test_outputs_carry_everything_the_verifier_needs(synth: Synth) -> None:
-    manifest = synth.config["output"]["manifest"]["value"]
-    assert set(manifest) == {
-        "schema_version",
-        "region",
-        "bucket",
-        "signing_profile_name",
-        "signing_profile_version_arn",
-        "platform_id",
-        "code_signing_config_arn",
-        "expected_policy",
-        "functions",
-    }
-    assert manifest["expected_policy"] == "Enforce"
-    assert manifest["region"] == "us-east-1"
-    assert set(manifest["functions"]) == {"hello", "audit"}
-    for entry in manifest["functions"].values():
-        assert set(entry) == {
-            "function_name",
-            "function_arn",
-            "signing_job_id",
-            "unsigned_key",
-            "unsigned_version",
-            "signed_bucket",
-            "signed_key",
+def test_the_default_hello_uses_the_default_signed_layer() -> None:
+    assert [layer.key for layer in DEFAULT.layers] == ["shared"]
+    assert {fn.key: fn.layers for fn in DEFAULT.functions} == {"hello": ("shared",), "audit": ()}
+
+
+def test_layers_are_signed_from_the_exact_unsigned_version_and_published_signed(
+    synth: Synth,
+) -> None:
+    bucket, _ = only(synth, "aws_s3_bucket")
+    profile, _ = only(synth, "aws_signer_signing_profile")
+    for layer in DEFAULT.layers:
+        obj_name, obj = at(synth.config, "aws_s3_object", f"layer-{layer.key}/unsigned-package")
+        job_name, job = at(synth.config, "aws_signer_signing_job", f"layer-{layer.key}/signing-job")
+        _, published = at(
+            synth.config, "aws_lambda_layer_version", f"layer-{layer.key}/layer-version"
+        )
+        assert obj["key"] == f"unsigned/layers/{layer.key}/{obj['source_hash']}.zip"
+        assert job["source"] == {
+            "s3": {
+                "bucket": ref("aws_s3_bucket", bucket, "id"),
+                "key": ref("aws_s3_object", obj_name, "key"),
+                "version": ref("aws_s3_object", obj_name, "version_id"),
+            }
+        }
+        assert job["destination"] == {
+            "s3": {
+                "bucket": ref("aws_s3_bucket", bucket, "id"),
+                "prefix": f"signed/layers/{layer.key}/",
+            }
+        }
+        assert job["profile_name"] == ref("aws_signer_signing_profile", profile, "name")
+        assert job["ignore_signing_job_failure"] is False
+        # Only attributes provider 5.x and 6.x both accept (6.x's per-resource `region` is not).
+        signed = "signed_object[0].s3[0]"
+        assert {k: v for k, v in published.items() if k != "//"} == {
+            "layer_name": f"signed-lambda-{layer.key}",
+            "description": layer.description,
+            "compatible_runtimes": list(layer.compatible_runtimes),
+            "s3_bucket": ref("aws_signer_signing_job", job_name, f"{signed}.bucket"),
+            "s3_key": ref("aws_signer_signing_job", job_name, f"{signed}.key"),
         }
 
 
-# --- A non-default config: Warn, a remote backend, three functions ------------------------
+def test_functions_reference_their_layers_and_set_their_architecture(synth: Synth) -> None:
+    for fn in DEFAULT.functions:
+        _, function = at(synth.config, "aws_lambda_function", f"fn-{fn.key}/function")
+        expected = [
+            ref(
+                "aws_lambda_layer_version",
+                at(synth.config, "aws_lambda_layer_version", f"layer-{key}/layer-version")[0],
+                "arn",
+            )
+            for key in fn.layers
+        ]
+        assert function.get("layers", []) == expected
+        assert function["architectures"] == list(fn.architectures) == ["x86_64"]
+    hello = at(synth.config, "aws_lambda_function", "fn-hello/function")[1]
+    assert len(hello["layers"]) == 1
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
+def test_manifest_output_has_exactly_the_keys_verifier_manifest_defines(synth: Synth) -> None:
+    manifest = synth.config["output"]["manifest"]["value"]
+    assert set(manifest) == output_keys(Manifest)
+    assert set(manifest["functions"]) == {fn.key for fn in DEFAULT.functions}
+    assert set(manifest["layers"]) == {layer.key for layer in DEFAULT.layers}
+    for entry in manifest["functions"].values():
+        assert set(entry) == output_keys(FunctionManifest)
+    for entry in manifest["layers"].values():
+        assert set(entry) == output_keys(LayerManifest)
 
-from tests.conftest import STACK_NAME, run_synth  # noqa: E402
+
+def test_manifest_header_points_at_the_stack_resources(synth: Synth) -> None:
+    manifest = synth.config["output"]["manifest"]["value"]
+    bucket, _ = only(synth, "aws_s3_bucket")
+    profile, _ = only(synth, "aws_signer_signing_profile")
+    csc, _ = only(synth, "aws_lambda_code_signing_config")
+    assert manifest["schema_version"] == SCHEMA_VERSION == 2
+    assert manifest["platform_id"] == LAMBDA_SIGNING_PLATFORM
+    assert manifest["region"] == "us-east-1"
+    assert manifest["expected_policy"] == "Enforce"
+    assert manifest["bucket"] == ref("aws_s3_bucket", bucket, "id")
+    assert manifest["signing_profile_name"] == ref("aws_signer_signing_profile", profile, "name")
+    assert manifest["signing_profile_version_arn"] == ref(
+        "aws_signer_signing_profile", profile, "version_arn"
+    )
+    assert manifest["code_signing_config_arn"] == ref("aws_lambda_code_signing_config", csc, "arn")
+
+
+def artifact_refs(config: dict[str, Any], construct: str) -> dict[str, str]:
+    """What a manifest entry must say about the package built in ``construct``."""
+    obj, _ = at(config, "aws_s3_object", f"{construct}/unsigned-package")
+    job, _ = at(config, "aws_signer_signing_job", f"{construct}/signing-job")
+    return {
+        "signing_job_id": ref("aws_signer_signing_job", job, "job_id"),
+        "unsigned_key": ref("aws_s3_object", obj, "key"),
+        "unsigned_version": ref("aws_s3_object", obj, "version_id"),
+        "signed_bucket": ref("aws_signer_signing_job", job, "signed_object[0].s3[0].bucket"),
+        "signed_key": ref("aws_signer_signing_job", job, "signed_object[0].s3[0].key"),
+    }
+
+
+def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth: Synth) -> None:
+    manifest = synth.config["output"]["manifest"]["value"]
+    for fn in DEFAULT.functions:
+        entry = manifest["functions"][fn.key]
+        function, _ = at(synth.config, "aws_lambda_function", f"fn-{fn.key}/function")
+        assert entry == {
+            "function_name": ref("aws_lambda_function", function, "function_name"),
+            "function_arn": ref("aws_lambda_function", function, "arn"),
+            **artifact_refs(synth.config, f"fn-{fn.key}"),
+            "source_dir": f"functions/{fn.key}",
+            "package_sha256": package_sha256(REPO_ROOT / "functions" / fn.key),
+            "handler": "handler.handler",
+            "runtime": "python3.12",
+            "architectures": ["x86_64"],
+            "layers": list(fn.layers),
+            "code_loading_environment": {},
+            "allow_earlier_versions": False,
+        }
+
+
+def test_manifest_layers_say_where_the_code_came_from(synth: Synth) -> None:
+    manifest = synth.config["output"]["manifest"]["value"]
+    for layer in DEFAULT.layers:
+        published, _ = at(
+            synth.config, "aws_lambda_layer_version", f"layer-{layer.key}/layer-version"
+        )
+        assert manifest["layers"][layer.key] == {
+            "layer_name": ref("aws_lambda_layer_version", published, "layer_name"),
+            "layer_version_arn": ref("aws_lambda_layer_version", published, "arn"),
+            **artifact_refs(synth.config, f"layer-{layer.key}"),
+            "source_dir": f"layers/{layer.key}",
+            "package_sha256": package_sha256(REPO_ROOT / "layers" / layer.key),
+        }
+
+
+def test_manifest_package_sha256_is_the_uploaded_zip(synth: Synth) -> None:
+    manifest = synth.config["output"]["manifest"]["value"]
+    objects = resources(synth, "aws_s3_object")
+    entries = [*manifest["functions"].values(), *manifest["layers"].values()]
+    assert len(entries) == len(objects)
+    for entry in entries:
+        (obj,) = [
+            o for n, o in objects.items() if entry["unsigned_key"] == ref("aws_s3_object", n, "key")
+        ]
+        uploaded = (synth.stack_dir / obj["source"]).read_bytes()
+        assert entry["package_sha256"] == obj["source_hash"] == hashlib.sha256(uploaded).hexdigest()
+
+
+# --- A non-default config: Warn, a remote backend, three functions, two layers -------------
 
 
 @pytest.fixture(scope="module")
@@ -195,10 +349,27 @@ def custom(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "untrusted_artifact_policy": "Warn",
         "region": "eu-west-1",
         "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
+        "layers": [
+            {"key": "shared"},
+            {
+                "key": "tools",
+                "source_dir": "layers/shared/",
+                "compatible_runtimes": ["python3.12", "python3.13"],
+                "description": "the same helpers, published twice",
+            },
+        ],
         "functions": [
-            {"key": "hello"},
+            {"key": "hello", "layers": ["tools", "shared"]},
             {"key": "audit"},
-            {"key": "hello-again", "source_dir": "functions/hello", "memory_mb": 256},
+            {
+                "key": "hello-again",
+                "source_dir": "functions/hello",
+                "memory_mb": 256,
+                "architectures": ["arm64"],
+                "layers": ["shared"],
+                "allow_earlier_versions": True,
+                "environment": {"PYTHONPATH": "/opt/python/extra", "GREETING": "hi"},
+            },
         ],
     }
     (root / "config.json").write_text(json.dumps(config))
@@ -231,3 +402,45 @@ def test_remote_backend_with_lockfile(custom: dict[str, Any]) -> None:
             "use_lockfile": True,
         }
     }
+
+
+def test_custom_layers_architecture_and_declared_environment(custom: dict[str, Any]) -> None:
+    def layer_arn(key: str) -> str:
+        name, _ = at(custom, "aws_lambda_layer_version", f"layer-{key}/layer-version")
+        return ref("aws_lambda_layer_version", name, "arn")
+
+    hello = at(custom, "aws_lambda_function", "fn-hello/function")[1]
+    again = at(custom, "aws_lambda_function", "fn-hello-again/function")[1]
+    audit = at(custom, "aws_lambda_function", "fn-audit/function")[1]
+    assert hello["layers"] == [layer_arn("tools"), layer_arn("shared")]  # the declared order
+    assert again["layers"] == [layer_arn("shared")]
+    assert "layers" not in audit
+    assert again["architectures"] == ["arm64"]
+    tools = at(custom, "aws_lambda_layer_version", "layer-tools/layer-version")[1]
+    assert tools["compatible_runtimes"] == ["python3.12", "python3.13"]
+    assert tools["layer_name"] == "signed-lambda-tools"
+
+    manifest = custom["output"]["manifest"]["value"]
+    entry = manifest["functions"]["hello-again"]
+    # Only code-loading variables are declared in the manifest, with their values.
+    assert "PYTHONPATH" in CODE_LOADING_ENVIRONMENT and "GREETING" not in CODE_LOADING_ENVIRONMENT
+    assert entry["code_loading_environment"] == {"PYTHONPATH": "/opt/python/extra"}
+    assert again["environment"]["variables"] == {
+        "GREETING": "hi",
+        "PYTHONPATH": "/opt/python/extra",
+    }
+    assert entry["architectures"] == ["arm64"]
+    assert entry["allow_earlier_versions"] is True
+    assert entry["layers"] == ["shared"]
+    assert manifest["functions"]["hello"]["layers"] == ["tools", "shared"]
+    # Same source, same deterministic zip, normalized source_dir; separate keys per layer.
+    assert manifest["layers"]["tools"]["source_dir"] == "layers/shared"
+    assert (
+        manifest["layers"]["tools"]["package_sha256"]
+        == manifest["layers"]["shared"]["package_sha256"]
+    )
+    keys = {
+        at(custom, "aws_s3_object", f"layer-{key}/unsigned-package")[1]["key"]
+        for key in ("shared", "tools")
+    }
+    assert len(keys) == 2

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from localaws.testing import LocalAws
+from stacks.config import StackConfig
 from tests.conftest import (
     LOCAL_CREDENTIALS,
     REPO_ROOT,
@@ -71,11 +72,14 @@ def nested_references(plan: dict[str, Any], address: str, *path: str) -> list[st
     raise AssertionError(f"{address} not in plan configuration")
 
 
-def test_plan_creates_every_resource_for_two_functions(plan: dict[str, Any]) -> None:
+def test_plan_creates_every_resource_for_the_functions_and_layers(plan: dict[str, Any]) -> None:
+    config = StackConfig()
+    functions, layers = len(config.functions), len(config.layers)
     counts: dict[str, int] = {}
     for change in plan["resource_changes"]:
         assert change["change"]["actions"] == ["create"], change["address"]
         counts[change["type"]] = counts.get(change["type"], 0) + 1
+    assert (functions, layers) == (2, 1)
     assert counts == {
         "aws_s3_bucket": 1,
         "aws_s3_bucket_versioning": 1,
@@ -85,12 +89,13 @@ def test_plan_creates_every_resource_for_two_functions(plan: dict[str, Any]) -> 
         "aws_s3_bucket_policy": 1,
         "aws_signer_signing_profile": 1,
         "aws_lambda_code_signing_config": 1,
-        "aws_s3_object": 2,
-        "aws_signer_signing_job": 2,
-        "aws_iam_role": 2,
-        "aws_iam_role_policy": 2,
-        "aws_cloudwatch_log_group": 2,
-        "aws_lambda_function": 2,
+        "aws_s3_object": functions + layers,
+        "aws_signer_signing_job": functions + layers,
+        "aws_iam_role": functions,
+        "aws_iam_role_policy": functions,
+        "aws_cloudwatch_log_group": functions,
+        "aws_lambda_function": functions,
+        "aws_lambda_layer_version": layers,
     }
 
 
@@ -116,6 +121,15 @@ def test_plan_wiring_job_source_version_and_function_code(plan: dict[str, Any]) 
         )
         key_refs = references(plan, function["address"], "s3_key")
         assert any(".signed_object[0].s3[0].key" in r for r in key_refs), key_refs
+    for layer in planned(plan, "aws_lambda_layer_version"):
+        key_refs = references(plan, layer["address"], "s3_key")
+        assert any(".signed_object[0].s3[0].key" in r for r in key_refs), key_refs
+        assert layer["values"]["compatible_runtimes"] == ["python3.12"]
+    (hello,) = [f for f in planned(plan, "aws_lambda_function") if f["name"].startswith("fn-hello")]
+    layer_refs = references(plan, hello["address"], "layers")
+    assert any(r.startswith("aws_lambda_layer_version.") for r in layer_refs), layer_refs
+    for function in planned(plan, "aws_lambda_function"):
+        assert function["values"]["architectures"] == ["x86_64"]
 
 
 def test_checkov_on_the_plan_has_no_failed_checks(plan: dict[str, Any], initialized: Path) -> None:

@@ -61,8 +61,18 @@ class Deployed:
         self.outputs_file.write_text(json.dumps(document, indent=2, default=str))
 
     def write_lock(self, *extra_arns: str, **changes: Any) -> None:
+        """The lock ``make lock`` writes; ``changes`` replace fields (a lock pinning another
+        account or region pins profile versions there too, as a real one would)."""
         entry = lock_module.entry_from_manifest(STACK, self.manifest, keep=extra_arns)
-        self.lock_file.write_text(lock_module.render((replace(entry, **changes),)))
+        entry = replace(entry, **changes)
+        arns = tuple(
+            arn.replace(f":{self.manifest.region}:", f":{entry.region}:").replace(
+                f":{lock_module.account_of(self.csc_arn)}:", f":{entry.account_id}:"
+            )
+            for arn in entry.signing_profile_version_arns
+        )
+        entry = replace(entry, signing_profile_version_arns=arns)
+        self.lock_file.write_text(lock_module.render((entry,)))
 
 
 def write_source(directory: Path, files: dict[str, str]) -> None:

@@ -60,6 +60,23 @@ def test_every_format_renders_a_full_run(fmt: Format) -> None:
     assert render(report, fmt).strip()
 
 
+def test_a_full_run_with_one_broken_fact_reports_it_in_every_format() -> None:
+    broken = b.evidence(function=b.function(code_sha256=b.TAMPERED_SHA256))
+    report = Report(findings=run_checks([broken], b.context()), source="out.json")
+    document = json.loads(render(report, Format.JSON))
+    assert document["result"] == "fail"
+    assert document["summary"]["total"] == len(report.findings)
+    failed = {c["id"] for c in document["checks"] if c["status"] == "fail"}
+    assert "function.code_sha256" in failed
+    sarif = json.loads(render(report, Format.SARIF))
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == failed
+    junit = ET.fromstring(render(report, Format.JUNIT))
+    assert junit.get("failures") == str(
+        len([c for c in document["checks"] if c["status"] == "fail"])
+    )
+    assert b.TAMPERED_SHA256 in render(report, Format.TEXT)
+
+
 def test_report_result_precedence() -> None:
     assert Report((finding(Status.PASS), finding(Status.WARN)), "x").result is Result.PASS
     assert Report((finding(Status.ERROR), finding(Status.PASS)), "x").result is Result.ERROR
@@ -72,7 +89,17 @@ def test_json_document_shape() -> None:
     assert document["schema_version"] == 1
     assert document["result"] == "fail"
     assert document["summary"] == {"total": 4, "pass": 1, "fail": 1, "warn": 1, "error": 1}
-    keys = {"id", "title", "status", "severity", "resource", "expected", "actual", "remediation"}
+    keys = {
+        "id",
+        "title",
+        "status",
+        "severity",
+        "function",
+        "resource",
+        "expected",
+        "actual",
+        "remediation",
+    }
     for check in document["checks"]:
         assert keys <= set(check)
     assert [c["status"] for c in document["checks"]] == ["pass", "fail", "warn", "error"]
@@ -121,7 +148,9 @@ def test_sarif_is_what_github_code_scanning_accepts() -> None:
     assert run["invocations"][0]["executionSuccessful"] is False
 
 
-def test_sarif_uri_for_flags_mode_and_absolute_paths(tmp_path: Path, monkeypatch) -> None:
+def test_sarif_uri_for_flags_mode_and_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from verifier.report.sarif import artifact_uri
 
     assert artifact_uri("command line") == "main.py"
@@ -130,7 +159,7 @@ def test_sarif_uri_for_flags_mode_and_absolute_paths(tmp_path: Path, monkeypatch
     assert artifact_uri("/elsewhere/out.json") == "file:///elsewhere/out.json"
 
 
-def test_sarif_absolute_uri_has_no_base(tmp_path: Path, monkeypatch) -> None:
+def test_sarif_absolute_uri_has_no_base(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     report = replace(mixed_report(), source="/elsewhere/out.json")
     document = json.loads(render(report, Format.SARIF))

@@ -69,7 +69,9 @@ def deployed(world: SigningWorld, tmp_path: Path) -> Deployed:
 def run_verify(
     deployed: Deployed, *extra: str, source: bool = True
 ) -> tuple[int, dict[str, Any], str]:
-    args = ["verify", "--outputs", str(deployed.outputs_file), "--lock", str(deployed.lock_file)]
+    args = ["verify", "--outputs", str(deployed.outputs_file)]
+    if "--no-lock" not in extra:
+        args += ["--lock", str(deployed.lock_file)]
     if source:
         args += ["--source", str(deployed.checkout)]
     result = runner.invoke(app, [*args, "--format", "json", *extra])
@@ -605,3 +607,46 @@ def test_collect_is_read_only_and_bounded(deployed: Deployed) -> None:
     assert len(calls) == 16, calls
     findings = run_checks([evidence], Context(now=datetime.now(UTC)))
     assert {f.status for f in findings} == {Status.PASS}
+
+
+# --- what a newcomer hit ------------------------------------------------------------------
+
+
+def test_a_warn_policy_from_the_config_is_a_warning_with_the_fix(
+    world: SigningWorld, tmp_path: Path
+) -> None:
+    deployed = deploy(world, tmp_path, policy="Warn")
+    code, document, _ = run_verify(deployed)
+    assert code == 0
+    assert not_passing(document) == {"csc.policy": {"warn"}}
+    finding = next(c for c in document["checks"] if c["id"] == "csc.policy")
+    assert "unsigned or untrusted code would deploy" in finding["actual"]
+    assert "Enforce" in finding["remediation"]
+
+
+def test_a_missing_function_is_one_failure(deployed: Deployed) -> None:
+    deployed.world.c.lambda_.delete_function(FunctionName=deployed.function_name)
+    code, document, stderr = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"function.exists": {"fail"}}
+    assert {c["id"] for c in document["checks"]} == {"lock.anchor", "function.exists"}
+    assert "could not verify" not in stderr
+
+
+def test_region_from_aws_region_alone_in_flag_mode(deployed: Deployed) -> None:
+    """The README's local setup sets AWS_REGION only (see local_env)."""
+    result = runner.invoke(
+        app,
+        [
+            "verify",
+            "--function",
+            deployed.function_name,
+            "--job-id",
+            deployed.job_id,
+            "--csc-arn",
+            deployed.csc_arn,
+            "--lock",
+            str(deployed.lock_file),
+        ],
+    )
+    assert result.exit_code == 0, result.stderr

@@ -21,7 +21,7 @@ from verifier.api import (
 )
 from verifier.errors import InputError, VerifierError
 from verifier.lock import LOCK_FILE_NAME
-from verifier.manifest import CSC_ARN
+from verifier.manifest import CSC_ARN, CSC_ARN_FORMAT
 from verifier.model import Options, Policy, Report, Status
 from verifier.report import Format, check_writable, render, write_atomically
 
@@ -104,7 +104,11 @@ def build_plan(
             f"{', '.join(missing)} missing: flag mode needs --function, --job-id and --csc-arn"
         )
     match = CSC_ARN.match(csc_arn)
-    chosen_region = region or environment_region or (match.group(2) if match else None)
+    if match is None:
+        raise InputError(
+            f"--csc-arn {csc_arn}: not a code signing config ARN", f"expected {CSC_ARN_FORMAT}"
+        )
+    chosen_region = region or environment_region or match.group(2)
     if not chosen_region:
         raise InputError("no region: set AWS_REGION or pass --region")
     return plan_from_flags(

@@ -1,0 +1,435 @@
+"""The attack review, end to end: after a real `terraform apply` of the stack against the local
+AWS, each weakness found in the old verifier now fails `verify` and `drift`, and each false
+alarm now passes (with a warning where AWS's semantics say the code is still valid).
+
+The attacker has ordinary CI deploy rights: Lambda, Signer (start jobs with the real profile),
+S3, and write access to the Terraform state. Reversible attacks share one apply and are undone
+after each test (the fixture checks that a clean verify passes again); irreversible ones
+(revocations, a canceled profile) run last, in order, on a second apply.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localaws.testing import running_local_aws
+from tests.conftest import REPO_ROOT, STACK_NAME, Synth, tool_env
+from tests.e2e.deployment import Deployment
+
+pytestmark = pytest.mark.e2e
+
+
+# --- the deployment, the lock, and running the tools as a user would ---------------------------
+
+
+class Attacked:
+    def __init__(self, deployment: Deployment) -> None:
+        self.d = deployment
+        self.lock_file = deployment.workdir.parent / "signed-lambda.lock.json"
+        result = self.cli(
+            "lock", "--outputs", str(deployment.outputs_file), "--lock", str(self.lock_file)
+        )
+        assert result.returncode == 0, result.stderr
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return self.d.manifest
+
+    def hello(self) -> dict[str, Any]:
+        entry: dict[str, Any] = self.manifest["functions"]["hello"]
+        return entry
+
+    def client(self, service: str) -> Any:
+        return self.d.client(service)
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "verifier", *args],
+            env=tool_env(self.d.env),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            stdin=subprocess.DEVNULL,
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    def verify(self, *extra: str, outputs: Path | None = None) -> tuple[int, dict[str, Any]]:
+        result = self.cli(
+            "verify",
+            "--outputs",
+            str(outputs or self.d.outputs_file),
+            "--lock",
+            str(self.lock_file),
+            "--source",
+            str(REPO_ROOT),
+            "--format",
+            "json",
+            *extra,
+        )
+        return result.returncode, json.loads(result.stdout) if result.stdout.strip() else {}
+
+    def drift(self) -> tuple[int, str]:
+        reports = self.d.workdir.parent / "reports"
+        result = self.cli(
+            "drift",
+            "--stacks-dir",
+            str(self.d.workdir.parent),
+            "--stack",
+            STACK_NAME,
+            "--reports",
+            str(reports),
+            "--lock",
+            str(self.lock_file),
+            "--source",
+            str(REPO_ROOT),
+        )
+        return result.returncode, (reports / "drift-summary.md").read_text()
+
+    # -- building blocks of the attacks ------------------------------------------------------
+
+    def sign(self, profile_name: str, files: dict[str, str]) -> dict[str, Any]:
+        """A zip signed in a new job (anyone with signer:StartSigningJob on the profile)."""
+        s3, signer = self.client("s3"), self.client("signer")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, content in files.items():
+                archive.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), content)
+        key = f"unsigned/attacker/{time.time_ns()}.zip"
+        bucket = self.manifest["bucket"]
+        version = s3.put_object(Bucket=bucket, Key=key, Body=buffer.getvalue())["VersionId"]
+        job_id = signer.start_signing_job(
+            source={"s3": {"bucketName": bucket, "key": key, "version": version}},
+            destination={"s3": {"bucketName": bucket, "prefix": "signed/attacker/"}},
+            profileName=profile_name,
+        )["jobId"]
+        return dict(signer.describe_signing_job(jobId=job_id))
+
+    def second_profile(self) -> dict[str, Any]:
+        name = f"intruder_{time.time_ns()}"
+        reply = self.client("signer").put_signing_profile(
+            profileName=name, platformId="AWSLambda-SHA384-ECDSA"
+        )
+        return {"profileName": name, **reply}
+
+    def publish(self, job: dict[str, Any]) -> str:
+        """Deploy ``job``'s signed object, publish it, put the stack's build back on $LATEST."""
+        lam, name = self.client("lambda"), self.hello()["function_name"]
+        signed = job["signedObject"]["s3"]
+        lam.update_function_code(
+            FunctionName=name, S3Bucket=signed["bucketName"], S3Key=signed["key"]
+        )
+        version = str(lam.publish_version(FunctionName=name)["Version"])
+        lam.update_function_code(
+            FunctionName=name,
+            S3Bucket=self.hello()["signed_bucket"],
+            S3Key=self.hello()["signed_key"],
+        )
+        return version
+
+
+def failed(report: dict[str, Any]) -> set[str]:
+    return {c["id"] for c in report.get("checks", []) if c["status"] == "fail"}
+
+
+def not_passing(report: dict[str, Any]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for check in report.get("checks", []):
+        if check["status"] != "pass":
+            found.setdefault(check["id"], set()).add(check["status"])
+    return found
+
+
+def snapshot(attacked: Attacked) -> dict[str, Any]:
+    """What the restore must bring back: configuration, CSC, aliases and versions."""
+    lam, name = attacked.client("lambda"), attacked.hello()["function_name"]
+    config = lam.get_function_configuration(FunctionName=name)
+    csc = lam.get_code_signing_config(
+        CodeSigningConfigArn=attacked.manifest["code_signing_config_arn"]
+    )["CodeSigningConfig"]
+    return {
+        "handler": config["Handler"],
+        "layers": [layer["Arn"] for layer in config.get("Layers", [])],
+        "environment": (config.get("Environment") or {}).get("Variables", {}),
+        "code": config["CodeSha256"],
+        "publishers": csc["AllowedPublishers"]["SigningProfileVersionArns"],
+        "aliases": lam.list_aliases(FunctionName=name)["Aliases"],
+        "versions": [
+            v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]
+        ],
+    }
+
+
+def restore(attacked: Attacked, before: dict[str, Any]) -> None:
+    lam, name = attacked.client("lambda"), attacked.hello()["function_name"]
+    for alias in lam.list_aliases(FunctionName=name)["Aliases"]:
+        lam.delete_alias(FunctionName=name, Name=alias["Name"])
+    for version in lam.list_versions_by_function(FunctionName=name)["Versions"]:
+        if version["Version"] not in before["versions"]:
+            lam.delete_function(FunctionName=name, Qualifier=version["Version"])
+    lam.update_code_signing_config(
+        CodeSigningConfigArn=attacked.manifest["code_signing_config_arn"],
+        AllowedPublishers={"SigningProfileVersionArns": before["publishers"]},
+    )
+    lam.put_function_code_signing_config(
+        FunctionName=name, CodeSigningConfigArn=attacked.manifest["code_signing_config_arn"]
+    )
+    lam.update_function_configuration(
+        FunctionName=name,
+        Handler=before["handler"],
+        Layers=before["layers"],
+        Environment={"Variables": before["environment"]},
+    )
+    lam.update_function_code(
+        FunctionName=name,
+        S3Bucket=attacked.hello()["signed_bucket"],
+        S3Key=attacked.hello()["signed_key"],
+    )
+    assert snapshot(attacked) == before
+
+
+@pytest.fixture(scope="module")
+def reversible(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Attacked]:
+    with running_local_aws(tls=True) as local:
+        yield Attacked(Deployment.apply(synth, tmp_path_factory.mktemp("attacks"), local))
+
+
+@pytest.fixture
+def attacked(reversible: Attacked) -> Iterator[Attacked]:
+    before = snapshot(reversible)
+    code, report = reversible.verify()
+    assert code == 0, not_passing(report)
+    yield reversible
+    restore(reversible, before)
+    code, report = reversible.verify()
+    assert code == 0, ("the restore left", not_passing(report))
+
+
+# --- the six weaknesses --------------------------------------------------------------------
+
+
+def test_1_a_build_signed_in_another_job_behind_an_alias(attacked: Attacked) -> None:
+    job = attacked.sign(attacked.manifest["signing_profile_name"], {"handler.py": "x = 1\n"})
+    version = attacked.publish(job)
+    attacked.client("lambda").create_alias(
+        FunctionName=attacked.hello()["function_name"], Name="live", FunctionVersion=version
+    )
+    attacked.client("signer").revoke_signature(jobId=job["jobId"], reason="drill")
+    code, report = attacked.verify()
+    assert code == 1
+    assert {"versions.signed", "aliases.signed"} <= failed(report)
+    code, summary = attacked.drift()
+    assert code == 1 and "`versions.signed`" in summary and "`aliases.signed`" in summary
+
+
+def test_2_an_extra_publisher_and_weighted_routing_to_its_code(attacked: Attacked) -> None:
+    intruder = attacked.second_profile()
+    attacked.client("lambda").update_code_signing_config(
+        CodeSigningConfigArn=attacked.manifest["code_signing_config_arn"],
+        AllowedPublishers={
+            "SigningProfileVersionArns": [
+                attacked.manifest["signing_profile_version_arn"],
+                intruder["profileVersionArn"],
+            ]
+        },
+    )
+    version = attacked.publish(attacked.sign(intruder["profileName"], {"handler.py": "x = 2\n"}))
+    name = attacked.hello()["function_name"]
+    current = attacked.client("lambda").publish_version(FunctionName=name)["Version"]
+    attacked.client("lambda").create_alias(
+        FunctionName=name,
+        Name="canary",
+        FunctionVersion=current,
+        RoutingConfig={"AdditionalVersionWeights": {version: 0.05}},
+    )
+    code, report = attacked.verify()
+    assert code == 1
+    assert {"csc.publishers", "versions.signed", "aliases.signed"} <= failed(report)
+    code, summary = attacked.drift()
+    assert code == 1 and "`csc.publishers`" in summary
+
+
+def test_3_a_signed_layer_the_handler_moved_into_it_and_an_exec_wrapper(
+    attacked: Attacked,
+) -> None:
+    job = attacked.sign(
+        attacked.manifest["signing_profile_name"], {"python/evil.py": "def handler(e, c): pass\n"}
+    )
+    signed = job["signedObject"]["s3"]
+    layer = attacked.client("lambda").publish_layer_version(
+        LayerName="evil", Content={"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}
+    )
+    before = snapshot(attacked)
+    attacked.client("lambda").update_function_configuration(
+        FunctionName=attacked.hello()["function_name"],
+        Handler="evil.handler",
+        Layers=[*before["layers"], layer["LayerVersionArn"]],
+        Environment={
+            "Variables": {
+                **before["environment"],
+                "AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrapper",
+                "NODE_OPTIONS": "--require /opt/x.js",
+            }
+        },
+    )
+    code, report = attacked.verify()
+    assert code == 1
+    assert {"function.configuration", "function.environment", "layers.declared"} <= failed(report)
+    code, summary = attacked.drift()
+    assert code == 1 and "`function.environment`" in summary
+
+
+def test_4_state_rewritten_to_another_profile_csc_and_job(attacked: Attacked) -> None:
+    """The attacker's own profile and CSC, their signed code deployed under that CSC, and the
+    stack's outputs in state rewritten to name them: the lock still pins the real ones."""
+    lam, signer = attacked.client("lambda"), attacked.client("signer")
+    intruder = attacked.second_profile()
+    csc = lam.create_code_signing_config(
+        AllowedPublishers={"SigningProfileVersionArns": [intruder["profileVersionArn"]]},
+        CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Enforce"},
+    )["CodeSigningConfig"]["CodeSigningConfigArn"]
+    job = attacked.sign(intruder["profileName"], {"handler.py": "x = 4\n"})
+    name = attacked.hello()["function_name"]
+    lam.put_function_code_signing_config(FunctionName=name, CodeSigningConfigArn=csc)
+    signed = job["signedObject"]["s3"]
+    lam.update_function_code(FunctionName=name, S3Bucket=signed["bucketName"], S3Key=signed["key"])
+    forged = copy.deepcopy(attacked.manifest)
+    forged.update(
+        signing_profile_name=intruder["profileName"],
+        signing_profile_version_arn=intruder["profileVersionArn"],
+        code_signing_config_arn=csc,
+    )
+    forged["functions"]["hello"].update(
+        signing_job_id=job["jobId"],
+        unsigned_key=job["source"]["s3"]["key"],
+        unsigned_version=job["source"]["s3"]["version"],
+        signed_key=signed["key"],
+    )
+    assert signer  # the real profile is untouched
+    forged_outputs = attacked.d.workdir.parent / "forged-outputs.json"
+    forged_outputs.write_text(json.dumps({STACK_NAME: {"manifest": forged}}))
+    code, report = attacked.verify(outputs=forged_outputs)
+    assert code == 1
+    assert "lock.anchor" in failed(report)
+    # The same forgery in Terraform state, which is what drift reads.
+    state = json.loads(attacked.d.terraform("state", "pull").stdout)
+    original = copy.deepcopy(state)
+    state["outputs"]["manifest"]["value"] = forged
+    state["serial"] += 1
+    pushed = attacked.d.workdir / "forged.tfstate"
+    pushed.write_text(json.dumps(state))
+    attacked.d.terraform("state", "push", str(pushed))
+    try:
+        code, summary = attacked.drift()
+        assert code == 1 and "`lock.anchor`" in summary
+    finally:
+        original["serial"] = state["serial"] + 1
+        pushed.write_text(json.dumps(original))
+        attacked.d.terraform("state", "push", str(pushed))
+
+
+def test_6_flag_mode_trusts_only_what_it_is_told(attacked: Attacked, tmp_path: Path) -> None:
+    entry = attacked.hello()
+    flags = [
+        "verify",
+        "--function",
+        entry["function_name"],
+        "--job-id",
+        entry["signing_job_id"],
+        "--csc-arn",
+        attacked.manifest["code_signing_config_arn"],
+        "--lock",
+        str(tmp_path / "no-such.lock.json"),
+    ]
+    result = attacked.cli(*flags)
+    assert result.returncode == 2 and "--trusted-profile-version-arn" in result.stderr
+    intruder = attacked.second_profile()
+    result = attacked.cli(*flags, "--trusted-profile-version-arn", intruder["profileVersionArn"])
+    assert result.returncode == 1
+    result = attacked.cli(
+        *flags, "--trusted-profile-version-arn", attacked.manifest["signing_profile_version_arn"]
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_6z_a_canceled_profile_only_warns(reversible: Attacked) -> None:
+    """Runs last on this deployment: a Canceled profile stays canceled (warnings only)."""
+    reversible.client("signer").cancel_signing_profile(
+        profileName=reversible.manifest["signing_profile_name"]
+    )
+    code, report = reversible.verify()
+    assert code == 0, not_passing(report)
+    assert not_passing(report).keys() == {"profile.revocation", "layers.signed"} or (
+        not_passing(report).keys() == {"profile.revocation"}
+    )
+    assert not_passing(report)["profile.revocation"] == {"warn"}
+
+
+# --- irreversible: revocations and a canceled profile, in order, on their own apply ----------
+
+
+@pytest.fixture(scope="module")
+def irreversible(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Attacked]:
+    with running_local_aws(tls=True) as local:
+        yield Attacked(Deployment.apply(synth, tmp_path_factory.mktemp("revoked"), local))
+
+
+def test_7_identical_reupload_and_later_profile_revocation_only_warn(
+    irreversible: Attacked,
+) -> None:
+    s3, signer = irreversible.client("s3"), irreversible.client("signer")
+    entry = irreversible.hello()
+    body = s3.get_object(Bucket=entry["signed_bucket"], Key=entry["signed_key"])["Body"].read()
+    s3.put_object(Bucket=entry["signed_bucket"], Key=entry["signed_key"], Body=body)
+    profile = signer.get_signing_profile(profileName=irreversible.manifest["signing_profile_name"])
+    effective = dt.datetime.now(dt.UTC)
+    time.sleep(1)  # Signer only takes effective times in the past
+    signer.revoke_signing_profile(
+        profileName=profile["profileName"],
+        profileVersion=profile["profileVersion"],
+        reason="rotation drill",
+        effectiveTime=effective,
+    )
+    code, report = irreversible.verify()
+    assert code == 0, not_passing(report)
+    assert not_passing(report).keys() <= {
+        "object.not_overwritten",
+        "profile.revocation",
+        "layers.signed",
+    }
+    assert not_passing(report)["profile.revocation"] == {"warn"}
+    assert not_passing(report)["object.not_overwritten"] == {"warn"}
+
+
+def test_8_job_file_is_gone_and_a_revoked_build_fails(
+    irreversible: Attacked, tmp_path: Path
+) -> None:
+    entry = irreversible.hello()
+    saved = tmp_path / "job.json"
+    saved.write_text(
+        json.dumps(
+            irreversible.client("signer").describe_signing_job(jobId=entry["signing_job_id"]),
+            default=str,
+        )
+    )
+    irreversible.client("signer").revoke_signature(jobId=entry["signing_job_id"], reason="drill")
+    result = irreversible.cli(
+        "verify", "--outputs", str(irreversible.d.outputs_file), "--job-file", str(saved)
+    )
+    assert result.returncode == 2 and "--job-file" in result.stderr
+    code, report = irreversible.verify()
+    assert code == 1 and "job.not_revoked" in failed(report)
+    code, summary = irreversible.drift()
+    assert code == 1 and "`job.not_revoked`" in summary
