@@ -29,7 +29,7 @@ import pytest
 from localaws.testing import running_local_aws
 from stacks import cdk
 from stacks.config import ConfigError
-from tests.conftest import REPO_ROOT, STACK_NAME, Synth, tool_env
+from tests.conftest import REPO_ROOT, STACK_NAME, Synth, require_tool, tool_env
 from tests.e2e.deployment import Deployment
 
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
@@ -279,6 +279,33 @@ def test_cli_wrapper_rejects_an_unknown_toolchain() -> None:
     )
     assert (result.returncode, result.stdout) == (2, "")
     assert "SIGNED_LAMBDA_CDK: 'cdk8s' is not a CDK toolchain" in result.stderr
+
+
+def node_major(node: str) -> int:
+    result = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60)
+    return int(result.stdout.strip().lstrip("v").split(".")[0])
+
+
+@pytest.mark.parametrize("node", ["system", "project-local"])
+def test_the_banner_comes_from_jsiis_runtime_on_an_end_of_life_node(node: str) -> None:
+    """jsii's runtime (bin/jsii-runtime.js, run by `node` from PATH or $JSII_NODE) checks the
+    Node it runs on before anything else: Node <= 20 gets the banner, Node 22 does not."""
+    executable = str(NODE_BIN / "node") if node == "project-local" else require_tool("node")
+    spec = importlib.util.find_spec("jsii")
+    assert spec is not None and spec.origin is not None
+    runtime = Path(spec.origin).parent / "_embedded" / "jsii" / "bin__jsii-runtime.js"
+    env = tool_env()
+    env.pop("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", None)
+    result = subprocess.run(
+        [executable, str(runtime)],
+        stdin=subprocess.DEVNULL,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    printed = any(banner in result.stderr for banner in END_OF_LIFE_BANNERS)
+    assert printed == (node_major(executable) <= 20), result.stderr[:500]
 
 
 def test_node_22_ends_jsiis_end_of_life_banner(cdktn_synth_stderr: str) -> None:
