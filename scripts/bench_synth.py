@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(runs))
     print(
         f"\n{os.cpu_count()} CPUs, 1-minute load average {meta['load_average_1m']:.1f} at the end;"
-        " median (min-max). Raw numbers: " + str(args.json.relative_to(REPO_ROOT)),
+        f" median (min-max). Raw numbers: {args.json}",
     )
     return 0
 
