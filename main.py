@@ -17,8 +17,8 @@ def main() -> int:
     try:
         config = load_config(os.environ, default_file=Path(__file__).parent / "signed-lambda.json")
         # Imported after the config is valid: loading the jsii bindings takes seconds.
-        from cdktf import App
-
+        # stacks.cdk picks the toolchain (SIGNED_LAMBDA_CDK=cdktf|cdktn).
+        from stacks.cdk import App
         from stacks.stack import SignedLambdaStack
 
         app = App()

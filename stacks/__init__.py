@@ -1,5 +1,6 @@
 """CDKTF stacks for signed Lambda deployments.
 
-cdktf imports stay in this package (and ``main.py``), so moving to CDK Terrain (``cdktn``),
-the community continuation of the archived CDKTF, touches few files.
+Every CDK toolkit and AWS provider import goes through :mod:`stacks.cdk`, which selects CDK for
+Terraform (``cdktf``, the default) or CDK Terrain (``cdktn``, its maintained continuation) by
+``SIGNED_LAMBDA_CDK``.
 """

@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import json
 
-from cdktf import Token
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+from stacks.cdk import (
+    Construct,
+    S3Bucket,
     S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketPolicy,
+    S3BucketPublicAccessBlock,
     S3BucketServerSideEncryptionConfigurationA,
     S3BucketServerSideEncryptionConfigurationRuleA,
     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA,
     S3BucketVersioningVersioningConfiguration,
+    Token,
 )
-from constructs import Construct
-
 from stacks.config import StackConfig
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.lambda_code_signing_config import (
+from stacks.cdk import (
+    Construct,
     LambdaCodeSigningConfig,
     LambdaCodeSigningConfigAllowedPublishers,
     LambdaCodeSigningConfigPolicies,
-)
-from cdktf_cdktf_provider_aws.signer_signing_profile import (
     SignerSigningProfile,
     SignerSigningProfileSignatureValidityPeriod,
 )
-from constructs import Construct
-
 from stacks.config import StackConfig
 from verifier.manifest import LAMBDA_SIGNING_PLATFORM
 

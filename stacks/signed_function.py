@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
-from cdktf_cdktf_provider_aws.iam_role import IamRole
-from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionEnvironment
-from constructs import Construct
-
 from stacks.artifact_bucket import ArtifactBucket
+from stacks.cdk import (
+    CloudwatchLogGroup,
+    Construct,
+    IamRole,
+    IamRolePolicy,
+    LambdaFunction,
+    LambdaFunctionEnvironment,
+)
 from stacks.code_signing import CodeSigning
 from stacks.config import FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer

@@ -3,10 +3,11 @@ publish. Functions list the layer versions they use; Lambda checks their signatu
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
-from constructs import Construct
-
 from stacks.artifact_bucket import ArtifactBucket
+from stacks.cdk import (
+    Construct,
+    LambdaLayerVersion,
+)
 from stacks.code_signing import CodeSigning
 from stacks.config import LayerConfig, StackConfig
 from stacks.signed_package import sign_package

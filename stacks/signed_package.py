@@ -9,18 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from cdktf import AssetType, TerraformAsset
-from cdktf_cdktf_provider_aws.s3_object import S3Object
-from cdktf_cdktf_provider_aws.signer_signing_job import (
+from stacks.artifact_bucket import ArtifactBucket
+from stacks.cdk import (
+    AssetType,
+    Construct,
+    S3Object,
     SignerSigningJob,
     SignerSigningJobDestination,
     SignerSigningJobDestinationS3,
     SignerSigningJobSource,
     SignerSigningJobSourceS3,
+    TerraformAsset,
 )
-from constructs import Construct
-
-from stacks.artifact_bucket import ArtifactBucket
 from stacks.code_signing import CodeSigning
 from stacks.config import REPO_ROOT, ConfigError, StackConfig, repo_relative
 from verifier.package import PackageError, build_package

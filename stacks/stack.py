@@ -3,11 +3,15 @@ SignedFunction each, and the ``manifest`` output the verifier reads."""
 
 from __future__ import annotations
 
-from cdktf import S3Backend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
-from constructs import Construct
-
 from stacks.artifact_bucket import ArtifactBucket
+from stacks.cdk import (
+    AwsProvider,
+    AwsProviderDefaultTags,
+    Construct,
+    TerraformOutput,
+    TerraformStack,
+    s3_backend,
+)
 from stacks.code_signing import CodeSigning
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from stacks.signed_function import SignedFunction
@@ -28,16 +32,14 @@ class SignedLambdaStack(TerraformStack):
         # The bindings pin provider 6.x; widen so the mirrored 5.x works too.
         self.add_override("terraform.required_providers.aws.version", PROVIDER_VERSION_CONSTRAINT)
         if config.backend is not None:
-            S3Backend(
+            s3_backend(
                 self,
                 bucket=config.backend.bucket,
                 key=config.backend.key,
                 region=config.backend.region or config.region,
-                encrypt=True,
+                use_lockfile=config.backend.use_lockfile,
                 use_path_style=config.s3_use_path_style or None,
             )
-            # cdktf 0.21's S3BackendConfig predates S3-native locking (Terraform >= 1.10).
-            self.add_override("terraform.backend.s3.use_lockfile", config.backend.use_lockfile)
 
         bucket = ArtifactBucket(self, "artifacts", config)
         signing = CodeSigning(self, "code-signing", config)
