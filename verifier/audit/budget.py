@@ -106,7 +106,11 @@ class RateBudget:
         max_lambda_rps: float = DEFAULT_MAX_LAMBDA_RPS,
         signer_rps: float = SIGNER_RPS,
         log: RequestLog | None = None,
+        *,
+        enforce: bool = True,
     ) -> None:
+        """``enforce`` False: count and time requests only (to measure another client)."""
+        self.enforce = enforce
         self.max_lambda_rps = max_lambda_rps
         self.lambda_bucket = TokenBucket(max_lambda_rps)
         self._signer_rps = signer_rps
@@ -115,6 +119,8 @@ class RateBudget:
         self.log = log or RequestLog()
 
     def bucket_for(self, service: str, operation: str) -> TokenBucket | None:
+        if not self.enforce:
+            return None
         if service == "lambda":
             return self.lambda_bucket
         if service == "signer":

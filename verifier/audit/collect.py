@@ -249,8 +249,10 @@ class FleetCollector(Collector):
         )
 
         def counted() -> Iterator[Mapping[str, Any]]:
+            listed = 0
             for page in pages:
-                self.report_progress("functions", len(arns), 0)
+                listed += len(page.get("Functions") or [])
+                self.report_progress("function versions listed", listed, 0)
                 yield page
 
         items, error = self._listing("ListFunctions", "functions", counted(), "Functions")
