@@ -77,7 +77,8 @@ def _package(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def _client(local: LocalAws, service: str, **retries: Any) -> Any:
+def _client(local: LocalAws, service: str, **retry_options: Any) -> Any:
+    retries: Any = retry_options or {"mode": "adaptive", "max_attempts": 20}
     return boto3.client(
         service,  # type: ignore[call-overload]
         endpoint_url=local.endpoint_url,
@@ -86,7 +87,7 @@ def _client(local: LocalAws, service: str, **retries: Any) -> Any:
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
         config=Config(
-            retries=retries or {"mode": "adaptive", "max_attempts": 20},
+            retries=retries,
             max_pool_connections=SEED_WORKERS * 2,
         ),
     )
@@ -335,7 +336,7 @@ def bench_row(
         "audit_warm_seconds": round(warm["seconds"], 2),
         "naive_seconds": round(naive_seconds, 2),
         "naive_extrapolated_from": len(sample) if len(sample) < functions else None,
-        "speedup": round(naive_seconds / cold["seconds"], 1),
+        "speedup": round(naive_seconds / cold["seconds"], 2),
         "lambda_requests": cold["lambda_requests"],
         "max_lambda_rps_used": cold["max_lambda_rps_used"],
         "max_lambda_rps_budget": max_lambda_rps,
@@ -367,7 +368,7 @@ def render_table(rows: Sequence[dict[str, Any]]) -> str:
             naive += f" (from {row['naive_extrapolated_from']})"
         lines.append(
             f"| {row['functions']:,} | {row['audit_seconds']:.1f} s | "
-            f"{row['audit_warm_seconds']:.1f} s | {naive} | {row['speedup']:.0f}x | "
+            f"{row['audit_warm_seconds']:.1f} s | {naive} | {row['speedup']:.1f}x | "
             f"{row['lambda_requests']} | {row['max_lambda_rps_used']} "
             f"({row['max_lambda_rps_budget']:g}) | {row['peak_memory_mb']:.0f} MB |"
         )
