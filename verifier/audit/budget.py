@@ -62,7 +62,9 @@ class TokenBucket:
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return waited
-                delay = (1 - self._tokens) / self.rate
+                # At least a tenth of a millisecond: float rounding of the refill must not
+                # turn this into a busy loop, and waiting a hair long only keeps under budget.
+                delay = max((1 - self._tokens) / self.rate, 1e-4)
             self._sleep(delay)
             waited += delay
 
