@@ -23,6 +23,7 @@ failed listing is recorded on the Region so the fleet is never reported complete
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -66,6 +67,7 @@ from verifier.model import (
     CscEvidence,
     LayerVersionEvidence,
     Missing,
+    ObjectVersionEvidence,
     ProfileEvidence,
     SignedObjectEvidence,
     SigningJobEvidence,
@@ -79,6 +81,9 @@ K = TypeVar("K")
 
 LIST_FUNCTIONS_PAGE = 50
 LIST_SIGNING_JOBS_PAGE = 25
+#: Signed keys in one bucket from which one listing of their common prefix replaces a
+#: ListObjectVersions per key.
+BULK_LISTING_MIN_KEYS = 8
 #: Concurrent S3 and Signer calls.
 DEFAULT_WORKERS = 8
 
@@ -360,23 +365,77 @@ class FleetCollector(Collector):
     def signed_objects(
         self, jobs: Iterable[Collected[SigningJobEvidence]]
     ) -> dict[tuple[str, str], Collected[SignedObjectEvidence]]:
-        keys = [
-            (job.signed_bucket, job.signed_key)
-            for job in jobs
-            if isinstance(job, SigningJobEvidence) and job.signed_bucket and job.signed_key
-        ]
-        return self._parallel(keys, lambda bk: self.signed_object_version(*bk), "signed objects")
+        """Each job's signed object, its Signer-written version hashed once.
 
-    def signed_object_version(self, bucket: str, key: str) -> Collected[SignedObjectEvidence]:
+        Where many signed keys share a bucket, their version histories come from one paged
+        ``ListObjectVersions`` under their common prefix (1,000 versions a page) instead of one
+        call per key; a key the bulk listing did not settle is listed on its own.
+        """
+        keys = list(
+            dict.fromkeys(
+                (job.signed_bucket, job.signed_key)
+                for job in jobs
+                if isinstance(job, SigningJobEvidence) and job.signed_bucket and job.signed_key
+            )
+        )
+        by_bucket: dict[str, list[str]] = {}
+        for bucket, key in keys:
+            by_bucket.setdefault(bucket, []).append(key)
+        histories: dict[tuple[str, str], tuple[ObjectVersionEvidence, ...]] = {}
+        for bucket, bucket_keys in by_bucket.items():
+            if len(bucket_keys) >= BULK_LISTING_MIN_KEYS:
+                histories.update(self._bulk_histories(bucket, bucket_keys))
+        return self._parallel(
+            keys, lambda bk: self.signed_object_version(*bk, histories.get(bk)), "signed objects"
+        )
+
+    def _bulk_histories(
+        self, bucket: str, keys: list[str]
+    ) -> dict[tuple[str, str], tuple[ObjectVersionEvidence, ...]]:
+        """Version histories of ``keys`` from one paged listing of their common prefix; empty
+        when the listing fails or would take more requests than listing each key."""
+        wanted = set(keys)
+        prefix = os.path.commonprefix(keys)  # noqa: RUF071  (an S3 prefix is per character)
+        max_pages = max(1, len(keys) // 2)
+        pages = self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+        iterator = iter(pages)
+        collected: list[Mapping[str, Any]] = []
+
+        def next_page() -> Mapping[str, Any] | None:
+            return next(iterator, None)
+
+        while True:
+            page = self._call("ListObjectVersions", "signed objects", f"s3://{bucket}", next_page)
+            if page is None:
+                break
+            if isinstance(page, Missing | Unavailable) or len(collected) >= max_pages:
+                return {}
+            collected.append(page)
+        histories: dict[tuple[str, str], list[ObjectVersionEvidence]] = {}
+        for name, version in _object_versions(collected):
+            if name in wanted:
+                histories.setdefault((bucket, name), []).append(version)
+        return {key: tuple(versions) for key, versions in histories.items()}
+
+    def signed_object_version(
+        self,
+        bucket: str,
+        key: str,
+        history: tuple[ObjectVersionEvidence, ...] | None = None,
+    ) -> Collected[SignedObjectEvidence]:
         """The version Signer wrote (the key's oldest), hashed once: from the cache, else one
-        streamed GetObject."""
+        streamed GetObject. ``history``: the key's versions, newest first, if already listed."""
 
         def fetch() -> SignedObjectEvidence | Missing:
-            listed = _object_versions(
-                self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key)
-            )
-            history = tuple(version for name, version in listed if name == key)
-            written = [v.version_id for v in history if not v.is_delete_marker]
+            versions = history
+            if versions is None:
+                listed = _object_versions(
+                    self.s3.get_paginator("list_object_versions").paginate(
+                        Bucket=bucket, Prefix=key
+                    )
+                )
+                versions = tuple(version for name, version in listed if name == key)
+            written = [v.version_id for v in versions if not v.is_delete_marker]
             if not written:
                 return Missing(what="signed object", identifier=f"s3://{bucket}/{key}")
             signed_version = written[-1]
@@ -387,7 +446,7 @@ class FleetCollector(Collector):
             return SignedObjectEvidence(
                 bucket=bucket,
                 key=key,
-                versions=history,
+                versions=versions,
                 sha256_by_version={signed_version: sha256},
                 unhashed_versions=tuple(written[:-1]),
             )
