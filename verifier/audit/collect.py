@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -85,7 +86,7 @@ LIST_SIGNING_JOBS_PAGE = 25
 #: ListObjectVersions per key.
 BULK_LISTING_MIN_KEYS = 8
 #: Concurrent S3 and Signer calls.
-DEFAULT_WORKERS = 8
+DEFAULT_WORKERS = 12
 
 #: (phase, done, total): progress of one phase of the collection.
 Progress = Callable[[str, int, int], None]
@@ -299,42 +300,38 @@ class FleetCollector(Collector):
             self.report_progress("layer versions", index + 1, len(unique))
         return found
 
-    def signing_jobs(self, job_ids: Iterable[str]) -> dict[str, Collected[SigningJobEvidence]]:
-        """The referenced jobs: from ``ListSigningJobs`` pages until all are found, then
-        ``DescribeSigningJob`` where the listing lacks a job or a field (revocation records)."""
+    def start_job_listing(self) -> JobListing:
+        """Page ``ListSigningJobs`` in the background while Lambda is listed (the two budgets
+        are independent), until the jobs the functions reference are known and found."""
+        listing = JobListing(self)
+        listing.start()
+        return listing
+
+    def signing_jobs(
+        self, job_ids: Iterable[str], listing: JobListing | None = None
+    ) -> dict[str, Collected[SigningJobEvidence]]:
+        """The referenced jobs: from the ``ListSigningJobs`` pages, then ``DescribeSigningJob``
+        where the listing lacks a job or a field (a revoked job's revocation record)."""
         wanted = set(job_ids)
+        listing = listing or self.start_job_listing()
+        listed = listing.result(wanted)
         found: dict[str, Collected[SigningJobEvidence]] = {}
         describe: set[str] = set()
-        pages = self.signer.get_paginator("list_signing_jobs").paginate(
-            PaginationConfig={"PageSize": LIST_SIGNING_JOBS_PAGE}
-        )
-        iterator = iter(pages)
-
-        def next_jobs() -> list[Mapping[str, Any]] | None:
-            page = next(iterator, None)
-            return None if page is None else list(page.get("jobs") or [])
-
-        while wanted - found.keys():
-            result = self._call("ListSigningJobs", "signing jobs", self.region, next_jobs)
-            if result is None or isinstance(result, Missing | Unavailable):
-                break  # not listed: described one by one below
-            for item in result:
-                job_id = str(item.get("jobId", ""))
-                if job_id not in wanted:
-                    continue
-                parsed = self._call(
-                    "ListSigningJobs",
-                    "signing job",
-                    job_id,
-                    partial(parse_signing_job, item, "ListSigningJobs item"),
-                )
-                if isinstance(parsed, SigningJobEvidence) and not item.get("isRevoked"):
-                    found[job_id] = parsed
-                else:
-                    describe.add(job_id)
-                    found[job_id] = parsed
-            self.report_progress("signing jobs", len(found), len(wanted))
-        describe |= wanted - found.keys()
+        for job_id in wanted:
+            item = listed.get(job_id)
+            if item is None:
+                describe.add(job_id)
+                continue
+            parsed = self._call(
+                "ListSigningJobs",
+                "signing job",
+                job_id,
+                partial(parse_signing_job, item, "ListSigningJobs item"),
+            )
+            found[job_id] = parsed
+            if not isinstance(parsed, SigningJobEvidence) or item.get("isRevoked"):
+                describe.add(job_id)
+        self.report_progress("signing jobs", len(found), len(wanted))
         found.update(self._parallel(sorted(describe), self.signing_job, "signing jobs described"))
         return found
 
@@ -470,6 +467,8 @@ class FleetCollector(Collector):
     # -- the Region ---------------------------------------------------------------------------
 
     def collect_region(self, scope: Scope) -> RegionEvidence:
+        # 0. Signer's job listing runs beside the Lambda listings (separate quotas).
+        job_listing = self.start_job_listing()
         # 1. Which function has which CSC, from the CSC side (a handful of calls).
         cscs, csc_error = self.code_signing_configs()
         csc_of, csc_errors = self.functions_by_csc(cscs)
@@ -505,7 +504,7 @@ class FleetCollector(Collector):
         ]
         if scope.job_id:
             job_ids.append(scope.job_id)
-        jobs = self.signing_jobs(job_ids)
+        jobs = self.signing_jobs(job_ids, job_listing)
         profile_names = [j.profile_name for j in jobs.values() if isinstance(j, SigningJobEvidence)]
         profiles = self.signing_profiles(profile_names)
         self.completion_times(jobs, profiles)
@@ -523,3 +522,51 @@ class FleetCollector(Collector):
             layer_versions=layers,
             listing_errors=errors,
         )
+
+
+class JobListing:
+    """``ListSigningJobs``, paged on a thread of its own: every listed job by id, until the
+    listing ends, fails, or has every wanted job (known once the functions are listed)."""
+
+    def __init__(self, collector: FleetCollector) -> None:
+        self._collector = collector
+        self._listed: dict[str, Mapping[str, Any]] = {}
+        self._wanted: set[str] | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="audit-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _done(self) -> bool:
+        with self._lock:
+            return self._wanted is not None and self._wanted <= self._listed.keys()
+
+    def _run(self) -> None:
+        collector = self._collector
+        pages = iter(
+            collector.signer.get_paginator("list_signing_jobs").paginate(
+                PaginationConfig={"PageSize": LIST_SIGNING_JOBS_PAGE}
+            )
+        )
+
+        def next_jobs() -> list[Mapping[str, Any]] | None:
+            page = next(pages, None)
+            return None if page is None else list(page.get("jobs") or [])
+
+        while not self._done():
+            result = collector._call("ListSigningJobs", "signing jobs", collector.region, next_jobs)
+            if result is None or isinstance(result, Missing | Unavailable):
+                return  # what is not listed is described one by one
+            with self._lock:
+                for item in result:
+                    self._listed[str(item.get("jobId", ""))] = item
+                listed = len(self._listed)
+            collector.report_progress("signing jobs listed", listed, 0)
+
+    def result(self, wanted: set[str]) -> dict[str, Mapping[str, Any]]:
+        with self._lock:
+            self._wanted = set(wanted)
+        self._thread.join()
+        with self._lock:
+            return {job_id: self._listed[job_id] for job_id in wanted if job_id in self._listed}
