@@ -82,6 +82,9 @@ K = TypeVar("K")
 
 LIST_FUNCTIONS_PAGE = 50
 LIST_SIGNING_JOBS_PAGE = 25
+#: MaxItems of the Lambda listings that allow up to 10,000 per page (ListFunctions returns at
+#: most 50 whatever is asked).
+LARGE_PAGE = 10_000
 #: Signed keys in one bucket from which one listing of their common prefix replaces a
 #: ListObjectVersions per key.
 BULK_LISTING_MIN_KEYS = 8
@@ -231,7 +234,7 @@ class FleetCollector(Collector):
         arns = list(cscs)
         for index, csc_arn in enumerate(arns):
             pages = self.lambda_.get_paginator("list_functions_by_code_signing_config").paginate(
-                CodeSigningConfigArn=csc_arn
+                CodeSigningConfigArn=csc_arn, PaginationConfig={"PageSize": LARGE_PAGE}
             )
             items, error = self._listing(
                 "ListFunctionsByCodeSigningConfig", f"functions of {csc_arn}", pages, "FunctionArns"
@@ -453,7 +456,9 @@ class FleetCollector(Collector):
         )
 
     def _aliases(self, name: str) -> tuple[AliasEvidence, ...]:
-        pages = self.lambda_.get_paginator("list_aliases").paginate(FunctionName=name)
+        pages = self.lambda_.get_paginator("list_aliases").paginate(
+            FunctionName=name, PaginationConfig={"PageSize": LARGE_PAGE}
+        )
         return tuple(_alias(item) for page in pages for item in page.get("Aliases", []))
 
     def aliases_of(self, names: Iterable[str]) -> dict[str, Collected[tuple[AliasEvidence, ...]]]:
