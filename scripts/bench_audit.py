@@ -230,6 +230,7 @@ def _audit_child(
             "max_lambda_rps_used": result.requests.max_lambda_rps(),
             "budget_wait_seconds": round(result.requests.waited_seconds, 2),
             "cache_hits": result.cache.hits,
+            "phase_seconds": result.phase_seconds,
             "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
     )
@@ -345,6 +346,8 @@ def bench_row(
         "audit_checks": cold["checks"],
         "audit_throttled_requests": audit_throttled,
         "budget_wait_seconds": cold["budget_wait_seconds"],
+        "phase_seconds": cold["phase_seconds"],
+        "warm_phase_seconds": warm["phase_seconds"],
         "requests_by_api": cold["requests_by_api"],
         "warm_requests_by_api": warm["requests_by_api"],
         "warm_cache_hits": warm["cache_hits"],

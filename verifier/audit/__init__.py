@@ -37,6 +37,8 @@ class AuditResult:
     #: Functions judged (after narrowing), over every Region.
     functions: int
     seconds: float
+    #: Seconds per collection phase, summed over the Regions.
+    phase_seconds: dict[str, float]
 
 
 def audit(
@@ -57,6 +59,7 @@ def audit(
     expiring: list[ExpiringSignature] = []
     regions: list[RegionEvidence] = []
     functions = 0
+    phases: dict[str, float] = {}
     for region in plan.regions:
         reporter.start_region(region)
         # Lambda's quota is per account and Region: a budget per Region, one request log.
@@ -77,7 +80,10 @@ def audit(
         names = [f.name for f in evidence.functions if judge.needs_aliases(f)]
         if names:
             evidence = replace(evidence, aliases=collector.aliases_of(names))
+            collector.phase_done("aliases")
             judge = Judge(evidence, plan.trust, context, plan.scope)
+        for phase, seconds in collector.phase_seconds.items():
+            phases[phase] = round(phases.get(phase, 0.0) + seconds, 3)
         region_findings = judge.findings()
         functions += len({f.function for f in region_findings if f.function != "*"})
         findings += region_findings
@@ -93,6 +99,7 @@ def audit(
         cache=cache,
         functions=functions,
         seconds=time.monotonic() - started,
+        phase_seconds=phases,
     )
 
 
