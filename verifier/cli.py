@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from verifier.commands.audit import audit_command
 from verifier.commands.drift import drift_command
 from verifier.commands.lock import lock_command
 from verifier.commands.verify import verify_command
@@ -78,6 +79,7 @@ def _root() -> None:
 app.command("verify", epilog=EPILOG)(verify_command)
 app.command("lock", epilog=EPILOG)(lock_command)
 app.command("drift", epilog=EPILOG)(drift_command)
+app.command("audit", epilog=EPILOG)(audit_command)
 
 
 def main() -> None:

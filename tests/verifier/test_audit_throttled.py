@@ -1,0 +1,130 @@
+"""The audit under Lambda's rate limits, sharing the quota with a deploy: it completes with the
+same verdicts, and when retries run out it reports errors, never a false pass."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from localaws.testing import running_server
+from tests.localaws.localaws_support import REGION, SigningWorld, make_client
+from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, build_fleet
+from verifier.cli import app
+
+runner = CliRunner()
+#: Busy deploy pipelines: together they ask for more than the 15 requests/s quota.
+DEPLOY_THREADS = 3
+DEPLOY_RPS = 10
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with running_server(rate_limits=True) as endpoint_url:
+        yield endpoint_url
+
+
+@pytest.fixture(scope="module")
+def fleet(endpoint: str) -> Fleet:
+    return build_fleet(SigningWorld.create(endpoint), clean=2)
+
+
+@pytest.fixture(autouse=True)
+def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "empty-aws-config"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+
+
+def throttled_total(endpoint: str) -> int:
+    with urllib.request.urlopen(f"{endpoint}/_localaws/health", timeout=5) as reply:
+        return int(json.loads(reply.read())["throttledRequests"])
+
+
+class Deploys:
+    """Another caller using Lambda's shared control-plane quota while the audit runs."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.client = make_client(endpoint, "lambda", retries={"total_max_attempts": 1})
+        self.stop = threading.Event()
+        self.threads = [
+            threading.Thread(target=self.run, daemon=True) for _ in range(DEPLOY_THREADS)
+        ]
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            # A throttled deploy call is simply tried again later.
+            with contextlib.suppress(Exception):
+                self.client.list_code_signing_configs(MaxItems=1)
+            time.sleep(1 / DEPLOY_RPS)
+
+    def __enter__(self) -> Deploys:
+        for thread in self.threads:
+            thread.start()
+        time.sleep(1)  # the quota is in use before the audit starts
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+def worst(document: dict[str, Any], fleet: Fleet) -> dict[str, str]:
+    order = ["pass", "warn", "error", "fail"]
+    found: dict[str, str] = {}
+    for check in document["checks"]:
+        key = fleet.keys_of({check["function"]})
+        if key:
+            (name,) = key
+            found[name] = max(found.get(name, "pass"), check["status"], key=order.index)
+    return found
+
+
+def run_audit(fleet: Fleet) -> tuple[int, dict[str, Any], str]:
+    args = ["audit", "--trust", fleet.trusted.version_arn, "--function-prefix", fleet.prefix]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.exit_code, json.loads(result.stdout), result.stderr
+
+
+def test_throttled_audit_completes_with_the_same_verdicts(endpoint: str, fleet: Fleet) -> None:
+    before = throttled_total(endpoint)
+    with Deploys(endpoint):
+        code, document, stderr = run_audit(fleet)
+    assert throttled_total(endpoint) > before, "the deploys and the audit exceeded the quota"
+    assert code == 1, stderr
+    verdicts = worst(document, fleet)
+    assert {k for k, v in verdicts.items() if v == "fail"} == FAILING
+    assert {k for k, v in verdicts.items() if v == "warn"} == WARNING_ONLY
+    assert {k for k, v in verdicts.items() if v == "pass"} == {"clean-0", "clean-1"}
+
+
+def test_retries_exhausted_is_an_error_never_a_pass(
+    endpoint: str, fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with Deploys(endpoint):
+        code, document, _ = run_audit(fleet)
+    assert code in (1, 3)
+    verdicts = worst(document, fleet)
+    # Nothing broken passes; whatever could not be read is an error.
+    assert not {k for k, v in verdicts.items() if v == "pass"} & (FAILING | WARNING_ONLY)
+    statuses = {c["status"] for c in document["checks"]}
+    assert "error" in statuses

@@ -1,0 +1,591 @@
+"""Collect one Region's fleet with bulk, read-only listings under a rate budget.
+
+Calls (read-only, each counted and rate-limited by :mod:`verifier.audit.budget`):
+
+- Lambda (at most ``--max-lambda-rps``, one at a time): ``ListCodeSigningConfigs`` and
+  ``ListFunctionsByCodeSigningConfig`` per CSC (which function has which CSC: no per-function
+  ``GetFunctionCodeSigningConfig``); ``ListFunctions(FunctionVersion=ALL)``, 50 per page (every
+  version's ``CodeSha256``, signing ARNs, layers and package type); ``GetLayerVersion`` once per
+  unique layer version; ``ListAliases`` only for functions the judge found failing (or, in a
+  narrowed scope, affected).
+- Signer (each operation at most :data:`~verifier.audit.budget.SIGNER_RPS`, several at a time):
+  ``ListSigningJobs`` paged until every referenced job is found; ``DescribeSigningJob`` only for a
+  job the listing lacks, a revoked job (the listing says ``isRevoked`` but not when or why) and a
+  job whose ``completedAt`` decides a profile revocation; ``GetSigningProfile`` once per profile.
+- S3 (a thread pool): per unique signed object, ``ListObjectVersions`` on its key (the oldest
+  version is the one Signer wrote) and, unless the on-disk cache has that version's hash, one
+  streamed ``GetObject``.
+
+A failed call becomes :class:`~verifier.model.Unavailable` evidence (an ERROR finding, exit 3); a
+failed listing is recorded on the Region so the fleet is never reported complete when it is not.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from functools import partial
+from typing import Any, TypeVar
+
+import boto3
+import botocore.exceptions
+import botocore.parsers
+from botocore.config import Config
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+
+from verifier.audit.budget import RateBudget
+from verifier.audit.cache import HashCache
+from verifier.audit.model import LATEST, FunctionRecord, RegionEvidence, Scope
+from verifier.checks import job_id_of
+from verifier.collect import (
+    BAD_CREDENTIAL_CODES,
+    DEFAULT_MAX_ATTEMPTS,
+    Collector,
+    _alias,
+    _brief,
+    _code_path,
+    _csc,
+    _error_code,
+    _https_hint,
+    _object_versions,
+    client_config,
+)
+from verifier.errors import CollectionError
+from verifier.inputs import parse_signing_job
+from verifier.model import (
+    AliasEvidence,
+    CodePath,
+    Collected,
+    CscEvidence,
+    LayerVersionEvidence,
+    Missing,
+    ObjectVersionEvidence,
+    ProfileEvidence,
+    SignedObjectEvidence,
+    SigningJobEvidence,
+    Unavailable,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+LIST_FUNCTIONS_PAGE = 50
+LIST_SIGNING_JOBS_PAGE = 25
+#: MaxItems of the Lambda listings that allow up to 10,000 per page (ListFunctions returns at
+#: most 50 whatever is asked).
+LARGE_PAGE = 10_000
+#: Signed keys in one bucket from which one listing of their common prefix replaces a
+#: ListObjectVersions per key.
+BULK_LISTING_MIN_KEYS = 8
+#: Concurrent S3 and Signer calls.
+DEFAULT_WORKERS = 12
+
+#: (phase, done, total): progress of one phase of the collection.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(phase: str, done: int, total: int) -> None:
+    return None
+
+
+def unqualified(function_arn: str) -> str:
+    """``arn:aws:lambda:region:account:function:name`` without a version or alias."""
+    return ":".join(function_arn.split(":")[:7])
+
+
+class FleetCollector(Collector):
+    """The verifier's collector (its error sorting, parsers and streamed hashing), reading a
+    whole Region through listings, with every client under one :class:`RateBudget`."""
+
+    def __init__(
+        self,
+        session: boto3.Session,
+        *,
+        region: str,
+        budget: RateBudget,
+        cache: HashCache,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        workers: int = DEFAULT_WORKERS,
+        progress: Progress = _quiet,
+    ) -> None:
+        super().__init__(session, region=region, max_attempts=max_attempts)
+        self.region = region
+        self.budget = budget
+        self.cache = cache
+        self.workers = workers
+        self.report_progress = progress
+        for client in self.clients:
+            budget.attach(client)
+        #: Seconds spent per phase of :meth:`collect_region` (for the bench and the curious).
+        self.phase_seconds: dict[str, float] = {}
+        self._phase_started = time.monotonic()
+
+    def phase_done(self, phase: str) -> None:
+        now = time.monotonic()
+        self.phase_seconds[phase] = round(now - self._phase_started, 3)
+        self._phase_started = now
+
+    # -- 0. one call without retries: an unreachable endpoint fails at once ------------------
+
+    def first_csc_page(self) -> Mapping[str, Any]:
+        """The first ``ListCodeSigningConfigs`` page, without retries, so an unreachable
+        endpoint, a TLS or protocol mismatch or bad credentials stop the run with one line."""
+        endpoint = self.lambda_.meta.endpoint_url
+        probe = self._session.client(
+            "lambda",
+            region_name=self.region,
+            config=client_config(1).merge(Config(connect_timeout=5, read_timeout=20)),
+        )
+        self.budget.attach(probe)
+        try:
+            response: Mapping[str, Any] = probe.list_code_signing_configs()
+            return response
+        except botocore.exceptions.SSLError as error:
+            raise CollectionError(
+                f"cannot reach {endpoint}: TLS verification failed ({_brief(error)})",
+                "if the endpoint uses a private CA (the local AWS does), set AWS_CA_BUNDLE",
+            ) from None
+        except (ConnectionError, botocore.exceptions.HTTPClientError) as error:
+            hint = _https_hint(endpoint) or "check the network, AWS_ENDPOINT_URL and the region"
+            raise CollectionError(f"cannot reach {endpoint} ({_brief(error)})", hint) from None
+        except botocore.parsers.ResponseParserError:
+            raise CollectionError(
+                f"cannot reach {endpoint}: the response is not an AWS API response",
+                _https_hint(endpoint) or "check AWS_ENDPOINT_URL",
+            ) from None
+        except (NoCredentialsError, PartialCredentialsError) as error:
+            raise CollectionError(
+                f"no AWS credentials ({error})",
+                "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
+            ) from None
+        except ClientError as error:
+            code = _error_code(error)
+            if code in BAD_CREDENTIAL_CODES:
+                message = error.response.get("Error", {}).get("Message", "")
+                raise CollectionError(
+                    f"AWS rejected the credentials: {code}: {message}",
+                    "refresh or fix the credentials",
+                ) from None
+            # Throttled or denied: the endpoint works; the retrying client judges it.
+            response = self.lambda_.list_code_signing_configs()
+            return response
+        finally:
+            probe.close()
+
+    # -- 1. listings -------------------------------------------------------------------------
+
+    def _pages(
+        self,
+        operation: str,
+        first: Callable[[], Mapping[str, Any]],
+        next_page: Callable[[str], Mapping[str, Any]],
+        token: str,
+    ) -> Iterator[Mapping[str, Any]]:
+        page = first()
+        yield page
+        while page.get(token):
+            page = next_page(str(page[token]))
+            yield page
+
+    def _listing(
+        self, operation: str, what: str, pages: Iterable[Mapping[str, Any]], key: str
+    ) -> tuple[list[Mapping[str, Any]], Unavailable | None]:
+        """Every item of a paged listing, and why it stopped early (None: it did not)."""
+        items: list[Mapping[str, Any]] = []
+        iterator = iter(pages)
+
+        def next_items() -> list[Mapping[str, Any]] | None:
+            page = next(iterator, None)
+            return None if page is None else list(page.get(key) or [])
+
+        while True:
+            result = self._call(operation, what, self.region, next_items)
+            if isinstance(result, Missing):
+                return items, Unavailable(operation, f"{what}: not found")
+            if isinstance(result, Unavailable):
+                return items, result
+            if result is None:
+                return items, None
+            items.extend(result)
+
+    def code_signing_configs(self) -> tuple[dict[str, CscEvidence], Unavailable | None]:
+        pages = self._pages(
+            "ListCodeSigningConfigs",
+            self.first_csc_page,
+            lambda marker: self.lambda_.list_code_signing_configs(Marker=marker),
+            "NextMarker",
+        )
+        items, error = self._listing(
+            "ListCodeSigningConfigs", "code signing configs", pages, "CodeSigningConfigs"
+        )
+        found = {}
+        for item in items:
+            csc = _csc({"CodeSigningConfig": item})
+            found[csc.arn] = csc
+        return found, error
+
+    def functions_by_csc(self, cscs: Iterable[str]) -> tuple[dict[str, str], list[Unavailable]]:
+        """Unqualified function ARN -> its CSC ARN; the CSCs whose functions could not be listed."""
+        csc_of: dict[str, str] = {}
+        errors = []
+        arns = list(cscs)
+        for index, csc_arn in enumerate(arns):
+            pages = self.lambda_.get_paginator("list_functions_by_code_signing_config").paginate(
+                CodeSigningConfigArn=csc_arn, PaginationConfig={"PageSize": LARGE_PAGE}
+            )
+            items, error = self._listing(
+                "ListFunctionsByCodeSigningConfig", f"functions of {csc_arn}", pages, "FunctionArns"
+            )
+            for function_arn in items:
+                csc_of[unqualified(str(function_arn))] = csc_arn
+            if error is not None:
+                errors.append(replace(error, reason=f"{csc_arn}: {error.reason}"))
+            self.report_progress("code signing configs", index + 1, len(arns))
+        return csc_of, errors
+
+    def function_configurations(
+        self, scope: Scope
+    ) -> tuple[dict[str, list[CodePath]], dict[str, str], Unavailable | None]:
+        """Every version of every function in scope (name -> paths), their ARNs, and why the
+        listing stopped early (None: it did not)."""
+        paths: dict[str, list[CodePath]] = {}
+        arns: dict[str, str] = {}
+        pages = self.lambda_.get_paginator("list_functions").paginate(
+            FunctionVersion="ALL", PaginationConfig={"PageSize": LIST_FUNCTIONS_PAGE}
+        )
+
+        def counted() -> Iterator[Mapping[str, Any]]:
+            listed = 0
+            for page in pages:
+                listed += len(page.get("Functions") or [])
+                self.report_progress("function versions listed", listed, 0)
+                yield page
+
+        items, error = self._listing("ListFunctions", "functions", counted(), "Functions")
+        for item in items:
+            name = str(item.get("FunctionName", ""))
+            if not scope.selects_name(name):
+                continue
+            path = self._call("ListFunctions", "function", name, partial(_code_path, item))
+            if not isinstance(path, CodePath):
+                error = error or Unavailable("ListFunctions", f"{name}: unexpected item")
+                continue
+            paths.setdefault(name, []).append(path)
+            arns.setdefault(name, unqualified(path.arn))
+        for name in paths:
+            paths[name].sort(
+                key=lambda p: (p.version != LATEST, int(p.version) if p.version.isdigit() else 0)
+            )
+        return paths, arns, error
+
+    # -- 2. what the code paths reference -----------------------------------------------------
+
+    def _parallel(self, items: Iterable[K], fetch: Callable[[K], T], phase: str) -> dict[K, T]:
+        keys = list(dict.fromkeys(items))
+        found: dict[K, T] = {}
+        if not keys:
+            return found
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="audit") as pool:
+            for index, (key, value) in enumerate(zip(keys, pool.map(fetch, keys), strict=True)):
+                found[key] = value
+                self.report_progress(phase, index + 1, len(keys))
+        return found
+
+    def layer_versions(self, arns: Iterable[str]) -> dict[str, Collected[LayerVersionEvidence]]:
+        # Lambda calls go one at a time: the budget allows no concurrency worth having.
+        unique = list(dict.fromkeys(arns))
+        found = {}
+        for index, arn in enumerate(unique):
+            found[arn] = self.layer_version(arn)
+            self.report_progress("layer versions", index + 1, len(unique))
+        return found
+
+    def start_job_listing(self) -> JobListing:
+        """Page ``ListSigningJobs`` in the background while Lambda is listed (the two budgets
+        are independent), until the jobs the functions reference are known and found."""
+        listing = JobListing(self)
+        listing.start()
+        return listing
+
+    def signing_jobs(
+        self, job_ids: Iterable[str], listing: JobListing | None = None
+    ) -> dict[str, Collected[SigningJobEvidence]]:
+        """The referenced jobs: from the ``ListSigningJobs`` pages, then ``DescribeSigningJob``
+        where the listing lacks a job or a field (a revoked job's revocation record)."""
+        wanted = set(job_ids)
+        listing = listing or self.start_job_listing()
+        listed = listing.result(wanted)
+        found: dict[str, Collected[SigningJobEvidence]] = {}
+        describe: set[str] = set()
+        for job_id in wanted:
+            item = listed.get(job_id)
+            if item is None:
+                describe.add(job_id)
+                continue
+            parsed = self._call(
+                "ListSigningJobs",
+                "signing job",
+                job_id,
+                partial(parse_signing_job, item, "ListSigningJobs item"),
+            )
+            found[job_id] = parsed
+            if not isinstance(parsed, SigningJobEvidence) or item.get("isRevoked"):
+                describe.add(job_id)
+        self.report_progress("signing jobs", len(found), len(wanted))
+        found.update(self._parallel(sorted(describe), self.signing_job, "signing jobs described"))
+        return found
+
+    def signing_profiles(self, names: Iterable[str]) -> dict[str, Collected[ProfileEvidence]]:
+        return self._parallel(sorted(set(names)), self.profile, "signing profiles")
+
+    def completion_times(
+        self,
+        jobs: dict[str, Collected[SigningJobEvidence]],
+        profiles: Mapping[str, Collected[ProfileEvidence]],
+    ) -> None:
+        """``completedAt`` (not in the listing) where it decides a profile revocation: a job
+        created before the revocation's effective time may have completed after it."""
+        needed = []
+        for job_id, job in jobs.items():
+            if not isinstance(job, SigningJobEvidence) or job.completed_at is not None:
+                continue
+            profile = profiles.get(job.profile_name)
+            if not isinstance(profile, ProfileEvidence):
+                continue
+            effective = profile.revocation_effective_from
+            if effective is not None and job.created_at is not None and job.created_at < effective:
+                needed.append(job_id)
+        for job_id in needed:
+            self._jobs.pop(job_id, None)  # the listing's copy: describe it afresh
+        jobs.update(self._parallel(needed, self.signing_job, "signing jobs described"))
+
+    def signed_objects(
+        self, jobs: Iterable[Collected[SigningJobEvidence]]
+    ) -> dict[tuple[str, str], Collected[SignedObjectEvidence]]:
+        """Each job's signed object, its Signer-written version hashed once.
+
+        Where many signed keys share a bucket, their version histories come from one paged
+        ``ListObjectVersions`` under their common prefix (1,000 versions a page) instead of one
+        call per key; a key the bulk listing did not settle is listed on its own.
+        """
+        keys = list(
+            dict.fromkeys(
+                (job.signed_bucket, job.signed_key)
+                for job in jobs
+                if isinstance(job, SigningJobEvidence) and job.signed_bucket and job.signed_key
+            )
+        )
+        by_bucket: dict[str, list[str]] = {}
+        for bucket, key in keys:
+            by_bucket.setdefault(bucket, []).append(key)
+        histories: dict[tuple[str, str], tuple[ObjectVersionEvidence, ...]] = {}
+        for bucket, bucket_keys in by_bucket.items():
+            if len(bucket_keys) >= BULK_LISTING_MIN_KEYS:
+                histories.update(self._bulk_histories(bucket, bucket_keys))
+        return self._parallel(
+            keys, lambda bk: self.signed_object_version(*bk, histories.get(bk)), "signed objects"
+        )
+
+    def _bulk_histories(
+        self, bucket: str, keys: list[str]
+    ) -> dict[tuple[str, str], tuple[ObjectVersionEvidence, ...]]:
+        """Version histories of ``keys`` from one paged listing of their common prefix; empty
+        when the listing fails or would take more requests than listing each key."""
+        wanted = set(keys)
+        prefix = os.path.commonprefix(keys)  # noqa: RUF071  (an S3 prefix is per character)
+        max_pages = max(1, len(keys) // 2)
+        pages = self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix)
+        iterator = iter(pages)
+        collected: list[Mapping[str, Any]] = []
+
+        def next_page() -> Mapping[str, Any] | None:
+            return next(iterator, None)
+
+        while True:
+            page = self._call("ListObjectVersions", "signed objects", f"s3://{bucket}", next_page)
+            if page is None:
+                break
+            if isinstance(page, Missing | Unavailable) or len(collected) >= max_pages:
+                return {}
+            collected.append(page)
+        histories: dict[tuple[str, str], list[ObjectVersionEvidence]] = {}
+        for name, version in _object_versions(collected):
+            if name in wanted:
+                histories.setdefault((bucket, name), []).append(version)
+        return {key: tuple(versions) for key, versions in histories.items()}
+
+    def signed_object_version(
+        self,
+        bucket: str,
+        key: str,
+        history: tuple[ObjectVersionEvidence, ...] | None = None,
+    ) -> Collected[SignedObjectEvidence]:
+        """The version Signer wrote (the key's oldest), hashed once: from the cache, else one
+        streamed GetObject. ``history``: the key's versions, newest first, if already listed."""
+
+        def fetch() -> SignedObjectEvidence | Missing:
+            versions = history
+            if versions is None:
+                listed = _object_versions(
+                    self.s3.get_paginator("list_object_versions").paginate(
+                        Bucket=bucket, Prefix=key
+                    )
+                )
+                versions = tuple(version for name, version in listed if name == key)
+            written = [v.version_id for v in versions if not v.is_delete_marker]
+            if not written:
+                return Missing(what="signed object", identifier=f"s3://{bucket}/{key}")
+            signed_version = written[-1]
+            sha256 = self.cache.get(bucket, key, signed_version)
+            if sha256 is None:
+                sha256 = self._hash_object(bucket, key, signed_version)
+                self.cache.put(bucket, key, signed_version, sha256)
+            return SignedObjectEvidence(
+                bucket=bucket,
+                key=key,
+                versions=versions,
+                sha256_by_version={signed_version: sha256},
+                unhashed_versions=tuple(written[:-1]),
+            )
+
+        return self._call(
+            "ListObjectVersions/GetObject", "signed object", f"s3://{bucket}/{key}", fetch
+        )
+
+    def _aliases(self, name: str) -> tuple[AliasEvidence, ...]:
+        pages = self.lambda_.get_paginator("list_aliases").paginate(
+            FunctionName=name, PaginationConfig={"PageSize": LARGE_PAGE}
+        )
+        return tuple(_alias(item) for page in pages for item in page.get("Aliases", []))
+
+    def aliases_of(self, names: Iterable[str]) -> dict[str, Collected[tuple[AliasEvidence, ...]]]:
+        found: dict[str, Collected[tuple[AliasEvidence, ...]]] = {}
+        unique = sorted(set(names))
+        for index, name in enumerate(unique):
+            found[name] = self._call("ListAliases", "function", name, partial(self._aliases, name))
+            self.report_progress("aliases", index + 1, len(unique))
+        return found
+
+    # -- the Region ---------------------------------------------------------------------------
+
+    def collect_region(self, scope: Scope) -> RegionEvidence:
+        # 0. Signer's job listing runs beside the Lambda listings (separate quotas).
+        self._phase_started = time.monotonic()
+        job_listing = self.start_job_listing()
+        # 1. Which function has which CSC, from the CSC side (a handful of calls).
+        cscs, csc_error = self.code_signing_configs()
+        csc_of, csc_errors = self.functions_by_csc(cscs)
+        unknown_csc = csc_error or (csc_errors[0] if csc_errors else None)
+        # 2. Every version of every function, 50 per page.
+        paths, arns, listing_error = self.function_configurations(scope)
+        self.phase_done("lambda listings")
+        functions = []
+        for name, function_paths in sorted(paths.items()):
+            arn = arns[name]
+            csc: str | Unavailable | None = csc_of.get(arn)
+            if csc is None and unknown_csc is not None:
+                # It may be one of the CSCs whose functions could not be listed.
+                csc = unknown_csc
+            functions.append(
+                FunctionRecord(
+                    name=name, arn=arn, region=self.region, paths=tuple(function_paths), csc_arn=csc
+                )
+            )
+        # 3. What the code paths in scope reference: layer versions, jobs, profiles, objects.
+        in_scope = [
+            path
+            for function in functions
+            if not function.is_image
+            for path in function.paths
+            if scope.selects_path(path)
+        ]
+        layers = self.layer_versions(layer.arn for path in in_scope for layer in path.layers)
+        self.phase_done("layer versions")
+        job_ids = [job_id_of(p.signing_job_arn) for p in in_scope if p.signing_job_arn]
+        job_ids += [
+            job_id_of(layer.signing_job_arn)
+            for layer in layers.values()
+            if isinstance(layer, LayerVersionEvidence) and layer.signing_job_arn
+        ]
+        if scope.job_id:
+            job_ids.append(scope.job_id)
+        jobs = self.signing_jobs(job_ids, job_listing)
+        profile_names = [j.profile_name for j in jobs.values() if isinstance(j, SigningJobEvidence)]
+        profiles = self.signing_profiles(profile_names)
+        self.completion_times(jobs, profiles)
+        self.phase_done("signing jobs and profiles")
+        objects = self.signed_objects(jobs.values())
+        self.phase_done("signed objects")
+        errors = tuple(
+            error for error in (csc_error, *csc_errors, listing_error) if error is not None
+        )
+        return RegionEvidence(
+            region=self.region,
+            functions=tuple(functions),
+            cscs=cscs,
+            jobs=jobs,
+            profiles=profiles,
+            signed_objects=objects,
+            layer_versions=layers,
+            listing_errors=errors,
+        )
+
+
+class JobListing:
+    """``ListSigningJobs``, paged on a thread of its own: every listed job by id, until the
+    listing ends, fails, or has every wanted job (known once the functions are listed)."""
+
+    def __init__(self, collector: FleetCollector) -> None:
+        self._collector = collector
+        self._listed: dict[str, Mapping[str, Any]] = {}
+        self._wanted: set[str] | None = None
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="audit-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _done(self) -> bool:
+        with self._lock:
+            return self._wanted is not None and self._wanted <= self._listed.keys()
+
+    def _run(self) -> None:
+        collector = self._collector
+        pages = iter(
+            collector.signer.get_paginator("list_signing_jobs").paginate(
+                PaginationConfig={"PageSize": LIST_SIGNING_JOBS_PAGE}
+            )
+        )
+
+        def next_jobs() -> list[Mapping[str, Any]] | None:
+            page = next(pages, None)
+            return None if page is None else list(page.get("jobs") or [])
+
+        while not self._done():
+            result = collector._call("ListSigningJobs", "signing jobs", collector.region, next_jobs)
+            if result is None or isinstance(result, Missing | Unavailable):
+                return  # what is not listed is described one by one
+            with self._lock:
+                for item in result:
+                    self._listed[str(item.get("jobId", ""))] = item
+                listed = len(self._listed)
+            collector.report_progress("signing jobs listed", listed, 0)
+
+    def result(self, wanted: set[str]) -> dict[str, Mapping[str, Any]]:
+        with self._lock:
+            self._wanted = set(wanted)
+        self._thread.join()
+        with self._lock:
+            return {job_id: self._listed[job_id] for job_id in wanted if job_id in self._listed}
