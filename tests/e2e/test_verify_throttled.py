@@ -14,6 +14,7 @@ from localaws import process
 from localaws.testing import running_local_aws
 from tests.conftest import Synth, tool_env
 from tests.e2e.deployment import Deployment
+from verifier.checks import REGISTRY
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +45,19 @@ def test_verify_under_rate_limits(synth: Synth, tmp_path: Path) -> None:
             )
             for _ in range(CONCURRENT_VERIFIES)
         ]
-        results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+        # communicate() reads both pipes while waiting: a report larger than a pipe's buffer
+        # (64 KiB) cannot block the verifier.
+        try:
+            outputs = [run.communicate(timeout=300) for run in runs]
+        finally:
+            for run in runs:
+                if run.poll() is None:
+                    run.kill()
+                    run.wait()
+        results = [
+            (run.returncode, stdout, stderr)
+            for run, (stdout, stderr) in zip(runs, outputs, strict=True)
+        ]
         health = process.health(local.endpoint_url, ca_file=local.ca_bundle)
     assert health is not None
     assert int(str(health["throttledRequests"])) > 0, "the limits were never hit"
@@ -53,3 +66,4 @@ def test_verify_under_rate_limits(synth: Synth, tmp_path: Path) -> None:
         report = json.loads(stdout)
         assert report["result"] == "pass"
         assert {check["status"] for check in report["checks"]} == {"pass"}
+        assert len(report["checks"]) == len(REGISTRY) * len(deployment.manifest["functions"])
