@@ -281,6 +281,7 @@ SCENARIOS = [
     ),
 ]
 
+SCENARIO = {s.name: s for s in SCENARIOS}
 #: The verifier's scenarios (the boto3 worlds run every one of them).
 VERIFIER_SCENARIOS = [s for s in SCENARIOS if s.verifier_fails]
 #: The drift table: README, "what catches what".

@@ -8,6 +8,7 @@ never in the real one.
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from pathlib import Path
 
@@ -62,10 +63,11 @@ def test_demo(tmp_path: Path) -> None:
     ca_file = checkout / ".local-aws" / "demo" / "ca.pem"
     assert ca_file.is_file()
     # ... and is gone: with the right CA a running server would answer the health check, and
-    # the port would still be taken.
+    # a connection to its port would be accepted.
     assert "local AWS stopped" in result.stderr
     assert process.health(endpoint, ca_file=ca_file) is None
-    assert process.port_is_free("127.0.0.1", port)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
     pid_line = re.search(r"local AWS started \(pid (\d+)\)", result.stderr)
     assert pid_line is not None, result.stderr[-2000:]
     assert not Path(f"/proc/{pid_line.group(1)}").exists(), "the server process still runs"

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import tool_env
 from tests.e2e.conftest import SHARED_GROUP
 from tests.e2e.deployment import Deployment
-from tests.e2e.scenarios import DRIFT_SCENARIOS, Scenario, check_statuses
+from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO, Scenario, check_statuses
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,12 @@ def test_clean_deploy_has_no_drift(deployment: Deployment) -> None:
     assert sarif["version"] == "2.1.0"
 
 
-def assert_drift_caught(deployment: Deployment, scenario: Scenario) -> None:
+def assert_drift_caught(
+    deployment: Deployment, scenario: Scenario, already_failing: frozenset[str] = frozenset()
+) -> set[str]:
+    """Make the change, run drift, and assert the scenario's row of the table. Returns the
+    verifier's failing checks. ``already_failing``: checks an earlier, irreversible change on
+    this deployment left failing (they must not be what proves this scenario)."""
     scenario.change(deployment)
     before = (live_snapshot(deployment), deployment.state_resources())
     code, summary, reports = run_drift(deployment)
@@ -106,9 +111,11 @@ def assert_drift_caught(deployment: Deployment, scenario: Scenario) -> None:
     failed = check_statuses(report).get("fail", set())
     assert (report["result"] == "fail") == bool(scenario.verifier_fails), report["result"]
     assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
+    assert not scenario.verifier_fails & already_failing, "not attributable to this change"
 
     after = (live_snapshot(deployment), deployment.state_resources())
     assert after == before, "a drift run must not change the infrastructure or its state"
+    return failed
 
 
 @pytest.mark.xdist_group(SHARED_GROUP)
@@ -119,8 +126,20 @@ def test_reversible_change_is_drift(deployment: Deployment, scenario: Scenario) 
     assert_drift_caught(deployment, scenario)
 
 
-@pytest.mark.parametrize(
-    "scenario", [s for s in DRIFT_SCENARIOS if not s.reversible], ids=lambda s: s.name
-)
-def test_irreversible_change_is_drift(own_deployment: Deployment, scenario: Scenario) -> None:
-    assert_drift_caught(own_deployment, scenario)
+def test_revocations_are_drift_only_the_verifier_sees(own_deployment: Deployment) -> None:
+    """Two irreversible changes on one apply, in an order that keeps each attributable: the
+    job's revocation leaves the profile check passing, so the profile's revocation is what
+    makes it fail next. Terraform's plan sees neither."""
+    failed = assert_drift_caught(own_deployment, SCENARIO["job signature revoked"])
+    assert "profile.active" not in failed
+    assert_drift_caught(own_deployment, SCENARIO["profile revoked"], frozenset(failed))
+
+
+def test_canceled_profile_is_drift(own_deployment: Deployment) -> None:
+    assert_drift_caught(own_deployment, SCENARIO["profile canceled"])
+
+
+def test_every_drift_scenario_runs_here() -> None:
+    """The table's rows are all exercised above (no scenario silently dropped)."""
+    irreversible = {"job signature revoked", "profile revoked", "profile canceled"}
+    assert {s.name for s in DRIFT_SCENARIOS if not s.reversible} == irreversible

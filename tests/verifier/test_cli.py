@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from tests.verifier import builders as b
 from tests.verifier.aws_stubs import Stubs
+from verifier.checks import REGISTRY
 from verifier.cli import app
 from verifier.collect import Collector
 from verifier.commands import verify as verify_module
@@ -375,7 +376,7 @@ def test_good_deployment_passes_in_every_format(
     assert result.stdout.strip()
     assert "Traceback" not in result.stderr
     summary = result.stderr.splitlines()[-1]
-    assert summary.startswith("signed-lambda-verify: PASS: 1 function(s), 22 checks")
+    assert summary.startswith(f"signed-lambda-verify: PASS: 1 function(s), {len(REGISTRY)} checks")
     if fmt is Format.JSON:
         assert json.loads(result.stdout)["result"] == "pass"
 
@@ -401,7 +402,7 @@ def test_sarif_output_comes_from_the_same_run(tmp_path: Path, stubbed_aws: list[
     assert json.loads(result.stdout)["result"] == "pass"
     document = json.loads(sarif.read_text())
     assert document["version"] == "2.1.0"
-    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == 22
+    assert len(document["runs"][0]["tool"]["driver"]["rules"]) == len(REGISTRY)
 
 
 def test_unwritable_sarif_output_is_an_input_error(
