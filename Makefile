@@ -28,7 +28,7 @@ $(TF_TARGETS): TF_ENV = $(if $(TF_RC),TF_CLI_CONFIG_FILE=$(TF_RC))
 # pytest: one process per core (xdist). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k drift'.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
-PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 # pip prints one warning per unreachable extra index on some machines; keep real errors.
 PIP_QUIET := 2> >(grep -v '^WARNING: Location' >&2 || true)

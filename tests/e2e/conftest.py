@@ -3,10 +3,10 @@
 Applies are the expensive part (a local AWS, `terraform init` and `apply`: 10 s and more each),
 so there are few of them:
 
-- ``deployment``: one apply shared by every *reversible* scenario (the tests in the
-  ``shared-deployment`` xdist group run on one worker, one at a time). After each test the
-  fixture puts back what the test changed out of band and asserts that the live AWS matches the
-  snapshot taken right after the apply, so no scenario leaks into the next.
+- ``deployment``: one apply per xdist worker, shared by every *reversible* scenario that runs
+  there (a worker runs one test at a time). After each test the fixture puts back what the test
+  changed out of band and asserts that the live AWS matches the snapshot taken right after the
+  apply, so no scenario leaks into the next.
 - ``own_deployment``: an apply of its own, for irreversible changes (revocations, cancels).
 """
 
@@ -20,8 +20,6 @@ import pytest
 from localaws.testing import running_local_aws
 from tests.conftest import Synth
 from tests.e2e.deployment import Deployment
-
-SHARED_GROUP = "shared-deployment"
 
 
 @pytest.fixture(scope="session")

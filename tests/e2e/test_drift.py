@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import tool_env
-from tests.e2e.conftest import SHARED_GROUP
 from tests.e2e.deployment import Deployment
 from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO, Scenario, check_statuses
 
@@ -72,14 +71,13 @@ def live_snapshot(deployment: Deployment) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xdist_group(SHARED_GROUP)
 def test_clean_deploy_has_no_drift(deployment: Deployment) -> None:
-    before = (live_snapshot(deployment), deployment.state_resources())
+    before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
     assert code == 0, summary
     assert summary.startswith("## Drift check: ✅ no drift")
     assert "✅ no changes" in summary
-    after = (live_snapshot(deployment), deployment.state_resources())
+    after = (live_snapshot(deployment), deployment.state_file())
     assert after == before, "a drift run must not change the infrastructure or its state"
     for name in (
         "plan-signed-lambda.json",
@@ -98,7 +96,7 @@ def assert_drift_caught(
     verifier's failing checks. ``already_failing``: checks an earlier, irreversible change on
     this deployment left failing (they must not be what proves this scenario)."""
     scenario.change(deployment)
-    before = (live_snapshot(deployment), deployment.state_resources())
+    before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
     assert code == 1, summary
     assert summary.startswith("## Drift check: ❌ drift found")
@@ -113,12 +111,11 @@ def assert_drift_caught(
     assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
     assert not scenario.verifier_fails & already_failing, "not attributable to this change"
 
-    after = (live_snapshot(deployment), deployment.state_resources())
+    after = (live_snapshot(deployment), deployment.state_file())
     assert after == before, "a drift run must not change the infrastructure or its state"
     return failed
 
 
-@pytest.mark.xdist_group(SHARED_GROUP)
 @pytest.mark.parametrize(
     "scenario", [s for s in DRIFT_SCENARIOS if s.reversible], ids=lambda s: s.name
 )

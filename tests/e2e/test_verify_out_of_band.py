@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import SHARED_GROUP
 from tests.e2e.deployment import Deployment
 from tests.e2e.scenarios import (
     add_extra_publisher,
@@ -20,7 +19,7 @@ from tests.e2e.scenarios import (
 )
 from verifier.checks import REGISTRY
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(SHARED_GROUP)]
+pytestmark = pytest.mark.e2e
 
 
 def test_clean_deploy_verifies(deployment: Deployment) -> None:
