@@ -231,10 +231,16 @@ def checkout_copy(destination: Path, *, share_environments: bool = True) -> Path
 # -- scheduling and phase times ---------------------------------------------------------------
 
 
+def _slowness(item: pytest.Item) -> int:
+    if item.get_closest_marker("e2e"):
+        return 0
+    return 1 if "stacks" in item.path.relative_to(REPO_ROOT / "tests").parts[:1] else 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """End-to-end tests first: they are the long ones, so the workers start them early and the
-    quick tests fill the gaps, instead of one long test running alone at the end."""
-    items.sort(key=lambda item: 0 if item.get_closest_marker("e2e") else 1)
+    """Long tests first (end-to-end, then the stack tests): the workers start them early and
+    the quick tests fill the gaps, instead of one long test running alone at the end."""
+    items.sort(key=_slowness)
     for item in items:
         # Reports carry user_properties from the workers: the phase table below reads it.
         item.user_properties.append(("phase", "e2e" if item.get_closest_marker("e2e") else "unit"))

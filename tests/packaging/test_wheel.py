@@ -122,6 +122,8 @@ def plain_install(tmp_path_factory: pytest.TempPathFactory) -> PlainInstall:
             str(venv / "bin" / "python"),
             "install",
             "--quiet",
+            # No byte-compiling: less CPU on a shared machine; the size measured is the source.
+            "--no-compile",
             str(wheel),
         ],
         cwd=root,
