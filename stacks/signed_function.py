@@ -45,9 +45,7 @@ class SignedFunction(Construct):
 
         # 1. Package deterministically, so unchanged source never triggers a re-sign.
         try:
-            package = build_package(
-                function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip"
-            )
+            package = build_package(function.source_path, PACKAGE_BUILD_DIR / f"{function.key}.zip")
         except PackageError as error:
             raise ConfigError(f"functions[{function.key!r}].source_dir", str(error)) from None
         asset = TerraformAsset(self, "package", path=str(package.path), type=AssetType.FILE)

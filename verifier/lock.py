@@ -75,7 +75,9 @@ class Lock:
             if len(self.stacks) == 1:
                 return self.stacks[0]
             names = ", ".join(entry.stack for entry in self.stacks) or "none"
-            raise InputError(f"{self.path}: locks several stacks ({names}); choose one with --stack")
+            raise InputError(
+                f"{self.path}: locks several stacks ({names}); choose one with --stack"
+            )
         entry = self.stack(name)
         if entry is None:
             names = ", ".join(entry.stack for entry in self.stacks) or "none"
@@ -123,7 +125,11 @@ def parse(data: Any, origin: str) -> Lock:
                 signing_profile_name=reader.string(entry, "signing_profile_name", where),
                 signing_profile_version_arns=arns,
                 code_signing_config_arn=reader.pattern(
-                    entry, "code_signing_config_arn", where, CSC_ARN, f"a CSC ARN ({CSC_ARN_FORMAT})"
+                    entry,
+                    "code_signing_config_arn",
+                    where,
+                    CSC_ARN,
+                    f"a CSC ARN ({CSC_ARN_FORMAT})",
                 ),
                 policy=policy,
             )
@@ -154,9 +160,7 @@ def load(path: Path) -> Lock:
     return parse(data, str(path))
 
 
-def entry_from_manifest(
-    stack: str, manifest: Manifest, *, keep: tuple[str, ...] = ()
-) -> StackLock:
+def entry_from_manifest(stack: str, manifest: Manifest, *, keep: tuple[str, ...] = ()) -> StackLock:
     """What the lock should say for a deployed stack (``keep``: extra trusted versions)."""
     account = account_of(manifest.code_signing_config_arn)
     if account is None:

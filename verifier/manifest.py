@@ -66,9 +66,7 @@ PROFILE_VERSION_ARN = re.compile(
     r"([a-zA-Z0-9]+)$"
 )
 CSC_ARN_FORMAT = "arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>"
-PROFILE_VERSION_ARN_FORMAT = (
-    "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>"
-)
+PROFILE_VERSION_ARN_FORMAT = "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>"
 
 
 def account_of(arn: str) -> str | None:
@@ -348,7 +346,10 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
                 layers=used,
                 code_loading_environment=tuple(
                     sorted(
-                        (name, reader.string(environment, name, f"{where}.code_loading_environment"))
+                        (
+                            name,
+                            reader.string(environment, name, f"{where}.code_loading_environment"),
+                        )
                         for name in environment
                     )
                 ),

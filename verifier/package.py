@@ -21,6 +21,7 @@ from pathlib import Path
 class PackageError(ValueError):
     """The source directory cannot be packaged (missing, or empty)."""
 
+
 #: The earliest timestamp a zip can hold; used for every entry.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o100644 << 16

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from verifier.package import PackageError, build_package, package_sha256
 from tests.conftest import REPO_ROOT
+from verifier.package import PackageError, build_package, package_sha256
 
 
 def make_source(root: Path) -> Path:
