@@ -254,7 +254,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
         if name.startswith("measure: "):  # record_property("measure: ...", value)
             _measures[name.removeprefix("measure: ")] = value
-    phase = dict(report.user_properties).get("phase", "unit")
+    phase = str(dict(report.user_properties).get("phase", "unit"))
     start, stop = getattr(report, "start", None), getattr(report, "stop", None)
     if isinstance(start, float) and isinstance(stop, float):
         _durations.setdefault(phase, []).append((start, stop))
