@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,15 +25,19 @@ from verifier.checks import REGISTRY
 pytestmark = pytest.mark.e2e
 
 CONCURRENT_VERIFIES = 4
-#: How often the competing client drains Lambda's control-plane budget (15 requests/s).
-DRAIN_EVERY_SECONDS = 0.5
+#: The competing client alternates: it holds Lambda's control-plane budget (15 requests/s) at
+#: zero for HOLD_SECONDS, then leaves it alone for PAUSE_SECONDS (a full second's budget).
+HOLD_SECONDS = 1.0
+PAUSE_SECONDS = 1.0
+DRAIN_THREADS = 4
 
 
 @contextmanager
 def competing_client(local: LocalAws) -> Iterator[list[int]]:
-    """Another Lambda client in the account that keeps spending the control-plane budget, so
-    the verifiers meet 429s however slowly a busy machine starts them (without it, verifiers
-    that start seconds apart never exceed the rate). Yields [its own 429 count]."""
+    """Another Lambda client in the account that keeps spending the control-plane budget half
+    of the time, so the verifiers meet 429s however slowly a busy machine starts them (without
+    it, verifiers that start seconds apart never exceed the rate), and still get a full budget
+    every other second. Yields [its own 429 count]."""
     import boto3
 
     lambda_ = boto3.client(
@@ -45,27 +50,36 @@ def competing_client(local: LocalAws) -> Iterator[list[int]]:
         config=Config(retries={"total_max_attempts": 1}),
     )
     throttled = [0]
+    lock = threading.Lock()
     stop = threading.Event()
+    started = time.monotonic()
+
+    def holding() -> bool:
+        return (time.monotonic() - started) % (HOLD_SECONDS + PAUSE_SECONDS) < HOLD_SECONDS
 
     def drain() -> None:
         while not stop.is_set():
-            for _ in range(15):  # until the bucket is empty, at most one second's budget
-                try:
-                    lambda_.list_functions(MaxItems=1)
-                except ClientError as error:
-                    if error.response["Error"]["Code"] != "TooManyRequestsException":
-                        raise
+            if not holding():
+                stop.wait(0.05)
+                continue
+            try:
+                lambda_.list_functions(MaxItems=1)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TooManyRequestsException":
+                    raise
+                with lock:
                     throttled[0] += 1
-                    break
-            stop.wait(DRAIN_EVERY_SECONDS)
 
-    worker = threading.Thread(target=drain, daemon=True)
-    worker.start()
+    # Several threads: one call at a time is slower than 15/s on a busy machine.
+    workers = [threading.Thread(target=drain, daemon=True) for _ in range(DRAIN_THREADS)]
+    for worker in workers:
+        worker.start()
     try:
         yield throttled
     finally:
         stop.set()
-        worker.join(timeout=30)
+        for worker in workers:
+            worker.join(timeout=30)
 
 
 def test_verify_under_rate_limits(synth: Synth, tmp_path: Path) -> None:
