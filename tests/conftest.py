@@ -1,13 +1,21 @@
-"""Shared fixtures: one synth per session, the Terraform toolchain, and the local AWS."""
+"""Shared fixtures: one synth per test run, the Terraform toolchain, and the local AWS.
+
+The suite runs in parallel (pytest-xdist, ``make test``) and never writes into the checkout:
+every scratch file lives under pytest's temporary directories.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +35,29 @@ LOCAL_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 
+# stacks/, localaws/ and drift/ are checkout-only code (not in the wheel): subprocesses such as
+# `python -m drift` find them through PYTHONPATH, whatever their working directory.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])
+)
+
+# The Terraform CLI config (when a provider mirror exists): written once per test process into
+# a scratch directory of its own, never into the checkout's build/.
+_scratch: Path | None = None
+
+
+def scratch_dir() -> Path:
+    """A directory private to this test process, removed when the session ends."""
+    global _scratch
+    if _scratch is None:
+        _scratch = Path(tempfile.mkdtemp(prefix="signed-lambda-tests-"))
+    return _scratch
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _scratch is not None:
+        shutil.rmtree(_scratch, ignore_errors=True)
+
 
 def require_tool(name: str) -> str:
     """A missing tool fails the test run loudly; it is never a skip."""
@@ -44,7 +75,7 @@ def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "CHECKPOINT_DISABLE": "1",
         }
     )
-    rc = terraformrc.write_config(REPO_ROOT / "build" / "terraformrc")
+    rc = terraformrc.write_config(scratch_dir() / "terraformrc")
     if rc is not None:
         env["TF_CLI_CONFIG_FILE"] = str(rc)
     # Never let a developer's real AWS profile leak into a test.
@@ -52,6 +83,30 @@ def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
         env.pop(name, None)
     env.update(extra or {})
     return env
+
+
+# -- sharing work between xdist workers ---------------------------------------------------------
+
+
+def run_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every worker of this run sees (the parent of the workers' base temps)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def run_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across the workers of this run (and the processes they start)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# -- synth ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -77,11 +132,28 @@ def run_synth(
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The default stack (two functions, Enforce), synthesized once per session."""
+    """The default stack (two functions, Enforce), synthesized once per test run: the first
+    worker that needs it synthesizes (about 20 s and 1.7 GB), the others wait and reuse it.
+    Nothing writes into it afterwards (Terraform runs in copies: terraform_workdir)."""
     require_tool("node")
-    outdir = tmp_path_factory.mktemp("cdktf-out")
-    result = run_synth(outdir, {"SIGNED_LAMBDA_CONFIG": ""})
-    assert result.returncode == 0, result.stderr
+    shared = run_root(tmp_path_factory) / "synth"
+    outdir = shared / "cdktf-out"
+    outcome = shared / "outcome.json"
+    with run_lock(shared / ".lock"):
+        if not outcome.exists():
+            started = time.monotonic()
+            result = run_synth(outdir, {"SIGNED_LAMBDA_CONFIG": ""})
+            outcome.write_text(
+                json.dumps(
+                    {
+                        "returncode": result.returncode,
+                        "stderr": result.stderr[-6000:],
+                        "seconds": round(time.monotonic() - started, 1),
+                    }
+                )
+            )
+    recorded = json.loads(outcome.read_text())
+    assert recorded["returncode"] == 0, recorded["stderr"]
     stack_dir = outdir / "stacks" / STACK_NAME
     config = json.loads((stack_dir / "cdk.tf.json").read_text())
     return Synth(outdir=outdir, stack_dir=stack_dir, config=config)
@@ -89,7 +161,7 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 
 @pytest.fixture(scope="session")
 def local_aws() -> Iterator[LocalAws]:
-    """A local AWS server (HTTPS, private CA) for the session."""
+    """A local AWS server (HTTPS, private CA) for the session (one per worker)."""
     with running_local_aws(tls=True) as local:
         yield local
 
@@ -118,3 +190,86 @@ def terraform(
     if check and result.returncode != 0:
         pytest.fail(f"terraform {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+# -- a copy of the checkout -------------------------------------------------------------------
+
+
+def checkout_copy(destination: Path, *, share_environments: bool = True) -> Path:
+    """A copy of this tree as a fresh clone would have it (tracked and new, unignored files),
+    so a test can run `make` or a script in it without writing into the real checkout.
+
+    With ``share_environments``, the installed .venv, .venv-tools and node_modules are linked,
+    and the install stamps kept newer than the dependency files, so `make` does not reinstall.
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    if share_environments:
+        for shared in (".venv", ".venv-tools", "node_modules"):
+            (destination / shared).symlink_to(REPO_ROOT / shared)
+        for name in (
+            "pyproject.toml",
+            "package.json",
+            "package-lock.json",
+            "requirements-tools.txt",
+        ):
+            os.utime(destination / name, (946684800, 946684800))
+    return destination
+
+
+# -- scheduling and phase times ---------------------------------------------------------------
+
+
+def _slowness(item: pytest.Item) -> int:
+    if item.get_closest_marker("e2e"):
+        return 0
+    return 1 if "stacks" in item.path.relative_to(REPO_ROOT / "tests").parts[:1] else 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first (end-to-end, then the stack tests): the workers start them early and
+    the quick tests fill the gaps, instead of one long test running alone at the end."""
+    items.sort(key=_slowness)
+    for item in items:
+        # Reports carry user_properties from the workers: the phase table below reads it.
+        item.user_properties.append(("phase", "e2e" if item.get_closest_marker("e2e") else "unit"))
+
+
+_durations: dict[str, list[tuple[float, float]]] = {}
+_measures: dict[str, object] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name.startswith("measure: "):  # record_property("measure: ...", value)
+            _measures[name.removeprefix("measure: ")] = value
+    phase = str(dict(report.user_properties).get("phase", "unit"))
+    start, stop = getattr(report, "start", None), getattr(report, "stop", None)
+    if isinstance(start, float) and isinstance(stop, float):
+        _durations.setdefault(phase, []).append((start, stop))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _measures:
+        terminalreporter.section("measurements")
+        for name, value in sorted(_measures.items()):
+            terminalreporter.write_line(f"{name}: {value}")
+    if not _durations:
+        return
+    terminalreporter.section("time by phase")
+    for phase, spans in sorted(_durations.items()):
+        busy = sum(stop - start for start, stop in spans)
+        wall = max(stop for _, stop in spans) - min(start for start, _ in spans)
+        terminalreporter.write_line(
+            f"{phase:>5}: {wall:6.1f} s wall (first start to last end), "
+            f"{busy:6.1f} s of test time (setup, call and teardown, summed over workers)"
+        )

@@ -1,5 +1,6 @@
 """A real deployment of the synthesized stack: the Terraform binary and AWS provider applying
-it against a local AWS over HTTP, plus boto3 clients for out-of-band changes."""
+it against a local AWS over HTTP, plus boto3 clients for out-of-band changes, a snapshot of the
+live state, and a restore that puts back what out-of-band changes altered."""
 
 from __future__ import annotations
 
@@ -20,12 +21,17 @@ from tests.conftest import (
     tool_env,
 )
 
+# Fields of GetFunction's Configuration that change on every update, whatever it changes.
+VOLATILE_CONFIGURATION = {"LastModified", "RevisionId", "ResponseMetadata"}
+
 
 @dataclass
 class Deployment:
     workdir: Path
     local_aws: LocalAws
     env: dict[str, str] = field(default_factory=dict)
+    #: The live state right after the apply (see live_state); restore() returns to it.
+    baseline: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def apply(cls, synth: Synth, parent: Path, local_aws: LocalAws) -> Deployment:
@@ -36,6 +42,7 @@ class Deployment:
         deployment.terraform("init", "-input=false", "-no-color")
         deployment.terraform("apply", "-auto-approve", "-input=false", "-no-color")
         deployment.write_outputs()
+        deployment.baseline = deployment.live_state()
         return deployment
 
     def terraform(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -58,6 +65,133 @@ class Deployment:
 
     def client(self, service: str) -> Any:
         return self.local_aws.client(service)
+
+    # -- the live state, and putting it back -----------------------------------------------
+
+    def live_state(self) -> dict[str, Any]:
+        """Everything an out-of-band scenario may change, read straight from AWS."""
+        lambda_, s3 = self.client("lambda"), self.client("s3")
+        manifest = self.manifest
+        functions: dict[str, Any] = {}
+        signed_objects: dict[str, list[str]] = {}
+        for key, entry in sorted(manifest["functions"].items()):
+            name = entry["function_name"]
+            config = lambda_.get_function(FunctionName=name)["Configuration"]
+            csc = lambda_.get_function_code_signing_config(FunctionName=name)
+            functions[key] = {
+                "configuration": {
+                    k: v for k, v in config.items() if k not in VOLATILE_CONFIGURATION
+                },
+                "code_signing_config_arn": csc.get("CodeSigningConfigArn"),
+                "versions": [
+                    v["Version"]
+                    for v in lambda_.list_versions_by_function(FunctionName=name)["Versions"]
+                ],
+                "aliases": [a["Name"] for a in lambda_.list_aliases(FunctionName=name)["Aliases"]],
+            }
+            listed = s3.list_object_versions(
+                Bucket=entry["signed_bucket"], Prefix=entry["signed_key"]
+            )
+            signed_objects[key] = sorted(
+                v["VersionId"]
+                for v in listed.get("Versions", [])
+                if v["Key"] == entry["signed_key"]
+            )
+        csc = lambda_.get_code_signing_config(
+            CodeSigningConfigArn=manifest["code_signing_config_arn"]
+        )["CodeSigningConfig"]
+        profile = self.client("signer").get_signing_profile(
+            profileName=manifest["signing_profile_name"]
+        )
+        return {
+            "functions": functions,
+            "signed_objects": signed_objects,
+            "csc": {
+                "policies": csc["CodeSigningPolicies"],
+                "publishers": csc["AllowedPublishers"],
+            },
+            "bucket_versioning": s3.get_bucket_versioning(Bucket=manifest["bucket"]).get("Status"),
+            "roles": sorted(r["RoleName"] for r in self.client("iam").list_roles()["Roles"]),
+            # Not restorable (a revocation or cancel is final): a scenario that changes the
+            # profile needs an apply of its own (the own_deployment fixture).
+            "profile": {
+                "status": profile.get("status"),
+                "revoked": profile.get("revocationRecord"),
+            },
+        }
+
+    def restore(self) -> None:
+        """Undo out-of-band changes: whatever differs from the baseline is put back through the
+        same APIs an operator would use. The caller asserts that live_state() == baseline."""
+        lambda_, s3, iam = self.client("lambda"), self.client("s3"), self.client("iam")
+        manifest, baseline = self.manifest, self.baseline
+        csc_arn = manifest["code_signing_config_arn"]
+        # 1. The CSC's policy and publishers first, so the code restored below is checked.
+        if self.live_state()["csc"] != baseline["csc"]:
+            lambda_.update_code_signing_config(
+                CodeSigningConfigArn=csc_arn,
+                AllowedPublishers=baseline["csc"]["publishers"],
+                CodeSigningPolicies=baseline["csc"]["policies"],
+            )
+        s3.put_bucket_versioning(
+            Bucket=manifest["bucket"],
+            VersioningConfiguration={"Status": baseline["bucket_versioning"]},
+        )
+        for key, entry in manifest["functions"].items():
+            name = entry["function_name"]
+            expected = baseline["functions"][key]
+            # 2. Signed objects: drop versions written after the apply (an overwrite).
+            listed = s3.list_object_versions(
+                Bucket=entry["signed_bucket"], Prefix=entry["signed_key"]
+            )
+            for version in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+                if (
+                    version["Key"] == entry["signed_key"]
+                    and version["VersionId"] not in (baseline["signed_objects"][key])
+                ):
+                    s3.delete_object(
+                        Bucket=entry["signed_bucket"],
+                        Key=entry["signed_key"],
+                        VersionId=version["VersionId"],
+                    )
+            # 3. Aliases and published versions the apply did not create.
+            for alias in lambda_.list_aliases(FunctionName=name)["Aliases"]:
+                if alias["Name"] not in expected["aliases"]:
+                    lambda_.delete_alias(FunctionName=name, Name=alias["Name"])
+            for version in lambda_.list_versions_by_function(FunctionName=name)["Versions"]:
+                if version["Version"] not in expected["versions"]:
+                    lambda_.delete_function(FunctionName=name, Qualifier=version["Version"])
+            # 4. The CSC attachment, the configuration and the code.
+            if (
+                lambda_.get_function_code_signing_config(FunctionName=name).get(
+                    "CodeSigningConfigArn"
+                )
+                != expected["code_signing_config_arn"]
+            ):
+                lambda_.put_function_code_signing_config(
+                    CodeSigningConfigArn=expected["code_signing_config_arn"], FunctionName=name
+                )
+            configuration = expected["configuration"]
+            live = lambda_.get_function(FunctionName=name)["Configuration"]
+            changed: dict[str, Any] = {}
+            if live.get("Role") != configuration.get("Role"):
+                changed["Role"] = configuration["Role"]
+            if live.get("Environment") != configuration.get("Environment"):
+                changed["Environment"] = {
+                    "Variables": configuration.get("Environment", {}).get("Variables", {})
+                }
+            if changed:
+                lambda_.update_function_configuration(FunctionName=name, **changed)
+            if live["CodeSha256"] != configuration["CodeSha256"]:
+                lambda_.update_function_code(
+                    FunctionName=name, S3Bucket=entry["signed_bucket"], S3Key=entry["signed_key"]
+                )
+        # 5. Roles created out of band (after the functions stopped using them).
+        for role in iam.list_roles()["Roles"]:
+            if role["RoleName"] not in baseline["roles"]:
+                iam.delete_role(RoleName=role["RoleName"])
+
+    # -- running the verifier ---------------------------------------------------------------
 
     def verify(self, *args: str) -> tuple[int, dict[str, Any]]:
         """Run the verifier CLI as a user would; return its exit code and JSON report."""
@@ -90,10 +224,10 @@ class Deployment:
         assert result.returncode in (0, 2), result.stderr
         return result.returncode
 
-    def state_resources(self) -> dict[str, Any]:
-        state = json.loads(self.terraform("show", "-json").stdout)
-        resources = state["values"]["root_module"]["resources"]
-        return {r["address"]: r["values"] for r in resources}
+    def state_file(self) -> str:
+        """The local state, byte for byte (cheaper than `terraform show`, and stricter: any
+        write, even a serial bump, shows)."""
+        return (self.workdir / "terraform.tfstate").read_text()
 
 
 def empty_versioned_bucket(s3: Any, bucket: str) -> int:

@@ -1,23 +1,49 @@
 """`make demo`'s script end to end: local AWS, real `cdktf deploy`, the unsigned package
-rejected, the verifier's report on stdout, the local AWS stopped, the verifier's exit code."""
+rejected, the verifier's report on stdout, the local AWS stopped, the verifier's exit code.
+
+The script runs in a copy of the checkout (it writes build/, .local-aws/ and Terraform state),
+never in the real one.
+"""
 
 from __future__ import annotations
 
+import re
+import socket
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from localaws import process
-from tests.conftest import REPO_ROOT, tool_env
+from tests.conftest import REPO_ROOT, checkout_copy, tool_env
 
 pytestmark = pytest.mark.e2e
 
 
-def test_demo() -> None:
+# What the demo writes, relative to the checkout it runs in.
+DEMO_WRITES = (
+    ".local-aws/demo",
+    "build/demo-outputs.json",
+    "build/demo.out",
+    "terraform.signed-lambda-demo.tfstate",
+)
+
+
+def footprint(root: Path) -> dict[str, float | None]:
+    """The demo's files in ``root`` and when they last changed (None: absent)."""
+    return {
+        name: (root / name).stat().st_mtime if (root / name).exists() else None
+        for name in DEMO_WRITES
+    }
+
+
+def test_demo(tmp_path: Path) -> None:
+    checkout = checkout_copy(tmp_path / "checkout")
+    real_checkout_before = footprint(REPO_ROOT)
     port = process.free_port()
     result = subprocess.run(
         ["bash", "scripts/demo.sh"],
-        cwd=REPO_ROOT,
+        cwd=checkout,
         env=tool_env({"DEMO_PORT": str(port), "CI": "true"}),
         capture_output=True,
         text=True,
@@ -30,5 +56,22 @@ def test_demo() -> None:
     # stdout is the verifier's report only.
     assert result.stdout.rstrip().endswith("result: pass"), result.stdout[-2000:]
     assert "function.code_sha256" in result.stdout
+
+    # The demo's local AWS served HTTPS on that port with the CA it wrote into the copy ...
+    endpoint = f"https://127.0.0.1:{port}"
+    assert f"local AWS at {endpoint}" in result.stderr
+    ca_file = checkout / ".local-aws" / "demo" / "ca.pem"
+    assert ca_file.is_file()
+    # ... and is gone: with the right CA a running server would answer the health check, and
+    # a connection to its port would be accepted.
     assert "local AWS stopped" in result.stderr
-    assert process.health(f"https://127.0.0.1:{port}") is None
+    assert process.health(endpoint, ca_file=ca_file) is None
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    pid_line = re.search(r"local AWS started \(pid (\d+)\)", result.stderr)
+    assert pid_line is not None, result.stderr[-2000:]
+    assert not Path(f"/proc/{pid_line.group(1)}").exists(), "the server process still runs"
+
+    # Everything it wrote stayed in the copy.
+    assert footprint(checkout)["build/demo-outputs.json"] is not None
+    assert footprint(REPO_ROOT) == real_checkout_before

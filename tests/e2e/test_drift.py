@@ -1,13 +1,17 @@
 """`python -m drift` after a real deploy: clean is 0; each out-of-band change is 1 with a
-summary naming it; a drift run changes nothing. The expectations below are the README's
-"what catches what" table: which changes `terraform plan` sees, and which only the verifier."""
+summary naming it; a drift run changes nothing. The expectations are the README's "what catches
+what" table (tests/e2e/scenarios.py): which changes `terraform plan` sees, which only the
+verifier, and which verifier checks fail.
+
+Reversible changes share one apply (restored and checked after each test); revocations and the
+cancel, which nothing can undo, get an apply of their own each.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +19,16 @@ import pytest
 
 from tests.conftest import tool_env
 from tests.e2e.deployment import Deployment
-from tests.e2e.test_verify_out_of_band import (
-    cancel_profile,
-    detach_csc,
-    overwrite_signed_key,
-    replace_code_under_temporary_warn,
-    revoke_job_signature,
-    revoke_profile,
-    suspend_versioning,
-    switch_csc_to_warn,
-)
+from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO, Scenario, check_statuses
 
 pytestmark = pytest.mark.e2e
 
 
 def run_drift(deployment: Deployment) -> tuple[int, str, Path]:
     reports = deployment.workdir.parent / "reports"
+    reports.mkdir(exist_ok=True)
+    for stale in reports.iterdir():  # the shared apply is drift-checked once per scenario
+        stale.unlink()
     result = subprocess.run(
         [
             sys.executable,
@@ -73,63 +71,13 @@ def live_snapshot(deployment: Deployment) -> dict[str, Any]:
     }
 
 
-def change_environment(deployment: Deployment) -> None:
-    deployment.client("lambda").update_function_configuration(
-        FunctionName=deployment.manifest["functions"]["audit"]["function_name"],
-        Environment={"Variables": {"AUDIT_LEVEL": "off"}},
-    )
-
-
-def change_role(deployment: Deployment) -> None:
-    iam = deployment.client("iam")
-    role = iam.create_role(
-        RoleName="out-of-band-admin",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
-    deployment.client("lambda").update_function_configuration(
-        FunctionName=deployment.manifest["functions"]["hello"]["function_name"], Role=role
-    )
-
-
-# name, change, terraform plan sees it, the verifier fails, text the summary must contain
-CATCHES: list[tuple[str, Callable[[Deployment], None], bool, bool, str]] = [
-    ("CSC policy set to Warn", switch_csc_to_warn, True, True, "`policies`"),
-    ("CSC detached from the function", detach_csc, True, True, "`code_signing_config_arn`"),
-    (
-        "function code replaced",
-        replace_code_under_temporary_warn,
-        False,
-        True,
-        "`function.code_sha256`",
-    ),
-    ("bucket versioning suspended", suspend_versioning, True, True, "`versioning_configuration`"),
-    ("function environment changed", change_environment, True, False, "`environment`"),
-    ("function role changed", change_role, True, False, "`role`"),
-    ("signing profile revoked", revoke_profile, False, True, "`profile.active`"),
-    ("signing profile canceled", cancel_profile, True, True, "`profile.active`"),
-    ("job signature revoked", revoke_job_signature, False, True, "`job.not_revoked`"),
-    ("signed key overwritten", overwrite_signed_key, False, True, "`object.not_overwritten`"),
-]
-
-
 def test_clean_deploy_has_no_drift(deployment: Deployment) -> None:
-    before = (live_snapshot(deployment), deployment.state_resources())
+    before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
     assert code == 0, summary
     assert summary.startswith("## Drift check: ✅ no drift")
     assert "✅ no changes" in summary
-    after = (live_snapshot(deployment), deployment.state_resources())
+    after = (live_snapshot(deployment), deployment.state_file())
     assert after == before, "a drift run must not change the infrastructure or its state"
     for name in (
         "plan-signed-lambda.json",
@@ -141,30 +89,54 @@ def test_clean_deploy_has_no_drift(deployment: Deployment) -> None:
     assert sarif["version"] == "2.1.0"
 
 
-@pytest.mark.parametrize(
-    ("change", "plan_sees_it", "verifier_fails", "named_in_summary"),
-    [(c, p, v, n) for _, c, p, v, n in CATCHES],
-    ids=[name for name, *_ in CATCHES],
-)
-def test_out_of_band_change_is_drift(
-    deployment: Deployment,
-    change: Callable[[Deployment], None],
-    plan_sees_it: bool,
-    verifier_fails: bool,
-    named_in_summary: str,
-) -> None:
-    change(deployment)
-    before = (live_snapshot(deployment), deployment.state_resources())
+def assert_drift_caught(
+    deployment: Deployment, scenario: Scenario, already_failing: frozenset[str] = frozenset()
+) -> set[str]:
+    """Make the change, run drift, and assert the scenario's row of the table. Returns the
+    verifier's failing checks. ``already_failing``: checks an earlier, irreversible change on
+    this deployment left failing (they must not be what proves this scenario)."""
+    scenario.change(deployment)
+    before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
     assert code == 1, summary
     assert summary.startswith("## Drift check: ❌ drift found")
-    assert named_in_summary in summary, summary
+    assert scenario.drift_names is not None and scenario.drift_names in summary, summary
 
     plan = json.loads((reports / "plan-signed-lambda.json").read_text())
     planned = [c for c in plan["resource_changes"] if c["change"]["actions"] != ["no-op"]]
-    assert bool(planned) == plan_sees_it, [c["address"] for c in planned]
+    assert bool(planned) == scenario.plan_sees_it, [c["address"] for c in planned]
     report = json.loads((reports / "verify-signed-lambda.json").read_text())
-    assert (report["result"] == "fail") == verifier_fails, report["result"]
+    failed = check_statuses(report).get("fail", set())
+    assert (report["result"] == "fail") == bool(scenario.verifier_fails), report["result"]
+    assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
+    assert not scenario.verifier_fails & already_failing, "not attributable to this change"
 
-    after = (live_snapshot(deployment), deployment.state_resources())
+    after = (live_snapshot(deployment), deployment.state_file())
     assert after == before, "a drift run must not change the infrastructure or its state"
+    return failed
+
+
+@pytest.mark.parametrize(
+    "scenario", [s for s in DRIFT_SCENARIOS if s.reversible], ids=lambda s: s.name
+)
+def test_reversible_change_is_drift(deployment: Deployment, scenario: Scenario) -> None:
+    assert_drift_caught(deployment, scenario)
+
+
+def test_revocations_are_drift_only_the_verifier_sees(own_deployment: Deployment) -> None:
+    """Two irreversible changes on one apply, in an order that keeps each attributable: the
+    job's revocation leaves the profile check passing, so the profile's revocation is what
+    makes it fail next. Terraform's plan sees neither."""
+    failed = assert_drift_caught(own_deployment, SCENARIO["job signature revoked"])
+    assert "profile.active" not in failed
+    assert_drift_caught(own_deployment, SCENARIO["profile revoked"], frozenset(failed))
+
+
+def test_canceled_profile_is_drift(own_deployment: Deployment) -> None:
+    assert_drift_caught(own_deployment, SCENARIO["profile canceled"])
+
+
+def test_every_drift_scenario_runs_here() -> None:
+    """The table's rows are all exercised above (no scenario silently dropped)."""
+    irreversible = {"job signature revoked", "profile revoked", "profile canceled"}
+    assert {s.name for s in DRIFT_SCENARIOS if not s.reversible} == irreversible

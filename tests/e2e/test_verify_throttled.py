@@ -6,18 +6,80 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from localaws import process
-from localaws.testing import running_local_aws
+from localaws.testing import LocalAws, running_local_aws
 from tests.conftest import Synth, tool_env
 from tests.e2e.deployment import Deployment
+from verifier.checks import REGISTRY
 
 pytestmark = pytest.mark.e2e
 
 CONCURRENT_VERIFIES = 4
+#: The competing client alternates: it holds Lambda's control-plane budget (15 requests/s) at
+#: zero for HOLD_SECONDS, then leaves it alone for PAUSE_SECONDS (a full second's budget).
+HOLD_SECONDS = 1.0
+PAUSE_SECONDS = 1.0
+DRAIN_THREADS = 4
+
+
+@contextmanager
+def competing_client(local: LocalAws) -> Iterator[list[int]]:
+    """Another Lambda client in the account that keeps spending the control-plane budget half
+    of the time, so the verifiers meet 429s however slowly a busy machine starts them (without
+    it, verifiers that start seconds apart never exceed the rate), and still get a full budget
+    every other second. Yields [its own 429 count]."""
+    import boto3
+
+    lambda_ = boto3.client(
+        "lambda",
+        endpoint_url=local.endpoint_url,
+        verify=str(local.ca_bundle) if local.ca_bundle else None,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    throttled = [0]
+    lock = threading.Lock()
+    stop = threading.Event()
+    started = time.monotonic()
+
+    def holding() -> bool:
+        return (time.monotonic() - started) % (HOLD_SECONDS + PAUSE_SECONDS) < HOLD_SECONDS
+
+    def drain() -> None:
+        while not stop.is_set():
+            if not holding():
+                stop.wait(0.05)
+                continue
+            try:
+                lambda_.list_functions(MaxItems=1)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "TooManyRequestsException":
+                    raise
+                with lock:
+                    throttled[0] += 1
+
+    # Several threads: one call at a time is slower than 15/s on a busy machine.
+    workers = [threading.Thread(target=drain, daemon=True) for _ in range(DRAIN_THREADS)]
+    for worker in workers:
+        worker.start()
+    try:
+        yield throttled
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
 
 
 def test_verify_under_rate_limits(synth: Synth, tmp_path: Path) -> None:
@@ -33,23 +95,38 @@ def test_verify_under_rate_limits(synth: Synth, tmp_path: Path) -> None:
             "--format",
             "json",
         ]
-        # Several verifies at once exceed Lambda's 15 req/s control-plane budget.
-        runs = [
-            subprocess.Popen(
-                command,
-                env=tool_env(deployment.env),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(CONCURRENT_VERIFIES)
+        with competing_client(local) as competitor_throttled:
+            runs = [
+                subprocess.Popen(
+                    command,
+                    env=tool_env(deployment.env),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(CONCURRENT_VERIFIES)
+            ]
+            # communicate() reads both pipes while waiting: a report larger than a pipe's
+            # buffer (64 KiB) cannot block the verifier.
+            try:
+                outputs = [run.communicate(timeout=300) for run in runs]
+            finally:
+                for run in runs:
+                    if run.poll() is None:
+                        run.kill()
+                        run.wait()
+        results = [
+            (run.returncode, stdout, stderr)
+            for run, (stdout, stderr) in zip(runs, outputs, strict=True)
         ]
-        results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
         health = process.health(local.endpoint_url, ca_file=local.ca_bundle)
     assert health is not None
-    assert int(str(health["throttledRequests"])) > 0, "the limits were never hit"
+    # 429s served to the verifiers: everything throttled minus the competitor's own.
+    verifier_throttled = int(str(health["throttledRequests"])) - competitor_throttled[0]
+    assert verifier_throttled > 0, "the verifiers never met the limits"
     for code, stdout, stderr in results:
         assert code == 0, stderr
         report = json.loads(stdout)
         assert report["result"] == "pass"
         assert {check["status"] for check in report["checks"]} == {"pass"}
+        assert len(report["checks"]) == len(REGISTRY) * len(deployment.manifest["functions"])

@@ -1,0 +1,164 @@
+"""Every verifier scenario of the end-to-end suite, against a boto3-built world in under a second.
+
+The world is the stack's shape built with plain API calls on the local AWS (over real HTTP):
+a versioned bucket, one signing profile, one Enforce CSC, and two functions ("hello", "audit")
+each deployed from its own signing job's signed object. The verifier runs in flag mode
+(``--function/--job-id/--csc-arn``), so nothing here depends on the manifest's shape.
+
+These used to need a Terraform apply each; the drift table's scenarios still run through
+Terraform (test_drift.py), and the clean deploy verifies through Terraform
+(test_verify_out_of_band.py). Not marked e2e: `make test-fast` runs them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from localaws.testing import running_server
+from tests.e2e.scenarios import (
+    SCENARIOS,
+    VERIFIER_SCENARIOS,
+    Scenario,
+    add_extra_publisher,
+    check_statuses,
+)
+from tests.localaws.localaws_support import REGION, SigningWorld, make_client, make_zip
+from verifier.checks import REGISTRY
+from verifier.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with running_server() as endpoint_url:
+        yield endpoint_url
+
+
+@pytest.fixture(autouse=True)
+def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process verifier talks to the local AWS only, never a real profile."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "empty-aws-config"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+
+
+@dataclass
+class World:
+    """The stack's resources, built with boto3; ``manifest`` has the keys the scenarios use."""
+
+    endpoint: str
+    manifest: dict[str, Any]
+    clients: dict[str, Any] = field(default_factory=dict)
+
+    def client(self, service: str) -> Any:
+        if service not in self.clients:
+            self.clients[service] = make_client(self.endpoint, service)
+        return self.clients[service]
+
+    def verify(self, function_key: str = "hello") -> tuple[int, dict[str, Any], str]:
+        entry = self.manifest["functions"][function_key]
+        result = runner.invoke(
+            app,
+            [
+                "verify",
+                "--function",
+                entry["function_name"],
+                "--job-id",
+                entry["signing_job_id"],
+                "--csc-arn",
+                self.manifest["code_signing_config_arn"],
+                "--format",
+                "json",
+            ],
+        )
+        assert "Traceback" not in result.stderr, result.stderr
+        report = json.loads(result.stdout) if result.stdout.strip() else {}
+        return result.exit_code, report, result.stderr
+
+
+@pytest.fixture
+def world(endpoint: str) -> World:
+    """A fresh world per test: scenarios here may be irreversible (revocations, cancels)."""
+    signing = SigningWorld.create(endpoint)
+    profile = signing.profile({"value": 365, "type": "DAYS"})
+    csc_arn = signing.csc("Enforce", [profile.version_arn])
+    functions = {}
+    for key in ("hello", "audit"):
+        job = signing.sign(profile, make_zip(f"def handler(event, context):\n    return {key!r}\n"))
+        signed = job["signedObject"]["s3"]
+        extra = {"Environment": {"Variables": {"AUDIT_LEVEL": "full"}}} if key == "audit" else {}
+        function = signing.create_function(
+            {"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}, csc_arn, **extra
+        )
+        functions[key] = {
+            "function_name": function["FunctionName"],
+            "signing_job_id": job["jobId"],
+            "signed_bucket": signed["bucketName"],
+            "signed_key": signed["key"],
+        }
+    manifest = {
+        "bucket": signing.bucket,
+        "signing_profile_name": profile.name,
+        "signing_profile_version_arn": profile.version_arn,
+        "code_signing_config_arn": csc_arn,
+        "functions": functions,
+    }
+    return World(endpoint, manifest)
+
+
+def test_clean_world_verifies(world: World) -> None:
+    for key in ("hello", "audit"):
+        code, report, stderr = world.verify(key)
+        assert code == 0, (check_statuses(report), stderr)
+        assert check_statuses(report).keys() == {"pass"}
+        assert len(report["checks"]) == len(REGISTRY)
+
+
+@pytest.mark.parametrize("scenario", VERIFIER_SCENARIOS, ids=lambda s: s.name)
+def test_out_of_band_change_fails_the_right_check(world: World, scenario: Scenario) -> None:
+    scenario.change(world)
+    code, report, stderr = world.verify("hello")
+    failed = check_statuses(report).get("fail", set())
+    assert code == 1, (check_statuses(report), stderr)
+    assert report["result"] == "fail"
+    assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
+    assert not check_statuses(report).get("error"), report
+
+
+@pytest.mark.parametrize(
+    "scenario", [s for s in SCENARIOS if not s.verifier_fails], ids=lambda s: s.name
+)
+def test_changes_outside_the_signing_chain_pass_the_verifier(
+    world: World, scenario: Scenario
+) -> None:
+    """Environment and role changes are Terraform's to see (the drift table), not the
+    verifier's: it must not fail on them."""
+    scenario.change(world)
+    for key in ("hello", "audit"):
+        code, report, stderr = world.verify(key)
+        assert code == 0, (check_statuses(report), stderr)
+
+
+def test_extra_publisher_is_a_warning_not_a_failure(world: World) -> None:
+    add_extra_publisher(world)
+    code, report, stderr = world.verify("hello")
+    assert code == 0, (check_statuses(report), stderr)
+    assert "csc.publishers" in check_statuses(report).get("warn", set())
+    assert not check_statuses(report).get("fail")
