@@ -11,7 +11,11 @@ TOOLS := .venv-tools
 STACK ?= signed-lambda
 OUTPUTS ?= cdktf-outputs.json
 REPORTS ?= reports
-CDKTF := npx --no-install cdktf
+# CDK toolchain: cdktf (default) or cdktn. `make synth CDK=cdktn`, or SIGNED_LAMBDA_CDK=cdktn.
+CDK ?= $(or $(SIGNED_LAMBDA_CDK),cdktf)
+export SIGNED_LAMBDA_CDK := $(CDK)
+CDKTF := scripts/cdk-cli.sh
+LOCK ?= signed-lambda.lock.json
 CDKTF_OUT ?= cdktf.out
 
 # Quiet, offline-friendly tool behaviour (jsii's Node banner, Terraform's version check).
@@ -37,14 +41,14 @@ PIP_QUIET := 2> >(grep -v '^WARNING: Location' >&2 || true)
 help: ## List the targets (defaults shown are this checkout's values)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' \
 	  $(MAKEFILE_LIST) | sed -e 's|\$$(CDKTF_OUT)|$(CDKTF_OUT)|g' -e 's|\$$(OUTPUTS)|$(OUTPUTS)|g' \
-	  -e 's|\$$(REPORTS)|$(REPORTS)|g' -e 's|\$$(STACK)|$(STACK)|g'
+	  -e 's|\$$(REPORTS)|$(REPORTS)|g' -e 's|\$$(STACK)|$(STACK)|g'  -e 's|\$$(LOCK)|$(LOCK)|g'
 
 # --- install ---------------------------------------------------------------------------
 # Contributors get every extra: the stacks (cdktf, jsii), the local AWS (moto) and the dev tools.
 # A plain `pip install .` is the verifier CLI alone (see README, "Install the verifier").
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[stacks,local,dev]' $(PIP_QUIET)
+	$(PY) -m pip install -q -e '.[stacks,cdktn,local,dev]' $(PIP_QUIET)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -111,21 +115,36 @@ test-fast: ## Lint and every test except the end-to-end ones (no Terraform appli
 
 # --- deploy and verify -------------------------------------------------------------------
 .PHONY: deploy
-deploy: synth ## cdktf deploy, writing the outputs to $(OUTPUTS)
+deploy: synth ## cdktf deploy (outputs in $(OUTPUTS)), then pin the trust anchor in $(LOCK)
 	$(TF_ENV) $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
 	  --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
+	$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
+
+.PHONY: lock
+lock: $(VENV)/.installed ## Write $(LOCK) from $(OUTPUTS) (review the diff, commit it)
+	$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
 
 .PHONY: verify
-verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS)
-	$(PY) -m verifier verify --outputs $(OUTPUTS)
+verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS), $(LOCK) and this checkout's source
+	$(PY) -m verifier verify --outputs $(OUTPUTS) --lock $(LOCK) --source .
 
 .PHONY: drift
 drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summary in $(REPORTS)/
-	$(TF_ENV) $(PY) -m drift --stacks-dir $(CDKTF_OUT)/stacks --reports $(REPORTS)
+	$(TF_ENV) $(PY) -m verifier drift --stacks-dir $(CDKTF_OUT)/stacks --reports $(REPORTS) \
+	  --lock $(LOCK) --source .
+
+.PHONY: audit
+audit: $(VENV)/.installed ## Audit every function in the account against the profiles $(LOCK) pins
+	$(PY) -m verifier audit --lock $(LOCK)
 
 .PHONY: destroy
-destroy: synth ## cdktf destroy
-	$(TF_ENV) $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve
+destroy: synth ## cdktf destroy (the versioned bucket must be empty: see empty-bucket)
+	$(TF_ENV) $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve || { \
+	  echo "error: cdktf destroy failed; if it is the artifact bucket (BucketNotEmpty), its object versions are the verifier's evidence: run \`make empty-bucket\` first if you really mean to delete it" >&2; exit 2; }
+
+.PHONY: empty-bucket
+empty-bucket: $(VENV)/.installed ## Delete every object version in the stack's bucket (named in $(OUTPUTS)); then destroy works
+	$(PY) scripts/empty_bucket.py --outputs $(OUTPUTS)
 
 # --- local AWS -------------------------------------------------------------------------
 .PHONY: local
@@ -143,6 +162,19 @@ demo: ## Offline: local AWS, real cdktf deploy, an unsigned deploy rejected, the
 .PHONY: bench
 bench: $(VENV)/.installed ## Benchmark the verifier against the local AWS (Markdown table; raw numbers in build/bench.json)
 	$(PY) scripts/bench.py
+
+.PHONY: bench-audit
+bench-audit: $(VENV)/.installed ## Benchmark the fleet audit against the naive per-function loop (FUNCTIONS=1000; build/bench-audit.json)
+	$(PY) scripts/bench_audit.py $(foreach n,$(or $(FUNCTIONS),1000),--functions $(n))
+
+.PHONY: bench-synth
+bench-synth: install ## Synth time and whole-tree peak memory, cdktf vs cdktn, cold and warm (build/bench-synth.json)
+	$(PY) scripts/bench_synth.py
+
+# --- real AWS (opt-in) -------------------------------------------------------------------
+.PHONY: conformance
+conformance: $(VENV)/.installed ## Opt-in, real AWS sandbox: record what the verifier assumes (build/conformance.json)
+	$(PY) scripts/conformance $(CONFORMANCE_ARGS)
 
 .PHONY: clean
 clean: ## Remove build output (not state, not the virtualenvs)

@@ -8,8 +8,11 @@ cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
 STATE_DIR=.local-aws/demo
-PORT="${DEMO_PORT:-4570}"
+# LOCAL_AWS_PORT as for `make local`; the demo's own default keeps clear of a running one (4566).
+PORT="${LOCAL_AWS_PORT:-4570}"
 OUTPUTS=build/demo-outputs.json
+LOCK=build/demo.lock.json
+DEPLOY_LOG=build/demo-deploy.log
 export SIGNED_LAMBDA_CONFIG=demo/config.json
 STACK=signed-lambda-demo
 
@@ -29,14 +32,23 @@ echo "local AWS at $AWS_ENDPOINT_URL" >&2
 # The demo's state belongs to this throwaway local AWS only; the real stack's state is untouched.
 rm -f "terraform.$STACK.tfstate" "terraform.$STACK.tfstate.backup"
 
-step "2/5 cdktf deploy (package, upload, sign, code signing config, deploy)"
-make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" CDKTF_OUT=build/demo.out >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
+step "2/5 cdktf deploy (package, upload, sign, code signing config, deploy), then the lock"
+deploy=(make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" CDKTF_OUT=build/demo.out LOCK="$LOCK")
+if [ -t 2 ]; then
+  "${deploy[@]}" >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
+else
+  # Not a terminal (CI, a pipe): progress lines only; the full log, plan included, in a file.
+  echo "deploying; the full log (plan included) goes to $DEPLOY_LOG" >&2
+  "${deploy[@]}" > "$DEPLOY_LOG" 2>&1 || {
+    echo "error: cdktf deploy failed; the last lines of $DEPLOY_LOG:" >&2; tail -25 "$DEPLOY_LOG" >&2; exit 3; }
+  grep -aE "Plan: |Apply complete|lock: " "$DEPLOY_LOG" | sed -E 's/\x1b\[[0-9;]*m//g' | sort -u >&2 || true
+fi
 
 step "3/5 an unsigned package is rejected by the Enforce code signing config"
 $PY scripts/demo_unsigned.py "$OUTPUTS" "$STACK" >&2 || exit 3
 
 step "4/5 verify: does each function run exactly the signed object?"
-$PY -m verifier verify --outputs "$OUTPUTS" --stack "$STACK"
+$PY -m verifier verify --outputs "$OUTPUTS" --stack "$STACK" --lock "$LOCK" --source .
 code=$?
 
 step "5/5 stop the local AWS (verifier exit code: $code)"

@@ -23,10 +23,12 @@ from typing import Any
 import pytest
 
 from localaws.testing import LocalAws, running_local_aws
+from verifier.drift import terraformrc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STACK_NAME = "signed-lambda"
-from verifier.drift import terraformrc  # noqa: E402
+# The scripts (bench, conformance) are tested by importing them.
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -35,8 +37,8 @@ LOCAL_CREDENTIALS = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 
-# stacks/, localaws/ and drift/ are checkout-only code (not in the wheel): subprocesses such as
-# `python -m drift` find them through PYTHONPATH, whatever their working directory.
+# stacks/ and localaws/ are checkout-only code (not in the wheel): subprocesses such as
+# `python -m localaws` find them through PYTHONPATH, whatever their working directory.
 os.environ["PYTHONPATH"] = os.pathsep.join(
     filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH", "")])
 )

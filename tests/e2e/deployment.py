@@ -14,12 +14,15 @@ from typing import Any
 from localaws.testing import LocalAws
 from tests.conftest import (
     LOCAL_CREDENTIALS,
+    REPO_ROOT,
     STACK_NAME,
     Synth,
     terraform,
     terraform_workdir,
     tool_env,
 )
+from verifier.lock import LOCK_FILE_NAME, entry_from_manifest, render
+from verifier.manifest import parse as parse_manifest
 
 # Fields of GetFunction's Configuration that change on every update, whatever it changes.
 VOLATILE_CONFIGURATION = {"LastModified", "RevisionId", "ResponseMetadata"}
@@ -42,6 +45,7 @@ class Deployment:
         deployment.terraform("init", "-input=false", "-no-color")
         deployment.terraform("apply", "-auto-approve", "-input=false", "-no-color")
         deployment.write_outputs()
+        deployment.write_lock()
         deployment.baseline = deployment.live_state()
         return deployment
 
@@ -57,6 +61,15 @@ class Deployment:
         shown = json.loads(self.terraform("output", "-json").stdout)
         outputs = {STACK_NAME: {name: entry["value"] for name, entry in shown.items()}}
         self.outputs_file.write_text(json.dumps(outputs, indent=2))
+
+    @property
+    def lock_file(self) -> Path:
+        return self.workdir.parent / LOCK_FILE_NAME
+
+    def write_lock(self) -> None:
+        """What `make deploy` writes after the apply (and the user reviews and commits)."""
+        parsed = parse_manifest(self.manifest, str(self.outputs_file))
+        self.lock_file.write_text(render((entry_from_manifest(STACK_NAME, parsed),)))
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -180,6 +193,12 @@ class Deployment:
                 changed["Environment"] = {
                     "Variables": configuration.get("Environment", {}).get("Variables", {})
                 }
+            if live.get("Handler") != configuration.get("Handler"):
+                changed["Handler"] = configuration["Handler"]
+            live_layers = [layer["Arn"] for layer in live.get("Layers", [])]
+            layers = [layer["Arn"] for layer in configuration.get("Layers", [])]
+            if live_layers != layers:
+                changed["Layers"] = layers
             if changed:
                 lambda_.update_function_configuration(FunctionName=name, **changed)
             if live["CodeSha256"] != configuration["CodeSha256"]:
@@ -203,6 +222,10 @@ class Deployment:
                 "verify",
                 "--outputs",
                 str(self.outputs_file),
+                "--lock",
+                str(self.lock_file),
+                "--source",
+                str(REPO_ROOT),
                 "--format",
                 "json",
                 *args,

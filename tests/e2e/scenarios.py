@@ -226,17 +226,19 @@ SCENARIOS = [
     Scenario(
         "profile revoked",
         revoke_profile,
-        frozenset({"profile.active"}),
+        frozenset({"profile.revocation"}),
         False,
-        "`profile.active`",
+        "`profile.revocation`",
         False,
     ),
+    # A Canceled profile signs nothing new, but its signatures stay valid (AWS): the verifier
+    # warns; the plan sees it (the provider drops a Canceled profile and plans a new one).
     Scenario(
         "profile canceled",
         cancel_profile,
-        frozenset({"profile.active"}),
+        frozenset(),
         True,
-        "`profile.active`",
+        "aws_signer_signing_profile",
         False,
     ),
     Scenario(

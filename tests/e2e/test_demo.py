@@ -24,6 +24,8 @@ pytestmark = pytest.mark.e2e
 DEMO_WRITES = (
     ".local-aws/demo",
     "build/demo-outputs.json",
+    "build/demo.lock.json",
+    "build/demo-deploy.log",
     "build/demo.out",
     "terraform.signed-lambda-demo.tfstate",
 )
@@ -44,13 +46,16 @@ def test_demo(tmp_path: Path) -> None:
     result = subprocess.run(
         ["bash", "scripts/demo.sh"],
         cwd=checkout,
-        env=tool_env({"DEMO_PORT": str(port), "CI": "true"}),
+        env=tool_env({"LOCAL_AWS_PORT": str(port), "CI": "true"}),
         capture_output=True,
         text=True,
         timeout=900,
         stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    # Honours LOCAL_AWS_PORT; a non-terminal gets progress lines, the full log goes to a file.
+    assert len(result.stderr.splitlines()) < 200, result.stderr[-4000:]
+    assert "Apply complete" in result.stderr and "build/demo-deploy.log" in result.stderr
     assert "rejected, as it must be" in result.stderr
     assert "CodeVerificationFailedException" in result.stderr
     # stdout is the verifier's report only.

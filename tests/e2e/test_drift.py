@@ -1,4 +1,4 @@
-"""`python -m drift` after a real deploy: clean is 0; each out-of-band change is 1 with a
+"""`signed-lambda drift` after a real deploy: clean is 0; each out-of-band change is 1 with a
 summary naming it; a drift run changes nothing. The expectations are the README's "what catches
 what" table (tests/e2e/scenarios.py): which changes `terraform plan` sees, which only the
 verifier, and which verifier checks fail.
@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import tool_env
+from tests.conftest import REPO_ROOT, tool_env
 from tests.e2e.deployment import Deployment
 from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO, Scenario, check_statuses
 
@@ -33,11 +33,16 @@ def run_drift(deployment: Deployment) -> tuple[int, str, Path]:
         [
             sys.executable,
             "-m",
+            "verifier",
             "drift",
             "--stacks-dir",
             str(deployment.workdir.parent),
             "--reports",
             str(reports),
+            "--lock",
+            str(deployment.lock_file),
+            "--source",
+            str(REPO_ROOT),
         ],
         env=tool_env(deployment.env),
         capture_output=True,
@@ -128,7 +133,7 @@ def test_revocations_are_drift_only_the_verifier_sees(own_deployment: Deployment
     job's revocation leaves the profile check passing, so the profile's revocation is what
     makes it fail next. Terraform's plan sees neither."""
     failed = assert_drift_caught(own_deployment, SCENARIO["job signature revoked"])
-    assert "profile.active" not in failed
+    assert "profile.revocation" not in failed
     assert_drift_caught(own_deployment, SCENARIO["profile revoked"], frozenset(failed))
 
 

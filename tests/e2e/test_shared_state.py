@@ -48,9 +48,13 @@ def test_drift_from_a_second_checkout_reads_shared_state(tmp_path: Path) -> None
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=STATE_BUCKET)["Contents"]]
         assert keys == [STATE_KEY], "state lives in the S3 backend"
         assert not list(deployer.glob("*.tfstate")), "and nowhere locally"
+        lock = (deployer / "signed-lambda.lock.json").read_text()
+        assert '"policy": "Enforce"' in lock, "make deploy wrote the trust anchor"
 
         ci = checkout_copy(tmp_path / "ci")
         assert not list(ci.rglob("*.tfstate")) and not (ci / "cdktf.out").exists()
+        # The lock is committed and reviewed: the clean checkout has it, and nothing else.
+        (ci / "signed-lambda.lock.json").write_text(lock)
         drift = make("drift", ci, env)
         summary = (ci / "reports" / "drift-summary.md").read_text()
         assert drift.returncode == 0, drift.stderr[-3000:]
@@ -64,17 +68,20 @@ def test_drift_from_a_second_checkout_reads_shared_state(tmp_path: Path) -> None
             CodeSigningConfigArn=csc["CodeSigningConfigArn"],
             CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Warn"},
         )
-        # The second run reuses the clean checkout's synth: `python -m drift` is what
+        # The second run reuses the clean checkout's synth: `signed-lambda drift` is what
         # `make drift` runs after synthesizing.
         drift = subprocess.run(
             [
                 sys.executable,
                 "-m",
+                "verifier",
                 "drift",
                 "--stacks-dir",
                 "cdktf.out/stacks",
                 "--reports",
                 "reports",
+                "--source",
+                ".",
             ],
             cwd=ci,
             env=tool_env(env),

@@ -84,6 +84,8 @@ class World:
                 entry["signing_job_id"],
                 "--csc-arn",
                 self.manifest["code_signing_config_arn"],
+                "--trusted-profile-version-arn",
+                self.manifest["signing_profile_version_arn"],
                 "--format",
                 "json",
             ],

@@ -215,6 +215,8 @@ def test_verify_from_the_plain_install(plain_install: PlainInstall, endpoint: st
         job["jobId"],
         "--csc-arn",
         csc_arn,
+        "--trusted-profile-version-arn",
+        profile.version_arn,
         "--format",
         "json",
     ]

@@ -13,6 +13,7 @@ import bench  # scripts/ is on sys.path (tests/conftest.py)
 import pytest
 
 from verifier.inputs import load_outputs
+from verifier.manifest import FunctionManifest
 
 
 def test_package_is_a_stored_zip_of_the_requested_size() -> None:
@@ -55,27 +56,32 @@ def test_split_operations() -> None:
 
 
 def test_manifest_is_what_the_verifier_reads(tmp_path: Path) -> None:
-    entry = {
-        "function_name": "bench-fn",
-        "function_arn": "arn:aws:lambda:us-east-1:123456789012:function:bench-fn",
-        "signing_job_id": "0f6ea9a1-1111-2222-3333-444455556666",
-        "unsigned_key": "unsigned/fn/package.zip",
-        "unsigned_version": "v1",
-        "signed_bucket": "bench-artifacts",
-        "signed_key": "signed/fn/0f6ea9a1-1111-2222-3333-444455556666.zip",
-    }
+    """The bench builds its outputs through the contract module; the verifier reads them."""
+    entry = FunctionManifest(
+        key="fn",
+        function_name="bench-fn",
+        function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench-fn",
+        signing_job_id="0f6ea9a1-1111-2222-3333-444455556666",
+        unsigned_key="unsigned/fn/package.zip",
+        unsigned_version="v1",
+        signed_bucket="bench-artifacts",
+        signed_key="signed/fn/0f6ea9a1-1111-2222-3333-444455556666.zip",
+        source_dir="bench/fn",
+        package_sha256="0" * 64,
+        handler="index.handler",
+        runtime="python3.12",
+    )
     document = bench.manifest(
         bucket="bench-artifacts",
         profile_name="bench_profile",
         profile_version_arn="arn:aws:signer:us-east-1:123456789012:/signing-profiles/bench_profile/abc",
-        csc_arn="arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0",
-        functions={"fn": entry},
+        csc_arn="arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdefg",
+        functions=[entry],
     )
     path = tmp_path / "outputs.json"
-    path.write_text(json.dumps(document))
-    selection = load_outputs(path, stack=None, region_flag=None, expect_policy=None)
-    assert selection.region == bench.REGION
-    assert [t.function_name for t in selection.targets] == ["bench-fn"]
+    path.write_text(json.dumps({bench.STACK: {"manifest": document.to_output()}}))
+    selection = load_outputs(path, stack=None, region_flag=None)
+    assert selection.manifest == document
 
 
 def test_verifier_env_replaces_every_aws_setting(
