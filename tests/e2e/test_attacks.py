@@ -4,9 +4,9 @@ alarm now passes (with a warning where AWS's semantics say the code is still val
 
 The attacker has ordinary CI deploy rights: Lambda, Signer (start jobs with the real profile),
 S3, and write access to the Terraform state. Reversible attacks use the shared apply
-(tests/e2e/conftest.py), which is restored and compared with its snapshot after each test, and
-each starts and ends with a clean verify; irreversible ones (a canceled profile, revocations)
-run in order on an apply of their own.
+(tests/e2e/conftest.py), which is restored and compared with its post-apply snapshot after each
+test; irreversible ones (a canceled profile, revocations) run in order, in one test, on an apply
+of their own.
 """
 
 from __future__ import annotations
@@ -156,35 +156,35 @@ def not_passing(report: dict[str, Any]) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def attacked(deployment: Deployment) -> Iterator[Attacked]:
-    """The shared apply; the deployment fixture restores it and checks the snapshot after."""
-    attacked = Attacked(deployment)
-    code, report = attacked.verify()
-    assert code == 0, not_passing(report)
-    yield attacked
-    code, report = attacked.verify()
-    if code != 0:  # the fixture's restore runs next; say what the test left behind
-        print("before the restore:", not_passing(report))
+def attacked(deployment: Deployment) -> Attacked:
+    """The shared apply; the deployment fixture restores it after each test and checks that
+    the live AWS matches its post-apply snapshot (test_verify_out_of_band.py shows it clean)."""
+    return Attacked(deployment)
 
 
 # --- the six weaknesses --------------------------------------------------------------------
 
 
-def test_1_a_build_signed_in_another_job_behind_an_alias(attacked: Attacked) -> None:
+def attack_1(attacked: Attacked) -> None:
+    """A build signed by the real profile in another job, published behind an alias, then
+    revoked."""
     job = attacked.sign(attacked.manifest["signing_profile_name"], {"handler.py": "x = 1\n"})
     version = attacked.publish(job)
     attacked.client("lambda").create_alias(
         FunctionName=attacked.hello()["function_name"], Name="live", FunctionVersion=version
     )
     attacked.client("signer").revoke_signature(jobId=job["jobId"], reason="drill")
+
+
+def test_1_a_build_signed_in_another_job_behind_an_alias(attacked: Attacked) -> None:
+    attack_1(attacked)
     code, report = attacked.verify()
     assert code == 1
     assert {"versions.signed", "aliases.signed"} <= failed(report)
-    code, summary = attacked.drift()
-    assert code == 1 and "`versions.signed`" in summary and "`aliases.signed`" in summary
 
 
-def test_2_an_extra_publisher_and_weighted_routing_to_its_code(attacked: Attacked) -> None:
+def attack_2(attacked: Attacked) -> str:
+    """A second publisher in the CSC, and weighted routing to code it signed; the version."""
     intruder = attacked.second_profile()
     attacked.client("lambda").update_code_signing_config(
         CodeSigningConfigArn=attacked.manifest["code_signing_config_arn"],
@@ -204,16 +204,19 @@ def test_2_an_extra_publisher_and_weighted_routing_to_its_code(attacked: Attacke
         FunctionVersion=current,
         RoutingConfig={"AdditionalVersionWeights": {version: 0.05}},
     )
+    return version
+
+
+def test_2_an_extra_publisher_and_weighted_routing_to_its_code(attacked: Attacked) -> None:
+    version = attack_2(attacked)
     code, report = attacked.verify()
     assert code == 1
     assert {"csc.publishers", "versions.signed", "aliases.signed"} <= failed(report)
-    code, summary = attacked.drift()
-    assert code == 1 and "`csc.publishers`" in summary
+    assert f"{version} (5%)" in json.dumps(report)
 
 
-def test_3_a_signed_layer_the_handler_moved_into_it_and_an_exec_wrapper(
-    attacked: Attacked,
-) -> None:
+def attack_3(attacked: Attacked) -> None:
+    """A layer signed by the real profile, the handler moved into it, an exec wrapper set."""
     job = attacked.sign(
         attacked.manifest["signing_profile_name"], {"python/evil.py": "def handler(e, c): pass\n"}
     )
@@ -235,11 +238,27 @@ def test_3_a_signed_layer_the_handler_moved_into_it_and_an_exec_wrapper(
             }
         },
     )
+
+
+def test_3_a_signed_layer_the_handler_moved_into_it_and_an_exec_wrapper(
+    attacked: Attacked,
+) -> None:
+    attack_3(attacked)
     code, report = attacked.verify()
     assert code == 1
     assert {"function.configuration", "function.environment", "layers.declared"} <= failed(report)
+
+
+def test_1_to_3_each_fail_drift(attacked: Attacked) -> None:
+    """Drift runs the same verifier in-process after a plan: one run with the three attacks in
+    place names each one's checks (the plan itself sees none of them but the configuration)."""
+    attack_1(attacked)
+    attack_2(attacked)
+    attack_3(attacked)
     code, summary = attacked.drift()
-    assert code == 1 and "`function.environment`" in summary
+    assert code == 1
+    for check in ("versions.signed", "aliases.signed", "csc.publishers", "function.environment"):
+        assert f"`{check}`" in summary, (check, summary)
 
 
 def test_4_state_rewritten_to_another_profile_csc_and_job(attacked: Attacked) -> None:

@@ -1,5 +1,5 @@
-"""One real apply of the default stack (Terraform and the AWS provider against a local AWS of its
-own): what ``terraform output -json`` gives is a manifest :func:`verifier.manifest.parse` accepts,
+"""The shared apply of the default stack (Terraform and the AWS provider against the local AWS):
+what ``terraform output -json`` gives is a manifest :func:`verifier.manifest.parse` accepts,
 and every layer and function runs exactly what the manifest says was signed."""
 
 from __future__ import annotations
@@ -7,37 +7,31 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from localaws.testing import running_local_aws
 from stacks.config import StackConfig
-from tests.conftest import REPO_ROOT, Synth
 from tests.e2e.deployment import Deployment
 from verifier.manifest import OUTPUT_NAME, SCHEMA_VERSION, Manifest, parse
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def deployment(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    with running_local_aws(tls=True) as local:
-        yield Deployment.apply(synth, tmp_path_factory.mktemp("apply"), local)
+@pytest.fixture
+def deployment(shared_deployment: Deployment) -> Deployment:
+    """The shared apply (tests/e2e/conftest.py), read only here."""
+    return shared_deployment
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def raw_manifest(deployment: Deployment) -> dict[str, Any]:
     shown = json.loads(deployment.terraform("output", "-json").stdout)
     value: dict[str, Any] = shown[OUTPUT_NAME]["value"]
-    # Kept for the README's example (build/ is not committed).
-    (REPO_ROOT / "build").mkdir(exist_ok=True)
-    (REPO_ROOT / "build" / "manifest-after-apply.json").write_text(json.dumps(value, indent=2))
     return value
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def manifest(raw_manifest: dict[str, Any]) -> Manifest:
     return parse(raw_manifest, "terraform output -json")
 
