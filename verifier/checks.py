@@ -176,10 +176,6 @@ def job_id_of(job_arn: str) -> str:
     return job_arn.rsplit("/", 1)[-1]
 
 
-def matching_versions(obj: SignedObjectEvidence, code_sha256: str) -> list[str]:
-    return [vid for vid, digest in obj.sha256_by_version.items() if digest == code_sha256]
-
-
 def _pinned(ev: TargetEvidence) -> str:
     arns = sorted(ev.target.trust.profile_version_arns)
     return ", ".join(arns) if arns else "no trusted profile versions"

@@ -28,7 +28,7 @@ ITEMS: tuple[ItemSpec, ...] = (
         "Lambda's CodeSha256 of the function ($LATEST), of a published version and of a layer "
         "version is base64(SHA-256) of the exact bytes of the signed S3 object it was created "
         "from, so hashing the signed object proves what runs.",
-        "verifier check function.code_sha256 and object.not_overwritten (matching_versions); "
+        "verifier check function.code_sha256 and object.not_overwritten; "
         "published versions and layers: DESIGN.md section 5 ('every code path that can run')",
     ),
     ItemSpec(
