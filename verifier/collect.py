@@ -9,6 +9,11 @@ s3 GetBucketVersioning, and per layer version GetLayerVersion plus its job's
 DescribeSigningJob and signed object. A published version built by another job adds that job
 and its signed object (each once).
 
+Calls that do not depend on each other run concurrently (``workers`` threads; boto3 clients are
+thread-safe): the function's reads, its job, profile, bucket and signed object first, then its
+layers, the other jobs and their signed objects. ``workers=1`` keeps the order fixed (botocore's
+Stubber answers in queue order).
+
 A failed call becomes :class:`Unavailable` evidence (ERROR findings, exit 3); a resource that
 does not exist becomes :class:`Missing` (the checks judge it). Failures that would break every
 call (no credentials, endpoint unreachable, invalid credentials) raise :class:`CollectionError`.
@@ -20,7 +25,8 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,6 +75,8 @@ from verifier.package import PackageError, package_sha256
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ATTEMPTS = 10
+#: Concurrent AWS reads per run (below botocore's 10 pooled connections per client).
+DEFAULT_WORKERS = 8
 #: Versions of the signed key hashed at most (normally there is exactly one).
 MAX_HASHED_VERSIONS = 5
 HASH_CHUNK_BYTES = 1024 * 1024
@@ -92,6 +100,7 @@ BAD_CREDENTIAL_CODES = frozenset(
 )
 
 T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
 
 
 def client_config(max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
@@ -131,10 +140,12 @@ class Collector:
         *,
         region: str,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        workers: int = DEFAULT_WORKERS,
         progress: Callable[[str], None] = lambda message: None,
     ) -> None:
         config = client_config(max_attempts)
         self._session = session
+        self._workers = max(1, workers)
         try:
             self.lambda_ = session.client("lambda", region_name=region, config=config)
             self.signer = session.client("signer", region_name=region, config=config)
@@ -150,6 +161,9 @@ class Collector:
         self._profiles: dict[str, Collected[ProfileEvidence]] = {}
         self._cscs: dict[str, Collected[CscEvidence]] = {}
         self._versioning: dict[str, Collected[BucketVersioningEvidence]] = {}
+        self._functions: dict[str, Collected[FunctionEvidence]] = {}
+        self._function_cscs: dict[str, Collected[FunctionCscEvidence]] = {}
+        self._published: dict[str, Collected[PublishedEvidence]] = {}
 
     @property
     def clients(self) -> tuple[Any, ...]:
@@ -325,7 +339,8 @@ class Collector:
         return response
 
     def function(self, name: str) -> Collected[FunctionEvidence]:
-        return self._call(
+        return self._once(
+            self._functions,
             "GetFunction",
             "function",
             name,
@@ -337,7 +352,9 @@ class Collector:
             response = self.lambda_.get_function_code_signing_config(FunctionName=name)
             return FunctionCscEvidence(csc_arn=response.get("CodeSigningConfigArn") or None)
 
-        return self._call("GetFunctionCodeSigningConfig", "function", name, fetch)
+        return self._once(
+            self._function_cscs, "GetFunctionCodeSigningConfig", "function", name, fetch
+        )
 
     def published(self, name: str) -> Collected[PublishedEvidence]:
         def fetch() -> PublishedEvidence:
@@ -356,7 +373,9 @@ class Collector:
             ]
             return PublishedEvidence(versions=tuple(versions), aliases=tuple(aliases))
 
-        return self._call("ListVersionsByFunction/ListAliases", "function", name, fetch)
+        return self._once(
+            self._published, "ListVersionsByFunction/ListAliases", "function", name, fetch
+        )
 
     def signed_object(self, bucket: str, key: str) -> Collected[SignedObjectEvidence]:
         def fetch() -> SignedObjectEvidence | Missing:
@@ -419,8 +438,39 @@ class Collector:
 
     # -- everything for one target ---------------------------------------------------------
 
+    def _map(self, fetch: Callable[[K], T], keys: Iterable[K]) -> dict[K, T]:
+        """``{key: fetch(key)}``, the fetches concurrent (in key order with one worker)."""
+        unique = list(dict.fromkeys(keys))
+        if self._workers == 1 or len(unique) < 2:
+            return {key: fetch(key) for key in unique}
+        with ThreadPoolExecutor(max_workers=min(self._workers, len(unique))) as pool:
+            futures = {key: pool.submit(fetch, key) for key in unique}
+            return {key: future.result() for key, future in futures.items()}
+
+    def _prefetch(self, target: VerificationTarget) -> None:
+        """Warm the caches with every read the target needs that depends on nothing else: one
+        round of concurrent calls instead of a queue. (Reads the function may not need, if it
+        turns out missing, cost a not-found answer each.)"""
+        reads: list[Callable[[], object]] = [
+            lambda: self.signing_job(target.job_id),
+            lambda: self.function(target.function_name),
+            lambda: self.function_csc(target.function_name),
+            lambda: self.published(target.function_name),
+            lambda: self.csc(target.csc_arn),
+        ]
+        profile, bucket, key = target.profile_name, target.signed_bucket, target.signed_key
+        if profile:
+            reads.append(lambda: self.profile(profile))
+        if bucket:
+            reads.append(lambda: self.bucket_versioning(bucket))
+            if key:
+                reads.append(lambda: self.signed_object(bucket, key))
+        self._map(lambda read: read(), reads)
+
     def collect(self, target: VerificationTarget) -> TargetEvidence:
         self.progress(f"collecting {target.key} ({target.function_name})")
+        if self._workers > 1:
+            self._prefetch(target)
         # 1. The signing job: what was signed, by which profile, and where the output went.
         job = self.signing_job(target.job_id)
         # 2. The profile that signed it (expected by name, else the job's).
@@ -450,7 +500,7 @@ class Collector:
         if isinstance(published, PublishedEvidence):
             paths.extend(published.versions)
         layer_arns = dict.fromkeys(layer.arn for path in paths for layer in path.layers)
-        layer_versions = {arn: self.layer_version(arn) for arn in layer_arns}
+        layer_versions = self._map(self.layer_version, layer_arns)
         job_ids = dict.fromkeys(
             [target.job_id]
             + [job_id_of(p.signing_job_arn) for p in paths if p.signing_job_arn]
@@ -460,14 +510,13 @@ class Collector:
                 if isinstance(layer, LayerVersionEvidence) and layer.signing_job_arn
             ]
         )
-        jobs = {job_id: self.signing_job(job_id) for job_id in job_ids}
+        jobs = self._map(self.signing_job, job_ids)
         found_jobs = [j for j in jobs.values() if isinstance(j, SigningJobEvidence)]
         profiles = {j.profile_name: self.profile(j.profile_name) for j in found_jobs}
-        signed_objects = {
-            (j.signed_bucket, j.signed_key): self.signed_object(j.signed_bucket, j.signed_key)
-            for j in found_jobs
-            if j.signed_bucket and j.signed_key
-        }
+        locations: list[tuple[str, str]] = [
+            (j.signed_bucket, j.signed_key) for j in found_jobs if j.signed_bucket and j.signed_key
+        ]
+        signed_objects = self._map(lambda location: self.signed_object(*location), locations)
         return TargetEvidence(
             target=target,
             function=function,

@@ -456,7 +456,8 @@ def stub_collector(
 
     class StubbedCollector(Collector):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
+            # One worker: the Stubber answers in queue order.
+            super().__init__(*args, **{**kwargs, "workers": 1})
             stubs = Stubs(self).__enter__()
             (responses or Stubs.good_deployment)(stubs)
 

@@ -55,7 +55,7 @@ def recording_session(calls: list[str]) -> Any:
 
 
 def test_full_collect_rebuilds_the_builders_evidence() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.good_deployment()
         evidence = collector.collect(b.target())
@@ -69,7 +69,7 @@ def test_full_collect_rebuilds_the_builders_evidence() -> None:
 
 def test_collect_makes_only_read_calls_each_once() -> None:
     calls: list[str] = []
-    collector = Collector(recording_session(calls), region=b.REGION)
+    collector = Collector(recording_session(calls), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.good_deployment()
         collector.collect(b.target())
@@ -92,7 +92,7 @@ def test_collect_makes_only_read_calls_each_once() -> None:
 def test_shared_resources_are_fetched_once_across_targets() -> None:
     """Two functions from the same build and layer: only the per-function calls repeat."""
     calls: list[str] = []
-    collector = Collector(recording_session(calls), region=b.REGION)
+    collector = Collector(recording_session(calls), region=b.REGION, workers=1)
     world = b.target(key="world", function_name="signed-lambda-world")
     with Stubs(collector) as stubs:
         stubs.good_deployment()
@@ -119,7 +119,7 @@ def test_shared_resources_are_fetched_once_across_targets() -> None:
 
 def test_a_version_built_by_another_job_adds_that_job_and_object_once() -> None:
     calls: list[str] = []
-    collector = Collector(recording_session(calls), region=b.REGION)
+    collector = Collector(recording_session(calls), region=b.REGION, workers=1)
     earlier = b.earlier_version("2")
     with Stubs(collector) as stubs:
         stubs.job()
@@ -168,7 +168,7 @@ def test_source_provenance_rebuilds_the_checkout_and_hashes_what_the_jobs_read(
     }
     # The checkout's function source was edited after the deploy: the job read other bytes.
     packages["function"] = b"PK the bytes deployed before the edit"
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.good_deployment(source=packages)
         evidence = collector.collect(b.target(source_root=checkout))
@@ -185,7 +185,7 @@ def test_source_provenance_rebuilds_the_checkout_and_hashes_what_the_jobs_read(
 
 def test_large_object_is_hashed_in_chunks() -> None:
     data = bytes(range(256)) * (3 * 4096 + 7)  # ~3 MiB, not a multiple of the chunk size
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.signed_object(data)
         evidence = collector.signed_object(b.BUCKET, b.SIGNED_KEY)
@@ -195,7 +195,7 @@ def test_large_object_is_hashed_in_chunks() -> None:
 
 
 def test_overwritten_key_hashes_the_signed_version_first() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     newer = b.COMPLETED_AT.replace(year=2027)
     with Stubs(collector) as stubs:
         stubs.s3.add_response(
@@ -360,7 +360,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
 def test_errors_map_to_missing_or_unavailable(
     client: str, operation: str, code: str, status: int, fetch: Fetch, expected: object
 ) -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         getattr(stubs, client).add_client_error(operation, code, "boom", http_status_code=status)
         assert fetch(collector) == expected
@@ -368,7 +368,7 @@ def test_errors_map_to_missing_or_unavailable(
 
 
 def test_empty_version_listing_is_a_missing_signed_object() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.s3.add_response(
             "list_object_versions", {}, {"Bucket": b.BUCKET, "Prefix": b.SIGNED_KEY}
@@ -379,7 +379,7 @@ def test_empty_version_listing_is_a_missing_signed_object() -> None:
 
 def test_a_failed_shared_call_is_not_retried_for_the_next_target() -> None:
     """The cache keeps the Unavailable answer: the report says so once, not a flood of calls."""
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.signer.add_client_error("get_signing_profile", "AccessDeniedException", "no", 403)
         first = collector.profile(b.PROFILE_NAME)
@@ -389,7 +389,7 @@ def test_a_failed_shared_call_is_not_retried_for_the_next_target() -> None:
 
 
 def test_missing_function_skips_its_dependent_calls() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.job()
         stubs.profile()
@@ -407,7 +407,7 @@ def test_missing_function_skips_its_dependent_calls() -> None:
 
 @pytest.mark.parametrize("code", ["UnrecognizedClientException", "ExpiredTokenException"])
 def test_rejected_credentials_stop_the_run(code: str) -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.lambda_.add_client_error("get_function", code, "bad token", http_status_code=403)
         with pytest.raises(CollectionError) as raised:
@@ -417,7 +417,7 @@ def test_rejected_credentials_stop_the_run(code: str) -> None:
 
 
 def test_function_reads_handler_runtime_architectures_environment_layers() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.function()
         evidence = collector.function(b.FUNCTION_NAME)
@@ -433,7 +433,7 @@ def test_function_reads_handler_runtime_architectures_environment_layers() -> No
 
 def test_profile_revocation_record_is_read() -> None:
     effective = b.COMPLETED_AT + timedelta(hours=1)
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.profile(
             status="Revoked",
@@ -450,7 +450,7 @@ def test_profile_revocation_record_is_read() -> None:
 
 
 def test_weighted_alias_is_read_with_its_weights() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         stubs.lambda_.add_response(
             "list_versions_by_function", {"Versions": []}, {"FunctionName": b.FUNCTION_NAME}
@@ -475,7 +475,7 @@ def test_weighted_alias_is_read_with_its_weights() -> None:
 
 
 def test_malformed_response_is_unavailable_not_a_crash() -> None:
-    collector = Collector(session(), region=b.REGION)
+    collector = Collector(session(), region=b.REGION, workers=1)
     with Stubs(collector) as stubs:
         # Valid per the model (nothing required), but without the configuration we read.
         stubs.lambda_.add_response("get_function", {}, {"FunctionName": b.FUNCTION_NAME})

@@ -26,7 +26,7 @@ from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
 from verifier.checks import REGISTRY, Context, run_checks
 from verifier.cli import app
-from verifier.collect import Collector
+from verifier.collect import DEFAULT_WORKERS, Collector
 from verifier.inputs import load_outputs, resolve_trust, targets_from_manifest
 from verifier.model import Status
 
@@ -584,7 +584,9 @@ def test_layer_signed_by_an_unpinned_profile_fails(deployed: Deployed, tmp_path:
 # --- reading is all it does ---------------------------------------------------------------
 
 
-def test_collect_is_read_only_and_bounded(deployed: Deployed) -> None:
+@pytest.mark.parametrize("workers", [1, DEFAULT_WORKERS], ids=["sequential", "concurrent"])
+def test_collect_is_read_only_and_bounded(deployed: Deployed, workers: int) -> None:
+    """Concurrent reads make the same calls, each once, and collect the same evidence."""
     calls: list[str] = []
     session = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
@@ -601,12 +603,18 @@ def test_collect_is_read_only_and_bounded(deployed: Deployed) -> None:
     (target,) = targets_from_manifest(
         selection, trust=trust, expect_policy=None, source_root=deployed.checkout
     )
-    evidence = Collector(session, region=REGION).collect(target)
+    evidence = Collector(session, region=REGION, workers=workers).collect(target)
     assert calls and all(name.startswith(READ_PREFIXES) for name in calls), calls
     # 7 per function, 2 with --source (function + layer sources), 3 shared, 4 for the layer.
     assert len(calls) == 16, calls
+    assert len(set(calls)) == 11, (
+        calls
+    )  # GetObject x4, DescribeSigningJob x2, ListObjectVersions x2
     findings = run_checks([evidence], Context(now=datetime.now(UTC)))
     assert {f.status for f in findings} == {Status.PASS}
+    if workers > 1:
+        (sequential,) = [Collector(session, region=REGION, workers=1).collect(target)]
+        assert evidence == sequential
 
 
 # --- what a newcomer hit ------------------------------------------------------------------
