@@ -46,9 +46,12 @@ help: ## List the targets (defaults shown are this checkout's values)
 # --- install ---------------------------------------------------------------------------
 # Contributors get every extra: the stacks (cdktf, jsii), the local AWS (moto) and the dev tools.
 # A plain `pip install .` is the verifier CLI alone (see README, "Install the verifier").
+# --no-compile: byte-compiling the two AWS provider bindings (thousands of generated modules,
+# a dozen of them ever imported) took ~90 s of the install; Python compiles what it imports.
+PIP_INSTALL := pip install -q --no-compile
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[stacks,cdktn,local,dev]' $(PIP_QUIET)
+	$(PY) -m $(PIP_INSTALL) -e '.[stacks,cdktn,local,dev]' $(PIP_QUIET)
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -58,7 +61,7 @@ node_modules/.installed: package.json package-lock.json
 # checkov only: `make test` and `make lint` need it, nothing else installs it.
 $(TOOLS)/.installed: requirements-tools.txt
 	@test -x $(TOOLS)/bin/python || $(PYTHON_BOOT) -m venv $(TOOLS)
-	$(TOOLS)/bin/pip install -q -r requirements-tools.txt $(PIP_QUIET)
+	$(TOOLS)/bin/python -m $(PIP_INSTALL) -r requirements-tools.txt $(PIP_QUIET)
 	@touch $@
 
 .PHONY: install
