@@ -17,6 +17,7 @@ import typer
 
 from verifier.api import TrustOptions, exit_code_for, plan_from_outputs, session_for, stderr, verify
 from verifier.atomic import write_atomically
+from verifier.commands.options import ExpiryWarningDays, LockFile, NoLock, Source
 from verifier.commands.verify import causes, emit, summary_line
 from verifier.drift.plan import plan_stack, stack_outputs
 from verifier.drift.summary import StackVerdict, render
@@ -106,23 +107,10 @@ def drift_command(
             metavar="NAME", help="Only these stacks (repeatable); default: all.", show_default=False
         ),
     ] = None,
-    lock: Annotated[
-        Path, typer.Option(help="The reviewed trust anchor (written by `signed-lambda lock`).")
-    ] = Path(LOCK_FILE_NAME),
-    no_lock: Annotated[
-        bool,
-        typer.Option("--no-lock", help="Trust the stacks' outputs alone (reported as a warning)."),
-    ] = False,
-    source: Annotated[
-        Path | None,
-        typer.Option(
-            help="A checkout to rebuild each package from (make drift passes the repository).",
-            show_default=False,
-        ),
-    ] = None,
-    expiry_warning_days: Annotated[
-        int, typer.Option(min=0, help="Warn when a signature expires within this many days.")
-    ] = 30,
+    lock: LockFile = Path(LOCK_FILE_NAME),
+    no_lock: NoLock = False,
+    source: Source = None,
+    expiry_warning_days: ExpiryWarningDays = 30,
 ) -> None:
     """Plan (refresh, never apply) and verify every synthesized stack; write reports/drift-summary.md."""  # noqa: E501
     if not stacks_dir.is_dir():

@@ -19,11 +19,22 @@ from verifier.api import (
     stderr,
     verify,
 )
+from verifier.commands.options import (
+    AwsProfile,
+    ExpiryWarningDays,
+    LockFile,
+    NoLock,
+    ReportFormat,
+    ReportOutput,
+    SarifOutput,
+    Source,
+    check_report_paths,
+)
 from verifier.errors import InputError, VerifierError
 from verifier.lock import LOCK_FILE_NAME
 from verifier.manifest import CSC_ARN, CSC_ARN_FORMAT
 from verifier.model import Options, Policy, Report, Status
-from verifier.report import Format, check_writable, render, write_atomically
+from verifier.report import Format, render, write_atomically
 
 
 def summary_line(report: Report, functions: int) -> str:
@@ -136,18 +147,8 @@ def verify_command(
         str | None,
         typer.Option(help="Stack in the outputs file and the lock (needed when several)."),
     ] = None,
-    lock: Annotated[
-        Path,
-        typer.Option(help="The reviewed trust anchor (written by `signed-lambda lock`)."),
-    ] = Path(LOCK_FILE_NAME),
-    no_lock: Annotated[
-        bool,
-        typer.Option(
-            "--no-lock",
-            help="Trust the stack's outputs alone (reported as a warning: state is not a "
-            "trust root).",
-        ),
-    ] = False,
+    lock: LockFile = Path(LOCK_FILE_NAME),
+    no_lock: NoLock = False,
     trusted_profile_version_arn: Annotated[
         list[str] | None,
         typer.Option(
@@ -157,13 +158,7 @@ def verify_command(
             show_default=False,
         ),
     ] = None,
-    source: Annotated[
-        Path | None,
-        typer.Option(
-            help="A checkout to rebuild each package from: proves this source is what was signed.",
-            show_default=False,
-        ),
-    ] = None,
+    source: Source = None,
     function: Annotated[
         str | None,
         typer.Option(
@@ -185,27 +180,10 @@ def verify_command(
             show_default=False,
         ),
     ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(help="AWS profile (default: AWS_PROFILE).", show_default=False),
-    ] = None,
-    fmt: Annotated[
-        Format, typer.Option("--format", case_sensitive=False, help="Report format.")
-    ] = Format.TEXT,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write the report to this file (atomically) instead of stdout.",
-            show_default=False,
-        ),
-    ] = None,
-    sarif_output: Annotated[
-        Path | None,
-        typer.Option(
-            help="Also write a SARIF report of the same run here (for code scanning).",
-            show_default=False,
-        ),
-    ] = None,
+    profile: AwsProfile = None,
+    fmt: ReportFormat = Format.TEXT,
+    output: ReportOutput = None,
+    sarif_output: SarifOutput = None,
     expect_policy: Annotated[
         Policy | None,
         typer.Option(
@@ -214,18 +192,14 @@ def verify_command(
             show_default=False,
         ),
     ] = None,
-    expiry_warning_days: Annotated[
-        int, typer.Option(min=0, help="Warn when a signature expires within this many days.")
-    ] = 30,
+    expiry_warning_days: ExpiryWarningDays = 30,
 ) -> None:
     """Prove each deployed function runs exactly the signed build, on every code path.
 
     Expectations come from the stack's outputs (--outputs), checked against the reviewed lock file (signed-lambda.lock.json by default), which pins the trusted profile versions, the CSC and its policy. With --function, --job-id and --csc-arn, pass --trusted-profile-version-arn or --lock: the job's profile must be pinned; the signed object is the job's output.
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
     try:
-        for path, flag in ((output, "--output"), (sarif_output, "--sarif-output")):
-            if path is not None:
-                check_writable(path, flag)
+        check_report_paths(output, sarif_output)
         session = session_for(profile)
         plan = build_plan(
             outputs=outputs,
