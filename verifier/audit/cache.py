@@ -5,6 +5,12 @@ CI cache can share it between runs and accounts. The version id ``null`` (an unv
 names whatever was written last, so it is never cached. An entry that does not parse, or names
 another object, is ignored (and rewritten after the object is hashed again); entries are written
 through a temporary file and renamed into place, so a reader never sees half of one.
+
+Layout (``v2``): one directory per bucket and key, one file per version in it, so
+:meth:`HashCache.knows_key` can tell, before the key's versions are listed, that some version of
+it was hashed before (the collector then waits for the listing instead of reading the object's
+latest version at once). ``v1`` entries (one flat file per version) are not read: a cache from
+before costs one more cold run.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 import tempfile
 from pathlib import Path
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_cache_dir() -> Path:
@@ -44,10 +50,25 @@ class HashCache:
         self.misses = 0
         self.corrupt = 0
 
-    def path_for(self, bucket: str, key: str, version_id: str) -> Path:
+    def key_directory(self, bucket: str, key: str) -> Path:
         assert self.directory is not None
-        digest = hashlib.sha256(f"{bucket}\0{key}\0{version_id}".encode()).hexdigest()
-        return self.directory / f"v{CACHE_VERSION}" / digest[:2] / f"{digest}.json"
+        digest = hashlib.sha256(f"{bucket}\0{key}".encode()).hexdigest()
+        return self.directory / f"v{CACHE_VERSION}" / digest[:2] / digest
+
+    def path_for(self, bucket: str, key: str, version_id: str) -> Path:
+        digest = hashlib.sha256(version_id.encode()).hexdigest()
+        return self.key_directory(bucket, key) / f"{digest}.json"
+
+    def knows_key(self, bucket: str, key: str) -> bool:
+        """Whether a hash of some version of the key was stored (a hint only: which version
+        was signed comes from the listing, and its entry is read and checked as usual)."""
+        if self.directory is None:
+            return False
+        try:
+            with os.scandir(self.key_directory(bucket, key)) as entries:
+                return any(entry.name.endswith(".json") for entry in entries)
+        except OSError:
+            return False
 
     def get(self, bucket: str, key: str, version_id: str) -> str | None:
         if self.directory is None or version_id == "null":
