@@ -132,8 +132,12 @@ class Collector:
         region: str,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         progress: Callable[[str], None] = lambda message: None,
+        max_connections: int | None = None,
     ) -> None:
+        """``max_connections``: each client's HTTP connection pool (botocore's default 10)."""
         config = client_config(max_attempts)
+        if max_connections is not None:
+            config = config.merge(Config(max_pool_connections=max_connections))
         self._session = session
         try:
             self.lambda_ = session.client("lambda", region_name=region, config=config)

@@ -50,32 +50,33 @@ class HashCache:
         self.misses = 0
         self.corrupt = 0
 
-    def key_directory(self, bucket: str, key: str) -> Path:
+    def _key_directory(self, bucket: str, key: str) -> str:
         assert self.directory is not None
         digest = hashlib.sha256(f"{bucket}\0{key}".encode()).hexdigest()
-        return self.directory / f"v{CACHE_VERSION}" / digest[:2] / digest
+        return os.path.join(self.directory, f"v{CACHE_VERSION}", digest[:2], digest)
+
+    def key_directory(self, bucket: str, key: str) -> Path:
+        return Path(self._key_directory(bucket, key))
+
+    def _path_for(self, bucket: str, key: str, version_id: str) -> str:
+        digest = hashlib.sha256(version_id.encode()).hexdigest()
+        return os.path.join(self._key_directory(bucket, key), f"{digest}.json")
 
     def path_for(self, bucket: str, key: str, version_id: str) -> Path:
-        digest = hashlib.sha256(version_id.encode()).hexdigest()
-        return self.key_directory(bucket, key) / f"{digest}.json"
+        return Path(self._path_for(bucket, key, version_id))
 
     def knows_key(self, bucket: str, key: str) -> bool:
         """Whether a hash of some version of the key was stored (a hint only: which version
         was signed comes from the listing, and its entry is read and checked as usual)."""
-        if self.directory is None:
-            return False
-        try:
-            with os.scandir(self.key_directory(bucket, key)) as entries:
-                return any(entry.name.endswith(".json") for entry in entries)
-        except OSError:
-            return False
+        return self.directory is not None and os.path.isdir(self._key_directory(bucket, key))
 
     def get(self, bucket: str, key: str, version_id: str) -> str | None:
         if self.directory is None or version_id == "null":
             return None
-        path = self.path_for(bucket, key, version_id)
+        path = self._path_for(bucket, key, version_id)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as stream:
+                entry = json.loads(stream.read())
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -98,14 +99,15 @@ class HashCache:
         """Store a hash; a cache that cannot be written only costs a re-hash next time."""
         if self.directory is None or version_id == "null":
             return
-        path = self.path_for(bucket, key, version_id)
+        path = self._path_for(bucket, key, version_id)
+        directory, name = os.path.split(path)
         entry = {"bucket": bucket, "key": key, "version_id": version_id, "sha256": sha256}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            os.makedirs(directory, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(entry, stream)
+                    stream.write(json.dumps(entry))
                 os.replace(temporary, path)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

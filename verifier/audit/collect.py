@@ -128,12 +128,9 @@ class FleetCollector(Collector):
         workers: int = DEFAULT_WORKERS,
         progress: Progress = _quiet,
     ) -> None:
-        super().__init__(session, region=region, max_attempts=max_attempts)
         # Early reads and the reads after the listing may overlap: a connection for each.
-        self.s3 = session.client(
-            "s3",
-            region_name=region,
-            config=client_config(max_attempts).merge(Config(max_pool_connections=2 * workers)),
+        super().__init__(
+            session, region=region, max_attempts=max_attempts, max_connections=2 * workers
         )
         self.region = region
         self.budget = budget
@@ -709,10 +706,10 @@ class EarlyHashes:
     def _read(self, bucket_keys: Iterable[tuple[str, str]]) -> None:
         cache = self._collector.cache
         for bucket_key in bucket_keys:
+            if cache.knows_key(*bucket_key):
+                continue
             with self._lock:
                 if self._stopped or bucket_key in self._reads:
-                    continue
-                if cache.knows_key(*bucket_key):
                     continue
                 self._reads[bucket_key] = self._pool.submit(self._fetch, bucket_key)
 
