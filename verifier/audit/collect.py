@@ -670,7 +670,8 @@ class EarlyHashes:
 
     A key the cache already knows (some version of it was hashed before) is not read here: the
     listing first says which version was signed, and the cache most likely has it. A read that
-    fails is dropped; the same read after the listing reports the error.
+    fails is dropped: the signed version is then read by id after the listing, as without early
+    reads, and that read's error (if it fails too) is what the report shows.
     """
 
     def __init__(self, collector: FleetCollector, pool: ThreadPoolExecutor) -> None:
