@@ -65,7 +65,11 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    ``Condition`` does not hold comes back DENIED whatever its Effect, so a TLS-only policy
    denied every request. :mod:`localaws.s3_policy` evaluates ``aws:SecureTransport`` against
    the actual request scheme first (``FakeBucket.get_permission`` is replaced).
-4. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
+4. S3 ListObjectVersions: moto deep-copied every version of every key in the bucket (bytes
+   included, kept alive by moto's instance tracking) on each call; :mod:`localaws.s3_listing`
+   lists with read-through wrappers instead (same answers and paging, tested against moto's),
+   and reads moto's module list, which moto re-read from disk to route every request, once.
+5. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
    serializing middleware (one lock around moto; admin endpoints that change state take the same
    lock) and served by werkzeug's threaded server (as ``ThreadedMotoServer`` does).
 

@@ -142,8 +142,12 @@ class Collector:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         workers: int = DEFAULT_WORKERS,
         progress: Callable[[str], None] = lambda message: None,
+        max_connections: int | None = None,
     ) -> None:
+        """``max_connections``: each client's HTTP connection pool (botocore's default 10)."""
         config = client_config(max_attempts)
+        if max_connections is not None:
+            config = config.merge(Config(max_pool_connections=max_connections))
         self._session = session
         self._workers = max(1, workers)
         try:

@@ -15,6 +15,7 @@ from typing import Any
 
 import moto
 import pytest
+from moto import backends as moto_backends
 from moto.awslambda import models as moto_lambda
 from moto.awslambda import responses as moto_lambda_responses
 from moto.awslambda import urls as moto_lambda_urls
@@ -25,12 +26,14 @@ from moto.iam import models as moto_iam
 from moto.moto_server import werkzeug_app
 from moto.s3 import exceptions as moto_s3_exceptions
 from moto.s3 import models as moto_s3
+from moto.s3 import responses as moto_s3_responses
 from moto.signer import models as moto_signer
 from moto.signer import responses as moto_signer_responses
 from moto.signer import urls as moto_signer_urls
 from moto.utilities import paginator as moto_paginator
 from werkzeug.serving import BaseWSGIServer
 
+from localaws import s3_listing
 from localaws.awslambda.models import ExtendedLambdaBackend
 from localaws.signer.models import ExtendedSignerBackend
 
@@ -55,6 +58,11 @@ def _lambda_backend() -> Any:
 
 def _signer_backend() -> Any:
     return ExtendedSignerBackend(REGION, ACCOUNT)
+
+
+def _moto_list_object_versions() -> Any:
+    """moto's own, whether or not localaws.s3_listing replaced it in this process."""
+    return s3_listing.moto_list_object_versions or moto_s3.S3Backend.list_object_versions
 
 
 # (what localaws relies on, who relies on it, a check returning True while it holds)
@@ -261,6 +269,38 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             and params(moto_s3.S3Backend.create_bucket)[:2] == ["bucket_name", "region_name"]
             and params(moto_s3.S3Backend.put_bucket_versioning) == ["bucket_name", "status"]
             and hasattr(moto_s3_exceptions, "MissingBucket")
+        ),
+    ),
+    (
+        "S3Backend.list_object_versions(bucket_name, delimiter, key_marker, max_keys, prefix, "
+        "version_id_marker) deep-copies the bucket; its one caller, the response, reads only "
+        "attributes of the versions",
+        "localaws.s3_listing (replaces it)",
+        lambda: (
+            params(_moto_list_object_versions())
+            == [
+                "bucket_name",
+                "delimiter",
+                "key_marker",
+                "max_keys",
+                "prefix",
+                "version_id_marker",
+            ]
+            and "copy.deepcopy(version_key)" in inspect.getsource(_moto_list_object_versions())
+            and all(
+                f"key.{name}"
+                in inspect.getsource(moto_s3_responses.S3Response.list_object_versions)
+                for name in ("name", "version_id", "last_modified_ISO8601", "etag", "size")
+            )
+        ),
+    ),
+    (
+        "werkzeug_app routes with backends.list_of_moto_modules() (a directory listing)",
+        "localaws.s3_listing (reads it once)",
+        lambda: (
+            "backends.list_of_moto_modules()"
+            in inspect.getsource(werkzeug_app.DomainDispatcherApplication.get_backend_for_host)
+            and callable(moto_backends.list_of_moto_modules)
         ),
     ),
     (

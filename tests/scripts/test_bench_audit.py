@@ -62,3 +62,21 @@ def test_targets_are_judged_at_1000() -> None:
     }
     assert all(bench_audit.targets_met(row).values())
     assert not bench_audit.targets_met({**row, "max_lambda_rps_used": 11})["rate_budget"]
+
+
+def test_a_row_without_the_naive_loop_renders_and_misses_the_speedup_target() -> None:
+    row = {
+        "functions": 1000,
+        "audit_seconds": 12.0,
+        "audit_warm_seconds": 6.0,
+        "naive_seconds": None,
+        "naive_extrapolated_from": None,
+        "speedup": None,
+        "lambda_requests": 46,
+        "max_lambda_rps_used": 10,
+        "max_lambda_rps_budget": 10.0,
+        "peak_memory_mb": 80.0,
+    }
+    line = bench_audit.render_table([row]).splitlines()[2]
+    assert "| not run | - |" in line
+    assert not bench_audit.targets_met(row)["speedup"]

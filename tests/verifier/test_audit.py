@@ -19,7 +19,7 @@ from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, add_unreada
 from verifier.audit import AuditPlan, Scope, audit
 from verifier.audit.progress import ProgressReporter
 from verifier.cli import app
-from verifier.model import Status, Trust
+from verifier.model import Result, Status, Trust
 
 runner = CliRunner()
 READ_PREFIXES = ("Get", "List", "Describe", "Head")
@@ -256,6 +256,29 @@ def test_warm_cache_makes_no_get_object_and_a_corrupt_entry_is_rewritten(
     assert repaired.cache.corrupt == 2
     assert json.loads(entries[0].read_text())["sha256"]
     assert repaired.report.findings == cold.report.findings
+
+
+def test_an_overwritten_signed_key_is_proven_on_the_version_signer_wrote(
+    world: SigningWorld, tmp_path: Path
+) -> None:
+    """The latest version is read early (before the listing says which one Signer wrote);
+    when it is not the signed one, the signed version is read by id and proves the code."""
+    small = build_fleet(world, clean=1, broken=False)
+    signed = small.jobs["clean-0"]["signedObject"]["s3"]
+    world.c.s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=b"other bytes")
+    quiet = ProgressReporter(open("/dev/null", "w"), tty=False)  # noqa: SIM115
+    plan = plan_for(small, tmp_path)
+    cold = audit(plan, boto3.Session(), progress=quiet)
+    assert cold.report.result is Result.PASS, [
+        (f.check_id, f.status, f.actual)
+        for f in cold.report.findings
+        if f.status is not Status.PASS
+    ]
+    # The function's key: its latest (other bytes), then the signed version; the layer: once.
+    assert cold.requests.counts["s3:GetObject"] == 3
+    warm = audit(plan, boto3.Session(), progress=quiet)
+    assert warm.requests.counts["s3:GetObject"] == 0
+    assert warm.report.findings == cold.report.findings
 
 
 # --- bad inputs: one line, exit 2 --------------------------------------------------------

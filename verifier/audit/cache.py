@@ -5,6 +5,12 @@ CI cache can share it between runs and accounts. The version id ``null`` (an unv
 names whatever was written last, so it is never cached. An entry that does not parse, or names
 another object, is ignored (and rewritten after the object is hashed again); entries are written
 through a temporary file and renamed into place, so a reader never sees half of one.
+
+Layout (``v2``): one directory per bucket and key, one file per version in it, so
+:meth:`HashCache.knows_key` can tell, before the key's versions are listed, that some version of
+it was hashed before (the collector then waits for the listing instead of reading the object's
+latest version at once). ``v1`` entries (one flat file per version) are not read: a cache from
+before costs one more cold run.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import os
 import tempfile
 from pathlib import Path
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def default_cache_dir() -> Path:
@@ -44,17 +50,33 @@ class HashCache:
         self.misses = 0
         self.corrupt = 0
 
-    def path_for(self, bucket: str, key: str, version_id: str) -> Path:
+    def _key_directory(self, bucket: str, key: str) -> str:
         assert self.directory is not None
-        digest = hashlib.sha256(f"{bucket}\0{key}\0{version_id}".encode()).hexdigest()
-        return self.directory / f"v{CACHE_VERSION}" / digest[:2] / f"{digest}.json"
+        digest = hashlib.sha256(f"{bucket}\0{key}".encode()).hexdigest()
+        return os.path.join(self.directory, f"v{CACHE_VERSION}", digest[:2], digest)
+
+    def key_directory(self, bucket: str, key: str) -> Path:
+        return Path(self._key_directory(bucket, key))
+
+    def _path_for(self, bucket: str, key: str, version_id: str) -> str:
+        digest = hashlib.sha256(version_id.encode()).hexdigest()
+        return os.path.join(self._key_directory(bucket, key), f"{digest}.json")
+
+    def path_for(self, bucket: str, key: str, version_id: str) -> Path:
+        return Path(self._path_for(bucket, key, version_id))
+
+    def knows_key(self, bucket: str, key: str) -> bool:
+        """Whether a hash of some version of the key was stored (a hint only: which version
+        was signed comes from the listing, and its entry is read and checked as usual)."""
+        return self.directory is not None and os.path.isdir(self._key_directory(bucket, key))
 
     def get(self, bucket: str, key: str, version_id: str) -> str | None:
         if self.directory is None or version_id == "null":
             return None
-        path = self.path_for(bucket, key, version_id)
+        path = self._path_for(bucket, key, version_id)
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as stream:
+                entry = json.loads(stream.read())
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -77,14 +99,15 @@ class HashCache:
         """Store a hash; a cache that cannot be written only costs a re-hash next time."""
         if self.directory is None or version_id == "null":
             return
-        path = self.path_for(bucket, key, version_id)
+        path = self._path_for(bucket, key, version_id)
+        directory, name = os.path.split(path)
         entry = {"bucket": bucket, "key": key, "version_id": version_id, "sha256": sha256}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            os.makedirs(directory, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump(entry, stream)
+                    stream.write(json.dumps(entry))
                 os.replace(temporary, path)
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)

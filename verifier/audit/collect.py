@@ -12,9 +12,14 @@ Calls (read-only, each counted and rate-limited by :mod:`verifier.audit.budget`)
   ``ListSigningJobs`` paged until every referenced job is found; ``DescribeSigningJob`` only for a
   job the listing lacks, a revoked job (the listing says ``isRevoked`` but not when or why) and a
   job whose ``completedAt`` decides a profile revocation; ``GetSigningProfile`` once per profile.
-- S3 (a thread pool): per unique signed object, ``ListObjectVersions`` on its key (the oldest
-  version is the one Signer wrote) and, unless the on-disk cache has that version's hash, one
-  streamed ``GetObject``.
+- S3 (a thread pool): the version histories of the signed keys (one ``ListObjectVersions`` of
+  their common prefix, else one per key: the oldest version is the one Signer wrote) and,
+  unless the on-disk cache has that version's hash, one streamed ``GetObject`` per unique signed
+  object version. The reads overlap the listings (see :class:`EarlyHashes`): a signed object
+  whose key the cache has never seen is read (its latest version, with its version id) as soon
+  as a listed function references its job and the job is listed; once the histories are known,
+  that hash is used only if the version read is the one Signer wrote, and otherwise the signed
+  version is read by id.
 
 A failed call becomes :class:`~verifier.model.Unavailable` evidence (an ERROR finding, exit 3); a
 failed listing is recorded on the Region so the fleet is never reported complete when it is not.
@@ -22,12 +27,14 @@ failed listing is recorded on the Region so the fleet is never reported complete
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
@@ -45,11 +52,12 @@ from botocore.exceptions import (
 
 from verifier.audit.budget import RateBudget
 from verifier.audit.cache import HashCache
-from verifier.audit.model import LATEST, FunctionRecord, RegionEvidence, Scope
+from verifier.audit.model import IMAGE, LATEST, FunctionRecord, RegionEvidence, Scope
 from verifier.checks import job_id_of
 from verifier.collect import (
     BAD_CREDENTIAL_CODES,
     DEFAULT_MAX_ATTEMPTS,
+    HASH_CHUNK_BYTES,
     Collector,
     _alias,
     _brief,
@@ -120,7 +128,10 @@ class FleetCollector(Collector):
         workers: int = DEFAULT_WORKERS,
         progress: Progress = _quiet,
     ) -> None:
-        super().__init__(session, region=region, max_attempts=max_attempts)
+        # Early reads and the reads after the listing may overlap: a connection for each.
+        super().__init__(
+            session, region=region, max_attempts=max_attempts, max_connections=2 * workers
+        )
         self.region = region
         self.budget = budget
         self.cache = cache
@@ -128,6 +139,8 @@ class FleetCollector(Collector):
         self.report_progress = progress
         for client in self.clients:
             budget.attach(client)
+        #: Signed objects read while the listings page (set by :meth:`collect_region`).
+        self.early: EarlyHashes | None = None
         #: Seconds spent per phase of :meth:`collect_region` (for the bench and the curious).
         self.phase_seconds: dict[str, float] = {}
         self._phase_started = time.monotonic()
@@ -271,6 +284,8 @@ class FleetCollector(Collector):
             for page in pages:
                 listed += len(page.get("Functions") or [])
                 self.report_progress("function versions listed", listed, 0)
+                if self.early is not None:
+                    self.early.want(_referenced_jobs(page.get("Functions") or [], scope))
                 yield page
 
         items, error = self._listing("ListFunctions", "functions", counted(), "Functions")
@@ -394,9 +409,13 @@ class FleetCollector(Collector):
         for bucket, bucket_keys in by_bucket.items():
             if len(bucket_keys) >= BULK_LISTING_MIN_KEYS:
                 histories.update(self._bulk_histories(bucket, bucket_keys))
-        return self._parallel(
-            keys, lambda bk: self.signed_object_version(*bk, histories.get(bk)), "signed objects"
-        )
+        early = self.early
+
+        def signed(bucket_key: tuple[str, str]) -> Collected[SignedObjectEvidence]:
+            read = early.result(bucket_key) if early is not None else None
+            return self.signed_object_version(*bucket_key, histories.get(bucket_key), read)
+
+        return self._parallel(keys, signed, "signed objects")
 
     def _bulk_histories(
         self, bucket: str, keys: list[str]
@@ -431,9 +450,12 @@ class FleetCollector(Collector):
         bucket: str,
         key: str,
         history: tuple[ObjectVersionEvidence, ...] | None = None,
+        read: tuple[str, str] | None = None,
     ) -> Collected[SignedObjectEvidence]:
-        """The version Signer wrote (the key's oldest), hashed once: from the cache, else one
-        streamed GetObject. ``history``: the key's versions, newest first, if already listed."""
+        """The version Signer wrote (the key's oldest), hashed once: already read, from the
+        cache, else one streamed GetObject. ``history``: the key's versions, newest first, if
+        already listed; ``read``: (version id, hash) of a version read early, used only if it is
+        the signed one."""
 
         def fetch() -> SignedObjectEvidence | Missing:
             versions = history
@@ -448,7 +470,9 @@ class FleetCollector(Collector):
             if not written:
                 return Missing(what="signed object", identifier=f"s3://{bucket}/{key}")
             signed_version = written[-1]
-            sha256 = self.cache.get(bucket, key, signed_version)
+            sha256 = read[1] if read is not None and read[0] == signed_version else None
+            if sha256 is None:
+                sha256 = self.cache.get(bucket, key, signed_version)
             if sha256 is None:
                 sha256 = self._hash_object(bucket, key, signed_version)
                 self.cache.put(bucket, key, signed_version, sha256)
@@ -463,6 +487,20 @@ class FleetCollector(Collector):
         return self._call(
             "ListObjectVersions/GetObject", "signed object", f"s3://{bucket}/{key}", fetch
         )
+
+    def hash_latest(self, bucket: str, key: str) -> tuple[str, str]:
+        """(version id, base64(SHA-256)) of the key's latest version, streamed, in one GetObject
+        (an unversioned bucket's version id is ``null``)."""
+        response = self.s3.get_object(Bucket=bucket, Key=key)
+        body = response["Body"]
+        digest = hashlib.sha256()
+        try:
+            for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
+                digest.update(chunk)
+        finally:
+            body.close()
+        version_id = str(response.get("VersionId") or "null")
+        return version_id, base64.b64encode(digest.digest()).decode("ascii")
 
     def _aliases(self, name: str) -> tuple[AliasEvidence, ...]:
         pages = self.lambda_.get_paginator("list_aliases").paginate(
@@ -481,8 +519,18 @@ class FleetCollector(Collector):
     # -- the Region ---------------------------------------------------------------------------
 
     def collect_region(self, scope: Scope) -> RegionEvidence:
-        # 0. Signer's job listing runs beside the Lambda listings (separate quotas).
+        # 0. Signer's job listing runs beside the Lambda listings (separate quotas), and the
+        #    signed objects are read as soon as both name them.
         self._phase_started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="audit-s3") as pool:
+            self.early = EarlyHashes(self, pool)
+            try:
+                return self._collect_region(scope)
+            finally:
+                self.early.stop()
+                self.early = None
+
+    def _collect_region(self, scope: Scope) -> RegionEvidence:
         job_listing = self.start_job_listing()
         # 1. Which function has which CSC, from the CSC side (a handful of calls).
         cscs, csc_error = self.code_signing_configs()
@@ -521,6 +569,8 @@ class FleetCollector(Collector):
         ]
         if scope.job_id:
             job_ids.append(scope.job_id)
+        if self.early is not None:
+            self.early.want(job_ids)
         jobs = self.signing_jobs(job_ids, job_listing)
         profile_names = [j.profile_name for j in jobs.values() if isinstance(j, SigningJobEvidence)]
         profiles = self.signing_profiles(profile_names)
@@ -581,6 +631,8 @@ class JobListing:
                 for item in result:
                     self._listed[str(item.get("jobId", ""))] = item
                 listed = len(self._listed)
+            if collector.early is not None:
+                collector.early.listed(result)
             collector.report_progress("signing jobs listed", listed, 0)
 
     def result(self, wanted: set[str]) -> dict[str, Mapping[str, Any]]:
@@ -589,3 +641,96 @@ class JobListing:
         self._thread.join()
         with self._lock:
             return {job_id: self._listed[job_id] for job_id in wanted if job_id in self._listed}
+
+
+def _referenced_jobs(items: Iterable[Mapping[str, Any]], scope: Scope) -> list[str]:
+    """The signing jobs of the in-scope zip code paths among ``ListFunctions`` items."""
+    jobs = []
+    for item in items:
+        if not scope.selects_name(str(item.get("FunctionName", ""))):
+            continue
+        try:
+            path = _code_path(item)
+        except (KeyError, TypeError, ValueError):
+            continue  # the listing's own parse reports it
+        if path.package_type != IMAGE and path.signing_job_arn and scope.selects_path(path):
+            jobs.append(job_id_of(path.signing_job_arn))
+    return jobs
+
+
+class EarlyHashes:
+    """Signed objects read while the Lambda and Signer listings are still paging.
+
+    A job's signed object is read once the job is both referenced (:meth:`want`, from the
+    function listing's pages and the layer versions) and listed (:meth:`listed`, from the
+    ``ListSigningJobs`` pages): one ``GetObject`` of the key's latest version, which also says
+    which version it is; the hash is cached under that version id (versions are immutable).
+    Nothing is decided here: :meth:`FleetCollector.signed_object_version` uses the hash only if
+    that version turns out to be the one Signer wrote (the key's oldest, from the listing).
+
+    A key the cache already knows (some version of it was hashed before) is not read here: the
+    listing first says which version was signed, and the cache most likely has it. A read that
+    fails is dropped: the signed version is then read by id after the listing, as without early
+    reads, and that read's error (if it fails too) is what the report shows.
+    """
+
+    def __init__(self, collector: FleetCollector, pool: ThreadPoolExecutor) -> None:
+        self._collector = collector
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._wanted: set[str] = set()
+        self._signed_keys: dict[str, tuple[str, str]] = {}
+        self._reads: dict[tuple[str, str], Future[tuple[str, str] | None]] = {}
+        self._stopped = False
+
+    def want(self, job_ids: Iterable[str]) -> None:
+        with self._lock:
+            new = set(job_ids) - self._wanted
+            self._wanted |= new
+            ready = [self._signed_keys[job] for job in new if job in self._signed_keys]
+        self._read(ready)
+
+    def listed(self, items: Iterable[Mapping[str, Any]]) -> None:
+        ready = []
+        with self._lock:
+            for item in items:
+                signed = (item.get("signedObject") or {}).get("s3") or {}
+                bucket, key = signed.get("bucketName"), signed.get("key")
+                job_id = str(item.get("jobId", ""))
+                if not (isinstance(bucket, str) and isinstance(key, str) and bucket and key):
+                    continue
+                self._signed_keys[job_id] = (bucket, key)
+                if job_id in self._wanted:
+                    ready.append((bucket, key))
+        self._read(ready)
+
+    def _read(self, bucket_keys: Iterable[tuple[str, str]]) -> None:
+        cache = self._collector.cache
+        for bucket_key in bucket_keys:
+            if cache.knows_key(*bucket_key):
+                continue
+            with self._lock:
+                if self._stopped or bucket_key in self._reads:
+                    continue
+                self._reads[bucket_key] = self._pool.submit(self._fetch, bucket_key)
+
+    def _fetch(self, bucket_key: tuple[str, str]) -> tuple[str, str] | None:
+        try:
+            version_id, sha256 = self._collector.hash_latest(*bucket_key)
+        except Exception as error:  # read again, and reported, after the listing
+            log.debug("early read of s3://%s/%s failed: %s", *bucket_key, error)
+            return None
+        self._collector.cache.put(*bucket_key, version_id, sha256)
+        return version_id, sha256
+
+    def result(self, bucket_key: tuple[str, str]) -> tuple[str, str] | None:
+        """(version id, hash) read early for the key, waiting for a read in flight; None when
+        it was not read or the read failed."""
+        with self._lock:
+            future = self._reads.get(bucket_key)
+        return future.result() if future is not None else None
+
+    def stop(self) -> None:
+        """Start no more reads (the pool's exit waits for those in flight)."""
+        with self._lock:
+            self._stopped = True
