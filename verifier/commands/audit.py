@@ -20,12 +20,19 @@ from verifier.audit.budget import LAMBDA_CONTROL_PLANE_QUOTA
 from verifier.audit.cache import default_cache_dir
 from verifier.audit.progress import ProgressReporter
 from verifier.audit.report import render_audit, render_sarif
+from verifier.commands.options import (
+    AwsProfile,
+    ReportFormat,
+    ReportOutput,
+    SarifOutput,
+    check_report_paths,
+)
 from verifier.commands.verify import causes
 from verifier.errors import InputError, VerifierError
 from verifier.lock import load as load_lock
 from verifier.manifest import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
 from verifier.model import Status, Trust
-from verifier.report import Format, check_writable, write_atomically
+from verifier.report import Format, write_atomically
 
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
 
@@ -137,10 +144,7 @@ def audit_command(
             show_default=False,
         ),
     ] = None,
-    profile: Annotated[
-        str | None,
-        typer.Option(help="AWS profile (default: AWS_PROFILE).", show_default=False),
-    ] = None,
+    profile: AwsProfile = None,
     function_prefix: Annotated[
         str | None,
         typer.Option(help="Only functions whose name starts with this.", show_default=False),
@@ -186,29 +190,16 @@ def audit_command(
             "(leave the rest to deploys).",
         ),
     ] = 10.0,
-    fmt: Annotated[
-        Format, typer.Option("--format", case_sensitive=False, help="Report format.")
-    ] = Format.TEXT,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            help="Write the report to this file (atomically) instead of stdout.",
-            show_default=False,
-        ),
-    ] = None,
-    sarif_output: Annotated[
-        Path | None,
-        typer.Option(help="Also write a SARIF report of the same run here.", show_default=False),
-    ] = None,
+    fmt: ReportFormat = Format.TEXT,
+    output: ReportOutput = None,
+    sarif_output: SarifOutput = None,
 ) -> None:
     """Prove every Lambda function in the account runs trusted signed code, within Lambda's API limits.
 
     For each function, $LATEST, each published version and each layer version: a CSC is attached, enforcing, allowing only trusted publishers; the code went through signature validation by a job that succeeded, signed by a trusted profile version, not revoked, not expired; and CodeSha256 is the SHA-256 of the job's signed object. Aliases routing to a failing version are named. Container images are reported as warnings. Bulk listings under a rate budget replace per-function calls; signed object hashes are cached on disk. No manifest is needed.
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
     try:
-        for path, flag in ((output, "--output"), (sarif_output, "--sarif-output")):
-            if path is not None:
-                check_writable(path, flag)
+        check_report_paths(output, sarif_output)
         session = session_for(profile)
         plan = build_plan(
             trust=list(trust or ()),
@@ -230,8 +221,6 @@ def audit_command(
             max_attempts=max_attempts_from_environment(),
         )
         report = result.report
-        tty = output is None and sys.stdout.isatty()
-        del tty  # the fleet text layout is the same on a terminal
         content = render_audit(report, fmt, result.expiring, plan.expiry_warning_days)
         if output is not None:
             write_atomically(output, content)
