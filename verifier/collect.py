@@ -25,8 +25,9 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -131,6 +132,52 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 
+def probe_client(session: boto3.Session, client: Any) -> Any:
+    """A client like ``client`` but without retries and with short timeouts: for the first
+    call of a run, which must fail at once when the endpoint cannot answer."""
+    return session.client(
+        client.meta.service_model.service_name,
+        region_name=client.meta.region_name,
+        config=client_config(1).merge(Config(connect_timeout=5, read_timeout=20)),
+    )
+
+
+@contextmanager
+def reaching(endpoint: str) -> Iterator[None]:
+    """What breaks every call (endpoint, TLS, protocol, credentials) as one CollectionError;
+    any other AWS error answer passes through as ClientError (the endpoint works)."""
+    try:
+        yield
+    except botocore.exceptions.SSLError as error:
+        raise CollectionError(
+            f"cannot reach {endpoint}: TLS verification failed ({_brief(error)})",
+            "if the endpoint uses a private CA (the local AWS does), set AWS_CA_BUNDLE to "
+            "its certificate",
+        ) from None
+    except (ConnectionError, botocore.exceptions.HTTPClientError) as error:
+        hint = _https_hint(endpoint) or "check the network, AWS_ENDPOINT_URL and the region"
+        raise CollectionError(f"cannot reach {endpoint} ({_brief(error)})", hint) from None
+    except botocore.parsers.ResponseParserError:
+        raise CollectionError(
+            f"cannot reach {endpoint}: the response is not an AWS API response",
+            _https_hint(endpoint) or "check AWS_ENDPOINT_URL",
+        ) from None
+    except (NoCredentialsError, PartialCredentialsError) as error:
+        raise CollectionError(
+            f"no AWS credentials ({error})",
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
+        ) from None
+    except ClientError as error:
+        code = _error_code(error)
+        if code in BAD_CREDENTIAL_CODES:
+            message = error.response.get("Error", {}).get("Message", "")
+            raise CollectionError(
+                f"AWS rejected the credentials: {code}: {message}",
+                "refresh or fix the credentials",
+            ) from None
+        raise
+
+
 class Collector:
     """Collects evidence for targets through one boto3 session; caches shared resources."""
 
@@ -178,54 +225,26 @@ class Collector:
         TLS or protocol mismatch, or missing credentials fail the run at once with one line,
         instead of every later call retrying its way to an ERROR finding."""
         endpoint = self.lambda_.meta.endpoint_url
-        probe = self._session.client(
-            "lambda",
-            region_name=self.lambda_.meta.region_name,
-            config=client_config(1).merge(Config(connect_timeout=5, read_timeout=20)),
-        )
+        probe = probe_client(self._session, self.lambda_)
         try:
-            response = probe.get_code_signing_config(CodeSigningConfigArn=csc_arn)
-            if "CodeSigningConfig" not in response:
-                # botocore reads any non-JSON 200 (a proxy's or router's page) as {"message": ...}
-                raise CollectionError(
-                    f"cannot reach {endpoint}: the response is not an AWS API response",
-                    _https_hint(endpoint) or "check AWS_ENDPOINT_URL",
-                )
-            # The answer is evidence the run needs anyway: it costs no extra request.
-            self._cscs[csc_arn] = self._call(
-                "GetCodeSigningConfig", "code signing config", csc_arn, lambda: _csc(response)
-            )
-        except botocore.exceptions.SSLError as error:
-            raise CollectionError(
-                f"cannot reach {endpoint}: TLS verification failed ({_brief(error)})",
-                "if the endpoint uses a private CA (the local AWS does), set AWS_CA_BUNDLE to "
-                "its certificate",
-            ) from None
-        except (ConnectionError, botocore.exceptions.HTTPClientError) as error:
-            hint = _https_hint(endpoint) or "check the network, AWS_ENDPOINT_URL and the region"
-            raise CollectionError(f"cannot reach {endpoint} ({_brief(error)})", hint) from None
-        except botocore.parsers.ResponseParserError:
-            hint = _https_hint(endpoint) or "check AWS_ENDPOINT_URL"
-            raise CollectionError(
-                f"cannot reach {endpoint}: the response is not an AWS API response", hint
-            ) from None
-        except ClientError as error:
-            code = _error_code(error)
-            if code in BAD_CREDENTIAL_CODES:
-                message = error.response.get("Error", {}).get("Message", "")
-                raise CollectionError(
-                    f"AWS rejected the credentials: {code}: {message}",
-                    "refresh or fix the credentials",
-                ) from None
+            with reaching(endpoint):
+                response = probe.get_code_signing_config(CodeSigningConfigArn=csc_arn)
+        except ClientError:
             # Any other answer (not found, access denied, throttled) proves the endpoint works;
             # the real calls judge it.
-        except (NoCredentialsError, PartialCredentialsError) as error:
-            raise CollectionError(
-                f"no AWS credentials ({error})",
-                "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
-            ) from None
+            return
         finally:
             probe.close()
+        if "CodeSigningConfig" not in response:
+            # botocore reads any non-JSON 200 (a proxy's or router's page) as {"message": ...}
+            raise CollectionError(
+                f"cannot reach {endpoint}: the response is not an AWS API response",
+                _https_hint(endpoint) or "check AWS_ENDPOINT_URL",
+            )
+        # The answer is evidence the run needs anyway: it costs no extra request.
+        self._cscs[csc_arn] = self._call(
+            "GetCodeSigningConfig", "code signing config", csc_arn, lambda: _csc(response)
+        )
 
     # -- one call, with its failure modes sorted -----------------------------------------
 

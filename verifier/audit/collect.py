@@ -40,14 +40,8 @@ from functools import partial
 from typing import Any, TypeVar
 
 import boto3
-import botocore.exceptions
-import botocore.parsers
-from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
-    ConnectionError,
-    NoCredentialsError,
-    PartialCredentialsError,
 )
 
 from verifier.audit.budget import RateBudget
@@ -55,20 +49,16 @@ from verifier.audit.cache import HashCache
 from verifier.audit.model import IMAGE, LATEST, FunctionRecord, RegionEvidence, Scope
 from verifier.checks import job_id_of
 from verifier.collect import (
-    BAD_CREDENTIAL_CODES,
     DEFAULT_MAX_ATTEMPTS,
     HASH_CHUNK_BYTES,
     Collector,
     _alias,
-    _brief,
     _code_path,
     _csc,
-    _error_code,
-    _https_hint,
     _object_versions,
-    client_config,
+    probe_client,
+    reaching,
 )
-from verifier.errors import CollectionError
 from verifier.inputs import parse_signing_job
 from verifier.model import (
     AliasEvidence,
@@ -156,41 +146,13 @@ class FleetCollector(Collector):
         """The first ``ListCodeSigningConfigs`` page, without retries, so an unreachable
         endpoint, a TLS or protocol mismatch or bad credentials stop the run with one line."""
         endpoint = self.lambda_.meta.endpoint_url
-        probe = self._session.client(
-            "lambda",
-            region_name=self.region,
-            config=client_config(1).merge(Config(connect_timeout=5, read_timeout=20)),
-        )
+        probe = probe_client(self._session, self.lambda_)
         self.budget.attach(probe)
         try:
-            response: Mapping[str, Any] = probe.list_code_signing_configs()
-            return response
-        except botocore.exceptions.SSLError as error:
-            raise CollectionError(
-                f"cannot reach {endpoint}: TLS verification failed ({_brief(error)})",
-                "if the endpoint uses a private CA (the local AWS does), set AWS_CA_BUNDLE",
-            ) from None
-        except (ConnectionError, botocore.exceptions.HTTPClientError) as error:
-            hint = _https_hint(endpoint) or "check the network, AWS_ENDPOINT_URL and the region"
-            raise CollectionError(f"cannot reach {endpoint} ({_brief(error)})", hint) from None
-        except botocore.parsers.ResponseParserError:
-            raise CollectionError(
-                f"cannot reach {endpoint}: the response is not an AWS API response",
-                _https_hint(endpoint) or "check AWS_ENDPOINT_URL",
-            ) from None
-        except (NoCredentialsError, PartialCredentialsError) as error:
-            raise CollectionError(
-                f"no AWS credentials ({error})",
-                "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --profile",
-            ) from None
-        except ClientError as error:
-            code = _error_code(error)
-            if code in BAD_CREDENTIAL_CODES:
-                message = error.response.get("Error", {}).get("Message", "")
-                raise CollectionError(
-                    f"AWS rejected the credentials: {code}: {message}",
-                    "refresh or fix the credentials",
-                ) from None
+            with reaching(endpoint):
+                response: Mapping[str, Any] = probe.list_code_signing_configs()
+                return response
+        except ClientError:
             # Throttled or denied: the endpoint works; the retrying client judges it.
             response = self.lambda_.list_code_signing_configs()
             return response

@@ -130,20 +130,7 @@ def render_sarif(report: Report) -> str:
     known = {rule["id"] for rule in driver["rules"]}
     for check in AUDIT_CHECKS:
         if check.id not in known:
-            driver["rules"].append(
-                {
-                    "id": check.id,
-                    "name": check.id.replace(".", "_"),
-                    "shortDescription": {"text": check.title},
-                    "fullDescription": {"text": check.title},
-                    "help": {"text": check.remediation, "markdown": check.remediation},
-                    "defaultConfiguration": {"level": "error"},
-                    "properties": {
-                        "security-severity": sarif_report.SECURITY_SEVERITY[check.severity],
-                        "tags": ["security", "aws-lambda", "code-signing"],
-                    },
-                }
-            )
+            driver["rules"].append(sarif_report.rule(check))
     index = {rule["id"]: position for position, rule in enumerate(driver["rules"])}
     for result in document["runs"][0]["results"]:
         result["ruleIndex"] = index.get(result["ruleId"], -1)

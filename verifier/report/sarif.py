@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from verifier import __version__
 from verifier.checks import REGISTRY
@@ -44,22 +44,37 @@ def artifact_uri(source: str) -> str:
     return path.as_posix()
 
 
+class RuleSource(Protocol):
+    """What a rule needs of a check (the verifier's and the audit's checks both have it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def remediation(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+
+
+def rule(check: RuleSource) -> dict[str, Any]:
+    """One check as a SARIF rule (the audit adds its own checks the same way)."""
+    return {
+        "id": check.id,
+        "name": check.id.replace(".", "_"),
+        "shortDescription": {"text": check.title},
+        "fullDescription": {"text": check.title},
+        "help": {"text": check.remediation, "markdown": check.remediation},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[check.severity],
+            "tags": ["security", "aws-lambda", "code-signing"],
+        },
+    }
+
+
 def _rules() -> list[dict[str, Any]]:
-    return [
-        {
-            "id": check.id,
-            "name": check.id.replace(".", "_"),
-            "shortDescription": {"text": check.title},
-            "fullDescription": {"text": check.title},
-            "help": {"text": check.remediation, "markdown": check.remediation},
-            "defaultConfiguration": {"level": "error"},
-            "properties": {
-                "security-severity": SECURITY_SEVERITY[check.severity],
-                "tags": ["security", "aws-lambda", "code-signing"],
-            },
-        }
-        for check in REGISTRY.values()
-    ]
+    return [rule(check) for check in REGISTRY.values()]
 
 
 def document(report: Report) -> dict[str, Any]:
