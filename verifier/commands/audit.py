@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,11 +15,6 @@ from verifier.api import (
     session_for,
     stderr,
 )
-from verifier.audit import AuditPlan, AuditResult, Scope, audit
-from verifier.audit.budget import LAMBDA_CONTROL_PLANE_QUOTA
-from verifier.audit.cache import default_cache_dir
-from verifier.audit.progress import ProgressReporter
-from verifier.audit.report import render_audit, render_sarif
 from verifier.commands.options import (
     AwsProfile,
     ReportFormat,
@@ -33,6 +28,11 @@ from verifier.lock import load as load_lock
 from verifier.manifest import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
 from verifier.model import Status, Trust
 from verifier.report import Format, write_atomically
+
+if TYPE_CHECKING:
+    from verifier.audit import AuditPlan, AuditResult
+
+# verifier.audit is imported where it is used, so `verify` and `--help` never load it.
 
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
 
@@ -53,6 +53,10 @@ def build_plan(
 ) -> AuditPlan:
     """Every input validated before any AWS call (each problem: one line, exit 2)."""
     import re
+
+    from verifier.audit import AuditPlan, Scope
+    from verifier.audit.budget import LAMBDA_CONTROL_PLANE_QUOTA
+    from verifier.audit.cache import default_cache_dir
 
     if not trust and lock is None:
         raise InputError(
@@ -198,6 +202,10 @@ def audit_command(
 
     For each function, $LATEST, each published version and each layer version: a CSC is attached, enforcing, allowing only trusted publishers; the code went through signature validation by a job that succeeded, signed by a trusted profile version, not revoked, not expired; and CodeSha256 is the SHA-256 of the job's signed object. Aliases routing to a failing version are named. Container images are reported as warnings. Bulk listings under a rate budget replace per-function calls; signed object hashes are cached on disk. No manifest is needed.
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
+    from verifier.audit import audit
+    from verifier.audit.progress import ProgressReporter
+    from verifier.audit.report import render_audit, render_sarif
+
     try:
         check_report_paths(output, sarif_output)
         session = session_for(profile)
