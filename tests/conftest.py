@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from localaws.testing import LocalAws, running_local_aws
+from tests import scheduling
 from verifier.drift import terraformrc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -168,12 +169,15 @@ def local_aws() -> Iterator[LocalAws]:
         yield local
 
 
-def terraform_workdir(synth: Synth, destination: Path) -> Path:
-    """A private copy of the synthesized stack with its state kept inside it."""
+def terraform_workdir(
+    synth: Synth, destination: Path, backend: dict[str, Any] | None = None
+) -> Path:
+    """A private copy of the synthesized stack with its state kept inside it, or in the
+    ``backend`` given (Terraform's ``{"s3": {...}}`` form)."""
     shutil.copytree(synth.stack_dir, destination, ignore=shutil.ignore_patterns(".terraform*"))
     # Terraform merges *_override.tf.json files: keep the state beside this copy.
     (destination / "state_override.tf.json").write_text(
-        json.dumps({"terraform": {"backend": {"local": {"path": "terraform.tfstate"}}}})
+        json.dumps({"terraform": {"backend": backend or {"local": {"path": "terraform.tfstate"}}}})
     )
     return destination
 
@@ -192,6 +196,47 @@ def terraform(
     if check and result.returncode != 0:
         pytest.fail(f"terraform {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+# -- real applies (tests/e2e/deployment.py) ---------------------------------------------------
+#
+# Applies are the expensive part (a local AWS, `terraform init` and `apply`: 10 s and more each),
+# so there are few of them:
+#
+# - ``deployment``: one apply per xdist worker, shared by every *reversible* scenario that runs
+#   there (a worker runs one test at a time; tests/scheduling.py keeps them on one worker). After
+#   each test the fixture puts back what the test changed out of band and asserts that the live
+#   AWS matches the snapshot taken right after the apply, so no scenario leaks into the next.
+# - ``own_deployment``: an apply of its own, for irreversible changes (revocations, cancels).
+#
+# Here rather than in tests/e2e/ because tests/stacks/test_toolchains.py plans on the shared
+# apply too. (tests.e2e.deployment imports this module: it is imported where it is used.)
+
+
+@pytest.fixture(scope="session")
+def shared_deployment(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.e2e.deployment import Deployment
+
+    with running_local_aws(tls=True) as local:
+        yield Deployment.apply(synth, tmp_path_factory.mktemp("shared"), local)
+
+
+@pytest.fixture
+def deployment(shared_deployment: Any) -> Iterator[Any]:
+    """The shared apply, restored after the test (the restore is asserted)."""
+    baseline = shared_deployment.baseline
+    yield shared_deployment
+    shared_deployment.restore()
+    assert shared_deployment.live_state() == baseline, "the restore left the deployment changed"
+
+
+@pytest.fixture
+def own_deployment(synth: Synth, tmp_path: Path) -> Iterator[Any]:
+    """The default stack applied to a local AWS of its own, for changes that cannot be undone."""
+    from tests.e2e.deployment import Deployment
+
+    with running_local_aws(tls=True) as local:
+        yield Deployment.apply(synth, tmp_path, local)
 
 
 # -- a copy of the checkout -------------------------------------------------------------------
@@ -231,16 +276,11 @@ def checkout_copy(destination: Path, *, share_environments: bool = True) -> Path
 # -- scheduling and phase times ---------------------------------------------------------------
 
 
-def _slowness(item: pytest.Item) -> int:
-    if item.get_closest_marker("e2e"):
-        return 0
-    return 1 if "stacks" in item.path.relative_to(REPO_ROOT / "tests").parts[:1] else 2
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long tests first (end-to-end, then the stack tests): the workers start them early and
-    the quick tests fill the gaps, instead of one long test running alone at the end."""
-    items.sort(key=_slowness)
+@pytest.hookimpl(trylast=True)  # after -m/-k deselect: only the items that will run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the items so the xdist workers finish together (tests/scheduling.py)."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    items[:] = scheduling.order(items, workers)
     for item in items:
         # Reports carry user_properties from the workers: the phase table below reads it.
         item.user_properties.append(("phase", "e2e" if item.get_closest_marker("e2e") else "unit"))

@@ -28,6 +28,8 @@ import pytest
 from localaws.testing import running_local_aws
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth, tool_env
 from tests.e2e.deployment import Deployment
+from tests.e2e.drifting import assert_drift_caught
+from tests.e2e.scenarios import SCENARIO
 
 pytestmark = pytest.mark.e2e
 
@@ -349,14 +351,16 @@ def irreversible(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def test_7_irreversible_in_order(irreversible: Attacked, tmp_path: Path) -> None:
-    """On one apply, in this order: a Canceled profile warns; an identical re-upload of the
-    signed key and a profile revocation effective after the signatures warn; then the job's
-    signature is revoked, which fails verify and drift, and a saved job document taken before
-    cannot stand in (--job-file is gone)."""
+    """On one apply, in this order: a Canceled profile is drift (the drift table's row: the
+    plan sees it) and warns; an identical re-upload of the signed key and a profile revocation
+    effective after the signatures warn; then the job's signature is revoked, which fails
+    verify and drift, and a saved job document taken before cannot stand in (--job-file is
+    gone)."""
     signer, s3 = irreversible.client("signer"), irreversible.client("s3")
     profile_name = irreversible.manifest["signing_profile_name"]
-    # 1. Canceled: existing signatures stay valid.
-    signer.cancel_signing_profile(profileName=profile_name)
+    # 1. Canceled (the scenario cancels the profile): drift, and existing signatures stay valid.
+    assert_drift_caught(irreversible.d, SCENARIO["profile canceled"])
+    assert signer.get_signing_profile(profileName=profile_name)["status"] == "Canceled"
     code, report = irreversible.verify()
     assert code == 0, not_passing(report)
     assert not_passing(report) == {"profile.revocation": {"warn"}, "layers.signed": {"warn"}}
