@@ -302,7 +302,9 @@ def terraform(
 #   there (a worker runs one test at a time; tests/scheduling.py keeps them on one worker). After
 #   each test the fixture puts back what the test changed out of band and asserts that the live
 #   AWS matches the snapshot taken right after the apply, so no scenario leaks into the next.
-# - ``own_deployment``: an apply of its own, for irreversible changes (revocations, cancels).
+# - Irreversible changes (a cancel, revocations) run in order on one apply of their own
+#   (tests/e2e/test_attacks.py, test_7); a test that needs its own settings (rate limits)
+#   applies on its own local AWS.
 #
 # Here rather than in tests/e2e/ because tests/stacks/test_toolchains.py plans on the shared
 # apply too. (tests.e2e.deployment imports this module: it is imported where it is used.)
@@ -323,15 +325,6 @@ def deployment(shared_deployment: Any) -> Iterator[Any]:
     yield shared_deployment
     shared_deployment.restore()
     assert shared_deployment.live_state() == baseline, "the restore left the deployment changed"
-
-
-@pytest.fixture
-def own_deployment(synth: Synth, tmp_path: Path) -> Iterator[Any]:
-    """The default stack applied to a local AWS of its own, for changes that cannot be undone."""
-    from tests.e2e.deployment import Deployment
-
-    with running_local_aws(tls=True) as local:
-        yield Deployment.apply(synth, tmp_path, local)
 
 
 # -- a copy of the checkout -------------------------------------------------------------------

@@ -134,7 +134,7 @@ class Deployment:
             "bucket_versioning": s3.get_bucket_versioning(Bucket=manifest["bucket"]).get("Status"),
             "roles": sorted(r["RoleName"] for r in self.client("iam").list_roles()["Roles"]),
             # Not restorable (a revocation or cancel is final): a scenario that changes the
-            # profile needs an apply of its own (the own_deployment fixture).
+            # profile needs an apply of its own (test_attacks.py's irreversible one).
             "profile": {
                 "status": profile.get("status"),
                 "revoked": profile.get("revocationRecord"),

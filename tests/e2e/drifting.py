@@ -67,12 +67,33 @@ def live_snapshot(deployment: Deployment) -> dict[str, Any]:
     }
 
 
+def planned_changes(plan: dict[str, Any]) -> frozenset[str]:
+    """The plan's changes, one ``address actions`` string each (no-ops left out)."""
+    return frozenset(
+        f"{c['address']} {'/'.join(c['change']['actions'])}"
+        for c in plan["resource_changes"]
+        if c["change"]["actions"] != ["no-op"]
+    )
+
+
+def planned_now(deployment: Deployment) -> frozenset[str]:
+    """What a plan of the deployment changes now (a baseline for the next scenario)."""
+    deployment.terraform("plan", "-input=false", "-no-color", "-lock=false", "-out=now.tfplan")
+    shown = deployment.terraform("show", "-json", "now.tfplan")
+    return planned_changes(json.loads(shown.stdout))
+
+
 def assert_drift_caught(
-    deployment: Deployment, scenario: Scenario, already_failing: frozenset[str] = frozenset()
-) -> set[str]:
+    deployment: Deployment,
+    scenario: Scenario,
+    already_failing: frozenset[str] = frozenset(),
+    planned_before: frozenset[str] = frozenset(),
+) -> tuple[set[str], frozenset[str]]:
     """Make the change, run drift, and assert the scenario's row of the table. Returns the
-    verifier's failing checks. ``already_failing``: checks an earlier, irreversible change on
-    this deployment left failing (they must not be what proves this scenario)."""
+    verifier's failing checks and the plan's changes. ``already_failing`` and
+    ``planned_before``: what an earlier, irreversible change on this deployment left failing
+    and left in the plan (the default: a clean apply). They must not be what proves this
+    scenario: the plan sees the change when its changes differ from ``planned_before``."""
     scenario.change(deployment)
     before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
@@ -81,14 +102,16 @@ def assert_drift_caught(
     assert scenario.drift_names is not None and scenario.drift_names in summary, summary
 
     plan = json.loads((reports / "plan-signed-lambda.json").read_text())
-    planned = [c for c in plan["resource_changes"] if c["change"]["actions"] != ["no-op"]]
-    assert bool(planned) == scenario.plan_sees_it, [c["address"] for c in planned]
+    planned = planned_changes(plan)
+    assert (planned != planned_before) == scenario.plan_sees_it, sorted(planned ^ planned_before)
     report = json.loads((reports / "verify-signed-lambda.json").read_text())
     failed = check_statuses(report).get("fail", set())
-    assert (report["result"] == "fail") == bool(scenario.verifier_fails), report["result"]
+    assert (report["result"] == "fail") == bool(scenario.verifier_fails | already_failing), report[
+        "result"
+    ]
     assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
     assert not scenario.verifier_fails & already_failing, "not attributable to this change"
 
     after = (live_snapshot(deployment), deployment.state_file())
     assert after == before, "a drift run must not change the infrastructure or its state"
-    return failed
+    return failed, planned

@@ -3,9 +3,9 @@ summary naming it; a drift run changes nothing. The expectations are the README'
 what" table (tests/e2e/scenarios.py): which changes `terraform plan` sees, which only the
 verifier, and which verifier checks fail.
 
-Reversible changes share one apply (restored and checked after each test); the two
-revocations, which nothing can undo, share an apply of their own; the cancel runs on the apply
-of test_attacks.py's irreversible steps.
+Reversible changes share one apply (restored and checked after each test); the cancel and the
+two revocations, which nothing can undo, run in order on the apply of test_attacks.py's
+irreversible steps (test_7), each attributable to its own change.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from tests.e2e.deployment import Deployment
 from tests.e2e.drifting import assert_drift_caught, live_snapshot, run_drift
-from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO, Scenario
+from tests.e2e.scenarios import DRIFT_SCENARIOS, Scenario
 
 pytestmark = pytest.mark.e2e
 
@@ -51,23 +51,14 @@ def test_reversible_change_is_drift(deployment: Deployment, scenario: Scenario) 
     assert_drift_caught(deployment, scenario)
 
 
-def test_revocations_are_drift_only_the_verifier_sees(own_deployment: Deployment) -> None:
-    """Two irreversible changes on one apply, in an order that keeps each attributable: the
-    job's revocation leaves the profile check passing, so the profile's revocation is what
-    makes it fail next. Terraform's plan sees neither."""
-    failed = assert_drift_caught(own_deployment, SCENARIO["job signature revoked"])
-    assert "profile.revocation" not in failed
-    assert_drift_caught(own_deployment, SCENARIO["profile revoked"], frozenset(failed))
-
-
 def test_every_drift_scenario_runs_here() -> None:
     """The table's rows are all exercised (no scenario silently dropped): the reversible ones
-    and the two revocations above; the canceled profile in test_attacks.py's test_7, whose
-    apply it shares (a cancel is its first, irreversible step)."""
+    above; the irreversible ones (a cancel, two revocations) in order on one apply, in
+    test_attacks.py's test_7."""
     from tests.e2e import test_attacks
 
     irreversible = {"job signature revoked", "profile revoked", "profile canceled"}
     assert {s.name for s in DRIFT_SCENARIOS if not s.reversible} == irreversible
-    assert 'SCENARIO["profile canceled"]' in inspect.getsource(
-        test_attacks.test_7_irreversible_in_order
-    )
+    source = inspect.getsource(test_attacks.test_7_irreversible_in_order)
+    for name in sorted(irreversible):
+        assert f'SCENARIO["{name}"]' in source, name
