@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,32 +86,43 @@ def planned_now(deployment: Deployment) -> frozenset[str]:
 
 def assert_drift_caught(
     deployment: Deployment,
-    scenario: Scenario,
+    rows: Scenario | Sequence[Scenario],
     already_failing: frozenset[str] = frozenset(),
     planned_before: frozenset[str] = frozenset(),
 ) -> tuple[set[str], frozenset[str]]:
-    """Make the change, run drift, and assert the scenario's row of the table. Returns the
-    verifier's failing checks and the plan's changes. ``already_failing`` and
-    ``planned_before``: what an earlier, irreversible change on this deployment left failing
-    and left in the plan (the default: a clean apply). They must not be what proves this
-    scenario: the plan sees the change when its changes differ from ``planned_before``."""
-    scenario.change(deployment)
+    """Make the change of each row, run drift once, and assert each row of the table. Returns
+    the verifier's failing checks and the plan's changes.
+
+    Rows checked in one run must agree on whether the plan sees them and must name different
+    things in the summary, so each row's evidence is its own: the summary names each row's
+    attribute or check, and the plan is clean exactly when none of them is a plan change.
+    ``already_failing`` and ``planned_before``: what an earlier, irreversible change on this
+    deployment left failing and left in the plan (the default: a clean apply). They must not be
+    what proves a row: the plan sees a change when its changes differ from ``planned_before``."""
+    rows = (rows,) if isinstance(rows, Scenario) else tuple(rows)
+    assert len({row.plan_sees_it for row in rows}) == 1, "the plan sees all of them or none"
+    assert len({row.drift_names for row in rows}) == len(rows), "each row names its own"
+    for row in rows:
+        row.change(deployment)
     before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
     assert code == 1, summary
     assert summary.startswith("## Drift check: ❌ drift found")
-    assert scenario.drift_names is not None and scenario.drift_names in summary, summary
+    for row in rows:
+        assert row.drift_names is not None and row.drift_names in summary, (row.name, summary)
 
     plan = json.loads((reports / "plan-signed-lambda.json").read_text())
     planned = planned_changes(plan)
-    assert (planned != planned_before) == scenario.plan_sees_it, sorted(planned ^ planned_before)
+    assert (planned != planned_before) == rows[0].plan_sees_it, sorted(planned ^ planned_before)
     report = json.loads((reports / "verify-signed-lambda.json").read_text())
     failed = check_statuses(report).get("fail", set())
-    assert (report["result"] == "fail") == bool(scenario.verifier_fails | already_failing), report[
+    expected_failures = frozenset().union(*(row.verifier_fails for row in rows))
+    assert (report["result"] == "fail") == bool(expected_failures | already_failing), report[
         "result"
     ]
-    assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
-    assert not scenario.verifier_fails & already_failing, "not attributable to this change"
+    for row in rows:
+        assert row.verifier_fails <= failed, f"{row.name}: failed {sorted(failed)}"
+        assert not row.verifier_fails & already_failing, f"{row.name}: not attributable"
 
     after = (live_snapshot(deployment), deployment.state_file())
     assert after == before, "a drift run must not change the infrastructure or its state"
