@@ -4,7 +4,7 @@ alarm now passes (with a warning where AWS's semantics say the code is still val
 
 The attacker has ordinary CI deploy rights: Lambda, Signer (start jobs with the real profile),
 S3, and write access to the Terraform state. Reversible attacks use the shared apply
-(tests/e2e/conftest.py), which is restored and compared with its post-apply snapshot after each
+(tests/conftest.py), which is restored and compared with its post-apply snapshot after each
 test; irreversible ones (a canceled profile, revocations) run in order, in one test, on an apply
 of their own.
 """

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def deployment(shared_deployment: Deployment) -> Deployment:
-    """The shared apply (tests/e2e/conftest.py), read only here."""
+    """The shared apply (tests/conftest.py), read only here."""
     return shared_deployment
 
 

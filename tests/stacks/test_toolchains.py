@@ -354,7 +354,7 @@ def cdktf_state(
     synth: Synth, cdktf_synth: Synth, deployment: Deployment, tmp_path: Path
 ) -> Iterator[Deployment]:
     """A stack whose state was written through cdktf's JSON: the shared apply
-    (tests/e2e/conftest.py, restored and checked after the test like every user of it) when the
+    (tests/conftest.py, restored and checked after the test like every user of it) when the
     session synth is cdktf's, else an apply of cdktf's synth on a local AWS of its own."""
     if synth is cdktf_synth:
         yield deployment
