@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from localaws.testing import LocalAws, running_local_aws
+from tests import scheduling
 from verifier.drift import terraformrc
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,39 @@ def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def use_local_aws(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    endpoint: str,
+    *,
+    default_region: bool = False,
+    max_attempts: int | None = None,
+) -> None:
+    """Point an in-process boto3 (the verifier under CliRunner) at the local AWS ``endpoint`` and
+    nothing else: no developer profile, token or config file, dummy credentials, AWS_REGION, a
+    private audit cache. ``default_region`` also sets AWS_DEFAULT_REGION (else it is unset, as in
+    the README's local setup); ``max_attempts`` sets AWS_MAX_ATTEMPTS (else it is unset)."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "empty-aws-config"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_REGION", LOCAL_CREDENTIALS["AWS_REGION"])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    if default_region:
+        monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_CREDENTIALS["AWS_REGION"])
+    else:
+        monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    if max_attempts is not None:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", str(max_attempts))
+    else:
+        monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+
+
 # -- sharing work between xdist workers ---------------------------------------------------------
 
 
@@ -118,33 +152,78 @@ class Synth:
     config: dict[str, Any]
 
 
-def run_synth(
-    outdir: Path, extra_env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = tool_env({"CDKTF_OUTDIR": str(outdir), **(extra_env or {})})
-    return subprocess.run(
-        [sys.executable, "main.py"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+#: A non-default config (tests/stacks/test_synth.py asserts what it synthesizes): Warn, a remote
+#: backend, three functions, two layers.
+CUSTOM_CONFIG: dict[str, Any] = {
+    "untrusted_artifact_policy": "Warn",
+    "region": "eu-west-1",
+    "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
+    "layers": [
+        {"key": "shared"},
+        {
+            "key": "tools",
+            "source_dir": "layers/shared/",
+            "compatible_runtimes": ["python3.12", "python3.13"],
+            "description": "the same helpers, published twice",
+        },
+    ],
+    "functions": [
+        {"key": "hello", "layers": ["tools", "shared"]},
+        {"key": "audit"},
+        {
+            "key": "hello-again",
+            "source_dir": "functions/hello",
+            "memory_mb": 256,
+            "architectures": ["arm64"],
+            "layers": ["shared"],
+            "allow_earlier_versions": True,
+            "environment": {"PYTHONPATH": "/opt/python/extra", "GREETING": "hi"},
+        },
+    ],
+}
+
+# main.py's main() for the custom config, then for the default one, in one process: loading the
+# jsii bindings is most of a synth's time (about 20 s) and memory (1.7 GB), so the second synth
+# costs a few seconds. jsii's Node process reads CDKTF_OUTDIR once, when it starts: the first
+# output is moved aside before the second synth writes the same directory.
+_SYNTH_BOTH = """
+import os, shutil, sys
+import main
+outdir, custom_config, custom_outdir = sys.argv[1:]
+os.environ["SIGNED_LAMBDA_CONFIG"] = custom_config
+if main.main() != 0:
+    sys.exit("the custom config's synth failed")
+shutil.move(outdir, custom_outdir)
+os.environ["SIGNED_LAMBDA_CONFIG"] = ""
+sys.exit(main.main())
+"""
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The default stack (two functions, Enforce), synthesized once per test run: the first
-    worker that needs it synthesizes (about 20 s and 1.7 GB), the others wait and reuse it.
-    Nothing writes into it afterwards (Terraform runs in copies: terraform_workdir)."""
+def _shared_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Both synths, once per test run: the first worker that needs one runs them, the others
+    wait and reuse them. Returns the directory holding ``cdktf-out`` and ``custom-out``."""
     require_tool("node")
     shared = run_root(tmp_path_factory) / "synth"
-    outdir = shared / "cdktf-out"
     outcome = shared / "outcome.json"
     with run_lock(shared / ".lock"):
         if not outcome.exists():
             started = time.monotonic()
-            result = run_synth(outdir, {"SIGNED_LAMBDA_CONFIG": ""})
+            (shared / "custom.json").write_text(json.dumps(CUSTOM_CONFIG))
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    _SYNTH_BOTH,
+                    str(shared / "cdktf-out"),
+                    str(shared / "custom.json"),
+                    str(shared / "custom-out"),
+                ],
+                cwd=REPO_ROOT,
+                env=tool_env({"CDKTF_OUTDIR": str(shared / "cdktf-out")}),
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
             outcome.write_text(
                 json.dumps(
                     {
@@ -156,9 +235,26 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
             )
     recorded = json.loads(outcome.read_text())
     assert recorded["returncode"] == 0, recorded["stderr"]
+    return shared
+
+
+def _loaded(outdir: Path) -> Synth:
     stack_dir = outdir / "stacks" / STACK_NAME
     config = json.loads((stack_dir / "cdk.tf.json").read_text())
     return Synth(outdir=outdir, stack_dir=stack_dir, config=config)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The default stack (two functions, Enforce), synthesized once per test run.
+    Nothing writes into it afterwards (Terraform runs in copies: terraform_workdir)."""
+    return _loaded(_shared_synth(tmp_path_factory) / "cdktf-out")
+
+
+@pytest.fixture(scope="session")
+def custom_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The stack of CUSTOM_CONFIG, synthesized with the default one."""
+    return _loaded(_shared_synth(tmp_path_factory) / "custom-out")
 
 
 @pytest.fixture(scope="session")
@@ -168,12 +264,15 @@ def local_aws() -> Iterator[LocalAws]:
         yield local
 
 
-def terraform_workdir(synth: Synth, destination: Path) -> Path:
-    """A private copy of the synthesized stack with its state kept inside it."""
+def terraform_workdir(
+    synth: Synth, destination: Path, backend: dict[str, Any] | None = None
+) -> Path:
+    """A private copy of the synthesized stack with its state kept inside it, or in the
+    ``backend`` given (Terraform's ``{"s3": {...}}`` form)."""
     shutil.copytree(synth.stack_dir, destination, ignore=shutil.ignore_patterns(".terraform*"))
     # Terraform merges *_override.tf.json files: keep the state beside this copy.
     (destination / "state_override.tf.json").write_text(
-        json.dumps({"terraform": {"backend": {"local": {"path": "terraform.tfstate"}}}})
+        json.dumps({"terraform": {"backend": backend or {"local": {"path": "terraform.tfstate"}}}})
     )
     return destination
 
@@ -192,6 +291,40 @@ def terraform(
     if check and result.returncode != 0:
         pytest.fail(f"terraform {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+# -- real applies (tests/e2e/deployment.py) ---------------------------------------------------
+#
+# Applies are the expensive part (a local AWS, `terraform init` and `apply`: 10 s and more each),
+# so there are few of them:
+#
+# - ``deployment``: one apply per xdist worker, shared by every *reversible* scenario that runs
+#   there (a worker runs one test at a time; tests/scheduling.py keeps them on one worker). After
+#   each test the fixture puts back what the test changed out of band and asserts that the live
+#   AWS matches the snapshot taken right after the apply, so no scenario leaks into the next.
+# - Irreversible changes (a cancel, revocations) run in order on one apply of their own
+#   (tests/e2e/test_attacks.py, test_7); a test that needs its own settings (rate limits)
+#   applies on its own local AWS.
+#
+# Here rather than in tests/e2e/ because tests/stacks/test_toolchains.py plans on the shared
+# apply too. (tests.e2e.deployment imports this module: it is imported where it is used.)
+
+
+@pytest.fixture(scope="session")
+def shared_deployment(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from tests.e2e.deployment import Deployment
+
+    with running_local_aws(tls=True) as local:
+        yield Deployment.apply(synth, tmp_path_factory.mktemp("shared"), local)
+
+
+@pytest.fixture
+def deployment(shared_deployment: Any) -> Iterator[Any]:
+    """The shared apply, restored after the test (the restore is asserted)."""
+    baseline = shared_deployment.baseline
+    yield shared_deployment
+    shared_deployment.restore()
+    assert shared_deployment.live_state() == baseline, "the restore left the deployment changed"
 
 
 # -- a copy of the checkout -------------------------------------------------------------------
@@ -231,16 +364,11 @@ def checkout_copy(destination: Path, *, share_environments: bool = True) -> Path
 # -- scheduling and phase times ---------------------------------------------------------------
 
 
-def _slowness(item: pytest.Item) -> int:
-    if item.get_closest_marker("e2e"):
-        return 0
-    return 1 if "stacks" in item.path.relative_to(REPO_ROOT / "tests").parts[:1] else 2
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Long tests first (end-to-end, then the stack tests): the workers start them early and
-    the quick tests fill the gaps, instead of one long test running alone at the end."""
-    items.sort(key=_slowness)
+@pytest.hookimpl(trylast=True)  # after -m/-k deselect: only the items that will run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the items so the xdist workers finish together (tests/scheduling.py)."""
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    items[:] = scheduling.order(items, workers)
     for item in items:
         # Reports carry user_properties from the workers: the phase table below reads it.
         item.user_properties.append(("phase", "e2e" if item.get_closest_marker("e2e") else "unit"))

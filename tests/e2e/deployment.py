@@ -37,9 +37,17 @@ class Deployment:
     baseline: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def apply(cls, synth: Synth, parent: Path, local_aws: LocalAws) -> Deployment:
+    def apply(
+        cls,
+        synth: Synth,
+        parent: Path,
+        local_aws: LocalAws,
+        backend: dict[str, Any] | None = None,
+    ) -> Deployment:
+        """``terraform init`` and ``apply`` of a copy of the synthesized stack; its state beside
+        the copy, or in ``backend`` (see terraform_workdir)."""
         # The directory carries the stack's name, as under cdktf.out/stacks/.
-        workdir = terraform_workdir(synth, parent / STACK_NAME)
+        workdir = terraform_workdir(synth, parent / STACK_NAME, backend)
         env = {**local_aws.env(), **LOCAL_CREDENTIALS}
         deployment = cls(workdir=workdir, local_aws=local_aws, env=env)
         deployment.terraform("init", "-input=false", "-no-color")
@@ -126,7 +134,7 @@ class Deployment:
             "bucket_versioning": s3.get_bucket_versioning(Bucket=manifest["bucket"]).get("Status"),
             "roles": sorted(r["RoleName"] for r in self.client("iam").list_roles()["Roles"]),
             # Not restorable (a revocation or cancel is final): a scenario that changes the
-            # profile needs an apply of its own (the own_deployment fixture).
+            # profile needs an apply of its own (test_attacks.py's irreversible one).
             "profile": {
                 "status": profile.get("status"),
                 "revoked": profile.get("revocationRecord"),

@@ -4,7 +4,7 @@ alarm now passes (with a warning where AWS's semantics say the code is still val
 
 The attacker has ordinary CI deploy rights: Lambda, Signer (start jobs with the real profile),
 S3, and write access to the Terraform state. Reversible attacks use the shared apply
-(tests/e2e/conftest.py), which is restored and compared with its post-apply snapshot after each
+(tests/conftest.py), which is restored and compared with its post-apply snapshot after each
 test; irreversible ones (a canceled profile, revocations) run in order, in one test, on an apply
 of their own.
 """
@@ -28,6 +28,8 @@ import pytest
 from localaws.testing import running_local_aws
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth, tool_env
 from tests.e2e.deployment import Deployment
+from tests.e2e.drifting import assert_drift_caught, planned_now
+from tests.e2e.scenarios import SCENARIO
 
 pytestmark = pytest.mark.e2e
 
@@ -349,14 +351,17 @@ def irreversible(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def test_7_irreversible_in_order(irreversible: Attacked, tmp_path: Path) -> None:
-    """On one apply, in this order: a Canceled profile warns; an identical re-upload of the
-    signed key and a profile revocation effective after the signatures warn; then the job's
-    signature is revoked, which fails verify and drift, and a saved job document taken before
-    cannot stand in (--job-file is gone)."""
+    """On one apply, in this order, each step attributable to its own change: a Canceled
+    profile is drift (the drift table's row: the plan sees it) and warns; an identical re-upload
+    of the signed key and a profile revocation effective after the signatures warn; then the
+    job's signature is revoked, which fails verify and drift (the table's row: the plan sees
+    nothing new), and a saved job document taken before cannot stand in (--job-file is gone);
+    last, the profile revoked from before the signatures fails drift (the table's row)."""
     signer, s3 = irreversible.client("signer"), irreversible.client("s3")
     profile_name = irreversible.manifest["signing_profile_name"]
-    # 1. Canceled: existing signatures stay valid.
-    signer.cancel_signing_profile(profileName=profile_name)
+    # 1. Canceled (the scenario cancels the profile): drift, and existing signatures stay valid.
+    assert_drift_caught(irreversible.d, SCENARIO["profile canceled"])
+    assert signer.get_signing_profile(profileName=profile_name)["status"] == "Canceled"
     code, report = irreversible.verify()
     assert code == 0, not_passing(report)
     assert not_passing(report) == {"profile.revocation": {"warn"}, "layers.signed": {"warn"}}
@@ -381,17 +386,31 @@ def test_7_irreversible_in_order(irreversible: Attacked, tmp_path: Path) -> None
         "layers.signed": {"warn"},
     }
     assert "after the signature" in json.dumps(report)
-    # 3. The build's own signature revoked; a document saved before is no way around it.
+    # 3. The build's own signature revoked (the scenario); a document saved before is no way
+    #    around it. The profile check still only warns: the next step is what makes it fail.
     saved = tmp_path / "job.json"
     saved.write_text(
         json.dumps(signer.describe_signing_job(jobId=entry["signing_job_id"]), default=str)
     )
-    signer.revoke_signature(jobId=entry["signing_job_id"], reason="drill")
+    # The revocation above changed what the plan shows for the canceled profile: the plan's
+    # changes right before this step are the baseline.
+    failing, planned = assert_drift_caught(
+        irreversible.d,
+        SCENARIO["job signature revoked"],
+        planned_before=planned_now(irreversible.d),
+    )
+    assert "profile.revocation" not in failing
     result = irreversible.cli(
         "verify", "--outputs", str(irreversible.d.outputs_file), "--job-file", str(saved)
     )
     assert result.returncode == 2 and "--job-file" in result.stderr
     code, report = irreversible.verify()
     assert code == 1 and "job.not_revoked" in failed(report)
-    code, summary = irreversible.drift()
-    assert code == 1 and "`job.not_revoked`" in summary
+    # (Drift failing on `job.not_revoked` is the scenario's row, asserted above.)
+    # 4. The profile revoked from a day before the signatures (moving the revocation earlier).
+    assert_drift_caught(
+        irreversible.d,
+        SCENARIO["profile revoked"],
+        already_failing=frozenset(failing),
+        planned_before=planned,
+    )

@@ -3,83 +3,34 @@ summary naming it; a drift run changes nothing. The expectations are the README'
 what" table (tests/e2e/scenarios.py): which changes `terraform plan` sees, which only the
 verifier, and which verifier checks fail.
 
-Reversible changes share one apply (restored and checked after each test); revocations and the
-cancel, which nothing can undo, get an apply of their own each.
+Reversible changes share one apply (restored and checked after each test), a few rows per drift
+run (REVERSIBLE_RUNS); the cancel and the two revocations, which nothing can undo, run in order
+on the apply of test_attacks.py's irreversible steps (test_7), each attributable to its own
+change.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
-import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT, tool_env
 from tests.e2e.deployment import Deployment
-from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO, Scenario, check_statuses
+from tests.e2e.drifting import assert_drift_caught, live_snapshot, run_drift
+from tests.e2e.scenarios import DRIFT_SCENARIOS, SCENARIO
 
 pytestmark = pytest.mark.e2e
 
 
-def run_drift(deployment: Deployment) -> tuple[int, str, Path]:
-    reports = deployment.workdir.parent / "reports"
-    reports.mkdir(exist_ok=True)
-    for stale in reports.iterdir():  # the shared apply is drift-checked once per scenario
-        stale.unlink()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "verifier",
-            "drift",
-            "--stacks-dir",
-            str(deployment.workdir.parent),
-            "--reports",
-            str(reports),
-            "--lock",
-            str(deployment.lock_file),
-            "--source",
-            str(REPO_ROOT),
-        ],
-        env=tool_env(deployment.env),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    summary = (reports / "drift-summary.md").read_text()
-    assert summary in result.stderr  # the summary also goes to stderr for the CI log
-    return result.returncode, summary, reports
-
-
-def live_snapshot(deployment: Deployment) -> dict[str, Any]:
-    """What a drift run must never change, read straight from AWS."""
-    lambda_ = deployment.client("lambda")
-    manifest = deployment.manifest
-    functions = {}
-    for key, entry in manifest["functions"].items():
-        config = lambda_.get_function(FunctionName=entry["function_name"])["Configuration"]
-        config.pop("ResponseMetadata", None)
-        csc = lambda_.get_function_code_signing_config(FunctionName=entry["function_name"])
-        functions[key] = {"config": config, "csc": csc["CodeSigningConfigArn"]}
-    policy = lambda_.get_code_signing_config(
-        CodeSigningConfigArn=manifest["code_signing_config_arn"]
-    )
-    versioning = deployment.client("s3").get_bucket_versioning(Bucket=manifest["bucket"])
-    return {
-        "functions": functions,
-        "csc": policy["CodeSigningConfig"],
-        "versioning": versioning.get("Status"),
-    }
-
-
 def test_clean_deploy_has_no_drift(deployment: Deployment) -> None:
+    """Also the shared apply's plan-after-apply check: no perpetual diff."""
     before = (live_snapshot(deployment), deployment.state_file())
     code, summary, reports = run_drift(deployment)
     assert code == 0, summary
+    plan = json.loads((reports / "plan-signed-lambda.json").read_text())
+    assert plan["resource_changes"], "the plan covers the stack's resources"
+    assert {tuple(c["change"]["actions"]) for c in plan["resource_changes"]} == {("no-op",)}
     assert summary.startswith("## Drift check: ✅ no drift")
     assert "✅ no changes" in summary
     after = (live_snapshot(deployment), deployment.state_file())
@@ -94,54 +45,35 @@ def test_clean_deploy_has_no_drift(deployment: Deployment) -> None:
     assert sarif["version"] == "2.1.0"
 
 
-def assert_drift_caught(
-    deployment: Deployment, scenario: Scenario, already_failing: frozenset[str] = frozenset()
-) -> set[str]:
-    """Make the change, run drift, and assert the scenario's row of the table. Returns the
-    verifier's failing checks. ``already_failing``: checks an earlier, irreversible change on
-    this deployment left failing (they must not be what proves this scenario)."""
-    scenario.change(deployment)
-    before = (live_snapshot(deployment), deployment.state_file())
-    code, summary, reports = run_drift(deployment)
-    assert code == 1, summary
-    assert summary.startswith("## Drift check: ❌ drift found")
-    assert scenario.drift_names is not None and scenario.drift_names in summary, summary
-
-    plan = json.loads((reports / "plan-signed-lambda.json").read_text())
-    planned = [c for c in plan["resource_changes"] if c["change"]["actions"] != ["no-op"]]
-    assert bool(planned) == scenario.plan_sees_it, [c["address"] for c in planned]
-    report = json.loads((reports / "verify-signed-lambda.json").read_text())
-    failed = check_statuses(report).get("fail", set())
-    assert (report["result"] == "fail") == bool(scenario.verifier_fails), report["result"]
-    assert scenario.verifier_fails <= failed, f"failed: {sorted(failed)}"
-    assert not scenario.verifier_fails & already_failing, "not attributable to this change"
-
-    after = (live_snapshot(deployment), deployment.state_file())
-    assert after == before, "a drift run must not change the infrastructure or its state"
-    return failed
-
-
-@pytest.mark.parametrize(
-    "scenario", [s for s in DRIFT_SCENARIOS if s.reversible], ids=lambda s: s.name
+#: The reversible rows, a few per drift run (one run costs a plan and a verify). The rows of a
+#: run touch different settings and name different things in the summary, and agree on whether
+#: the plan sees them (assert_drift_caught checks both), so each row's evidence is its own.
+#: Each row's failing checks on their own: test_verify_world.py.
+REVERSIBLE_RUNS = (
+    # The plan sees neither: it stays clean with both in place. The verifier fails each.
+    ("code replaced under a temporary Warn CSC", "signed key overwritten"),
+    # The plan shows each one's attribute; the verifier fails each.
+    ("CSC detached", "CSC switched to Warn", "bucket versioning suspended"),
+    # The plan shows each one's attribute; the verifier passes (not its business).
+    ("function environment changed", "function role changed"),
 )
-def test_reversible_change_is_drift(deployment: Deployment, scenario: Scenario) -> None:
-    assert_drift_caught(deployment, scenario)
 
 
-def test_revocations_are_drift_only_the_verifier_sees(own_deployment: Deployment) -> None:
-    """Two irreversible changes on one apply, in an order that keeps each attributable: the
-    job's revocation leaves the profile check passing, so the profile's revocation is what
-    makes it fail next. Terraform's plan sees neither."""
-    failed = assert_drift_caught(own_deployment, SCENARIO["job signature revoked"])
-    assert "profile.revocation" not in failed
-    assert_drift_caught(own_deployment, SCENARIO["profile revoked"], frozenset(failed))
-
-
-def test_canceled_profile_is_drift(own_deployment: Deployment) -> None:
-    assert_drift_caught(own_deployment, SCENARIO["profile canceled"])
+@pytest.mark.parametrize("rows", REVERSIBLE_RUNS, ids=" + ".join)
+def test_reversible_changes_are_drift(deployment: Deployment, rows: tuple[str, ...]) -> None:
+    assert_drift_caught(deployment, [SCENARIO[name] for name in rows])
 
 
 def test_every_drift_scenario_runs_here() -> None:
-    """The table's rows are all exercised above (no scenario silently dropped)."""
+    """The table's rows are all exercised (no scenario silently dropped): the reversible ones
+    above; the irreversible ones (a cancel, two revocations) in order on one apply, in
+    test_attacks.py's test_7."""
+    from tests.e2e import test_attacks
+
     irreversible = {"job signature revoked", "profile revoked", "profile canceled"}
     assert {s.name for s in DRIFT_SCENARIOS if not s.reversible} == irreversible
+    in_runs = [name for rows in REVERSIBLE_RUNS for name in rows]
+    assert sorted(in_runs) == sorted(s.name for s in DRIFT_SCENARIOS if s.reversible)
+    source = inspect.getsource(test_attacks.test_7_irreversible_in_order)
+    for name in sorted(irreversible):
+        assert f'SCENARIO["{name}"]' in source, name

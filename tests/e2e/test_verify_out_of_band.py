@@ -1,7 +1,7 @@
 """After a real Terraform deploy, the verifier passes, and out-of-band changes that only the
 verifier sees (not in the drift table) fail the right checks.
 
-These run on the shared apply (tests/e2e/conftest.py restores it after each test). Every
+These run on the shared apply (tests/conftest.py restores it after each test). Every
 verifier scenario also runs against a boto3-built world in under a second
 (test_verify_world.py), and the drift table's scenarios assert the verifier's failing checks
 through `signed-lambda drift` on a real deploy (test_drift.py).

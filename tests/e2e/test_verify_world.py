@@ -22,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localaws.testing import running_server
+from tests.conftest import use_local_aws
 from tests.e2e.scenarios import (
     SCENARIOS,
     VERIFIER_SCENARIOS,
@@ -29,7 +30,7 @@ from tests.e2e.scenarios import (
     add_extra_publisher,
     check_statuses,
 )
-from tests.localaws.localaws_support import REGION, SigningWorld, make_client, make_zip
+from tests.localaws.localaws_support import SigningWorld, make_client, make_zip
 from verifier.checks import REGISTRY
 from verifier.cli import app
 
@@ -45,18 +46,7 @@ def endpoint() -> Iterator[str]:
 @pytest.fixture(autouse=True)
 def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The in-process verifier talks to the local AWS only, never a real profile."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    use_local_aws(monkeypatch, tmp_path, endpoint, default_region=True, max_attempts=2)
 
 
 @dataclass

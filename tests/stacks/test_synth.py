@@ -5,13 +5,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
-from tests.conftest import REPO_ROOT, STACK_NAME, Synth, run_synth
+from tests.conftest import REPO_ROOT, STACK_NAME, Synth
 from verifier.manifest import (
     CODE_LOADING_ENVIRONMENT,
     LAMBDA_SIGNING_PLATFORM,
@@ -98,7 +97,6 @@ def test_bucket_blocks_all_public_access_and_enforces_ownership(synth: Synth) ->
 
 
 def test_bucket_policy_denies_insecure_transport(synth: Synth) -> None:
-    import json
 
     _, policy = only(synth, "aws_s3_bucket_policy")
     document = json.loads(policy["policy"])
@@ -178,7 +176,6 @@ def test_functions_run_the_signed_object_under_the_code_signing_config(synth: Sy
 
 
 def test_function_role_may_only_write_its_own_logs(synth: Synth) -> None:
-    import json
 
     groups = resources(synth, "aws_cloudwatch_log_group")
     for policy in resources(synth, "aws_iam_role_policy").values():
@@ -343,39 +340,9 @@ def test_manifest_package_sha256_is_the_uploaded_zip(synth: Synth) -> None:
 
 
 @pytest.fixture(scope="module")
-def custom(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("custom")
-    config = {
-        "untrusted_artifact_policy": "Warn",
-        "region": "eu-west-1",
-        "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
-        "layers": [
-            {"key": "shared"},
-            {
-                "key": "tools",
-                "source_dir": "layers/shared/",
-                "compatible_runtimes": ["python3.12", "python3.13"],
-                "description": "the same helpers, published twice",
-            },
-        ],
-        "functions": [
-            {"key": "hello", "layers": ["tools", "shared"]},
-            {"key": "audit"},
-            {
-                "key": "hello-again",
-                "source_dir": "functions/hello",
-                "memory_mb": 256,
-                "architectures": ["arm64"],
-                "layers": ["shared"],
-                "allow_earlier_versions": True,
-                "environment": {"PYTHONPATH": "/opt/python/extra", "GREETING": "hi"},
-            },
-        ],
-    }
-    (root / "config.json").write_text(json.dumps(config))
-    result = run_synth(root / "out", {"SIGNED_LAMBDA_CONFIG": str(root / "config.json")})
-    assert result.returncode == 0, result.stderr
-    return json.loads((Path(root / "out") / "stacks" / STACK_NAME / "cdk.tf.json").read_text())
+def custom(custom_synth: Synth) -> dict[str, Any]:
+    """tests/conftest.py's CUSTOM_CONFIG, synthesized in the session synth's process."""
+    return custom_synth.config
 
 
 def test_custom_policy_region_and_functions(custom: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ import pytest
 from localaws.testing import running_local_aws
 from stacks import cdk
 from stacks.config import ConfigError
-from tests.conftest import REPO_ROOT, STACK_NAME, Synth, require_tool, tool_env
+from tests.conftest import REPO_ROOT, STACK_NAME, Synth, require_tool, terraform, tool_env
 from tests.e2e.deployment import Deployment
 
 NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
@@ -350,27 +350,47 @@ def test_only_the_version_and_the_source_spelling_differ(
 
 
 @pytest.fixture
-def cdktf_deployment(cdktf_synth: Synth, tmp_path: Path) -> Iterator[Deployment]:
-    """The stack applied through cdktf's JSON, to a local AWS of its own."""
+def cdktf_state(
+    synth: Synth, cdktf_synth: Synth, deployment: Deployment, tmp_path: Path
+) -> Iterator[Deployment]:
+    """A stack whose state was written through cdktf's JSON: the shared apply
+    (tests/conftest.py, restored and checked after the test like every user of it) when the
+    session synth is cdktf's, else an apply of cdktf's synth on a local AWS of its own."""
+    if synth is cdktf_synth:
+        yield deployment
+        return
     with running_local_aws(tls=True) as local:
-        yield Deployment.apply(cdktf_synth, tmp_path, local)
+        yield Deployment.apply(cdktf_synth, tmp_path / "cdktf", local)
 
 
 @pytest.mark.e2e
 def test_state_written_through_cdktf_plans_no_changes_under_cdktn(
-    cdktf_deployment: Deployment, cdktn_synth: Synth
+    cdktf_state: Deployment, cdktn_synth: Synth, tmp_path: Path
 ) -> None:
     # Step 2 of the README's migration: the stack directory now holds cdktn's synth output.
-    workdir = cdktf_deployment.workdir
-    (workdir / "cdk.tf.json").unlink()
-    shutil.rmtree(workdir / "assets")
+    # In a copy of the directory, state included, so the shared apply's state stays as it is.
+    workdir = tmp_path / cdktf_state.workdir.name
+    shutil.copytree(
+        cdktf_state.workdir,
+        workdir,
+        ignore=shutil.ignore_patterns(".terraform", "cdk.tf.json", "assets", "*.tfplan"),
+    )
+    assert (workdir / "terraform.tfstate").is_file()
     shutil.copy2(cdktn_synth.stack_dir / "cdk.tf.json", workdir / "cdk.tf.json")
     shutil.copytree(cdktn_synth.stack_dir / "assets", workdir / "assets")
     assert json.loads((workdir / "cdk.tf.json").read_text()) == cdktn_synth.config
 
-    cdktf_deployment.terraform("init", "-input=false", "-no-color")
-    plan = cdktf_deployment.terraform(
-        "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false", check=False
+    env = cdktf_state.env
+    terraform(workdir, "init", "-input=false", "-no-color", env=env)
+    plan = terraform(
+        workdir,
+        "plan",
+        "-detailed-exitcode",
+        "-input=false",
+        "-no-color",
+        "-lock=false",
+        env=env,
+        check=False,
     )
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "No changes." in plan.stdout

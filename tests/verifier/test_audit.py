@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localaws.testing import running_server
+from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, add_unreadable, build_fleet
 from verifier.audit import AuditPlan, Scope, audit
@@ -43,17 +44,7 @@ def fleet(world: SigningWorld) -> Fleet:
 
 @pytest.fixture(autouse=True)
 def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    use_local_aws(monkeypatch, tmp_path, endpoint)
 
 
 def run_audit(fleet: Fleet, *extra: str, prefix: str | None = None) -> tuple[int, Any, str]:

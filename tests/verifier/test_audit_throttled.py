@@ -16,7 +16,8 @@ import pytest
 from typer.testing import CliRunner
 
 from localaws.testing import running_server
-from tests.localaws.localaws_support import REGION, SigningWorld, make_client
+from tests.conftest import use_local_aws
+from tests.localaws.localaws_support import SigningWorld, make_client
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, build_fleet
 from verifier.cli import app
 
@@ -24,6 +25,7 @@ runner = CliRunner()
 #: Busy deploy pipelines: together they ask for more than the 15 requests/s quota.
 DEPLOY_THREADS = 3
 DEPLOY_RPS = 10
+SATURATE_PAUSE = 0.005
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +41,7 @@ def fleet(endpoint: str) -> Fleet:
 
 @pytest.fixture(autouse=True)
 def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION", "AWS_MAX_ATTEMPTS"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    use_local_aws(monkeypatch, tmp_path, endpoint)
 
 
 def throttled_total(endpoint: str) -> int:
@@ -63,9 +55,11 @@ class Deploys:
     def __init__(self, endpoint: str, *, saturate: bool = False) -> None:
         self.client = make_client(endpoint, "lambda", retries={"total_max_attempts": 1})
         self.stop = threading.Event()
-        # saturate: no pause between calls, so the shared quota is empty whenever the audit
-        # asks (however fast this machine is), not only on average.
-        self.pause = 0.0 if saturate else 1 / DEPLOY_RPS
+        # saturate: so many calls (each thread every SATURATE_PAUSE) that the shared quota is
+        # empty whenever the audit asks, not only on average: a token (one per 1/15 s) is gone
+        # within a millisecond or two. Not a busy loop: that would hold the GIL the in-process
+        # audit needs, and both cores, for as long as the slowed audit runs.
+        self.pause = SATURATE_PAUSE if saturate else 1 / DEPLOY_RPS
         count = DEPLOY_THREADS * 2 if saturate else DEPLOY_THREADS
         self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(count)]
 
@@ -74,8 +68,7 @@ class Deploys:
             # A throttled deploy call is simply tried again later.
             with contextlib.suppress(Exception):
                 self.client.list_code_signing_configs(MaxItems=1)
-            if self.pause:
-                time.sleep(self.pause)
+            time.sleep(self.pause)
 
     def __enter__(self) -> Deploys:
         for thread in self.threads:

@@ -22,6 +22,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localaws.testing import running_server
+from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
 from verifier.checks import REGISTRY, Context, run_checks
@@ -47,18 +48,8 @@ def world(endpoint: str) -> SigningWorld:
 
 @pytest.fixture(autouse=True)
 def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     # Only AWS_REGION, as the README's local setup has it (boto3 alone reads AWS_DEFAULT_REGION).
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    use_local_aws(monkeypatch, tmp_path, endpoint, max_attempts=2)
 
 
 @pytest.fixture
