@@ -279,9 +279,8 @@ def render_table(results: dict[str, Any]) -> str:
             f"Once per run: {names(op.split('.', 1)[1] for op in shared)}._"
         )
     notes.append(
-        "_The 50 MB row includes the local AWS's own cost of ListObjectVersions (moto copies "
-        "every object version in the bucket, here two 50 MB objects) and of serving 50 MB "
-        "over TLS; peak memory is what the issue's target is about._"
+        "_The 50 MB row includes the local AWS's own cost of serving 50 MB over TLS; peak "
+        "memory is what the issue's target is about._"
     )
     lines = [
         "| measurement | result | target | status |",
@@ -670,9 +669,7 @@ def bench(runs: int, scratch: Path) -> dict[str, Any]:
     }
     _progress("starting the local AWS (HTTPS)")
     with local_aws(scratch, rate_limits=False, latency_ms=0) as (new_deployment, env):
-        # Three deployments, each with its own bucket as a stack has: the local AWS's
-        # ListObjectVersions deep-copies every object version in the bucket (moto), so a 50 MB
-        # package in a shared bucket would slow every other function's verify.
+        # Three deployments, each with its own bucket, as a stack has.
         _progress("deploying 1 function (1 MB package)")
         single = new_deployment()
         small_package = make_package(SMALL_PACKAGE, seed=0)
