@@ -5,9 +5,6 @@ from __future__ import annotations
 import io
 import shutil
 
-from rich.console import Console
-from rich.table import Table
-
 from verifier.model import Report, Status
 
 STYLES = {
@@ -38,6 +35,10 @@ def _plain(report: Report) -> str:
 
 
 def _table(report: Report) -> str:
+    # rich only for a terminal: JSON, SARIF and piped text runs never import it (~40 ms).
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=f"signed-lambda verification: {report.result.value}")
     for column in ("Status", "Function", "Check", "Expected", "Actual"):
         table.add_column(column, overflow="fold")
