@@ -128,6 +128,17 @@ def _https_hint(endpoint: str) -> str | None:
     return None
 
 
+def sha256_of(body: Any) -> Any:
+    """SHA-256 of a GetObject body, read in chunks (never the whole package in memory)."""
+    digest = hashlib.sha256()
+    try:
+        for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+    finally:
+        body.close()
+    return digest
+
+
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
@@ -448,13 +459,7 @@ class Collector:
         kwargs: dict[str, str] = {"Bucket": bucket, "Key": key}
         if version_id != "null":
             kwargs["VersionId"] = version_id
-        body = self.s3.get_object(**kwargs)["Body"]
-        digest = hashlib.sha256()
-        try:
-            for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
-                digest.update(chunk)
-        finally:
-            body.close()
+        digest = sha256_of(self.s3.get_object(**kwargs)["Body"])
         if not encode:
             return digest.hexdigest()
         return base64.b64encode(digest.digest()).decode("ascii")

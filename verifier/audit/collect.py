@@ -28,7 +28,6 @@ failed listing is recorded on the Region so the fleet is never reported complete
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 import threading
@@ -50,7 +49,6 @@ from verifier.audit.model import IMAGE, LATEST, FunctionRecord, RegionEvidence, 
 from verifier.checks import job_id_of
 from verifier.collect import (
     DEFAULT_MAX_ATTEMPTS,
-    HASH_CHUNK_BYTES,
     Collector,
     _alias,
     _code_path,
@@ -58,6 +56,7 @@ from verifier.collect import (
     _object_versions,
     probe_client,
     reaching,
+    sha256_of,
 )
 from verifier.inputs import parse_signing_job
 from verifier.model import (
@@ -454,13 +453,7 @@ class FleetCollector(Collector):
         """(version id, base64(SHA-256)) of the key's latest version, streamed, in one GetObject
         (an unversioned bucket's version id is ``null``)."""
         response = self.s3.get_object(Bucket=bucket, Key=key)
-        body = response["Body"]
-        digest = hashlib.sha256()
-        try:
-            for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
-                digest.update(chunk)
-        finally:
-            body.close()
+        digest = sha256_of(response["Body"])
         version_id = str(response.get("VersionId") or "null")
         return version_id, base64.b64encode(digest.digest()).decode("ascii")
 
