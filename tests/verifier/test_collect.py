@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from localaws.tls import ensure_tls_files
+from tests.conftest import isolate_from_aws
 from tests.verifier import builders as b
 from tests.verifier.aws_stubs import READ_PREFIXES, Stubs, configuration, session
 from verifier.checks import run_checks
@@ -489,24 +490,7 @@ def test_malformed_response_is_unavailable_not_a_crash() -> None:
 
 @pytest.fixture
 def no_aws_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "AWS_PROFILE",
-        "AWS_DEFAULT_PROFILE",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_CA_BUNDLE",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE",
-        "AWS_ROLE_ARN",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    isolate_from_aws(monkeypatch, tmp_path)
 
 
 Answer = tuple[int, dict[str, str], bytes]
