@@ -23,7 +23,9 @@ process imports, before any stack or config exists. An unknown value raises
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -160,7 +162,7 @@ else:
         try:
             core = importlib.import_module(core_package)
             names: dict[str, object] = {name: getattr(core, name) for name in _CORE_NAMES}
-            # Only the submodules used (cdktn's bindings load no others; cdktf's load them all).
+            _without_package_init(provider_package)
             for submodule, members in _PROVIDER_NAMES.items():
                 module = importlib.import_module(f"{provider_package}.{submodule}")
                 names.update({name: getattr(module, name) for name in members})
@@ -175,6 +177,24 @@ else:
 
         names["Construct"] = Construct
         return names
+
+    def _without_package_init(package: str) -> None:
+        """Make ``package`` importable without running its ``__init__``, so that importing one
+        of its submodules loads that submodule (and the package's jsii assembly) only.
+
+        cdktf's provider bindings import every one of their ~1,500 resource modules in
+        ``__init__``: 20 s of a synth's start-up, where the 18 modules the stacks use and the
+        assembly take 6 s. The package object is the one Python would create (same spec, path
+        and loader). Its ``__init__`` only imports and re-exports the submodules (a test pins
+        that), so skipping it changes no class the stacks use: the synthesized stacks are
+        byte-identical either way. cdktn's bindings are lazy already (PEP 562).
+        """
+        if package in sys.modules or package != TOOLCHAIN_PACKAGES["cdktf"][1]:
+            return
+        spec = importlib.util.find_spec(package)
+        if spec is None:
+            raise ModuleNotFoundError(f"No module named {package!r}", name=package)
+        sys.modules[package] = importlib.util.module_from_spec(spec)
 
     def __getattr__(name: str) -> object:
         """The toolkit loads on first use of one of its names (PEP 562), so importing this

@@ -236,6 +236,34 @@ def test_every_exported_name_exists_in_each_toolchain(toolchain: str) -> None:
     assert missing == set()
 
 
+def test_skipped_provider_init_defines_nothing_the_stacks_use() -> None:
+    """``cdk._without_package_init`` skips cdktf's provider ``__init__`` (20 s of imports). That is
+    safe while its body only imports (the submodules, and the runtime its submodules import for
+    themselves), names the submodules, and defines its own unused ``check_type`` helper, which
+    every submodule defines again. A bindings upgrade that adds anything else fails here."""
+    provider = cdk.TOOLCHAIN_PACKAGES["cdktf"][1]
+    spec = importlib.util.find_spec(provider)
+    assert spec is not None and spec.origin is not None, f"{provider} is not installed"
+    allowed = {
+        "__path__ = extend_path(__path__, __name__)",
+        "publication.publish()",
+        "TYPEGUARD_MAJOR_VERSION = int(_metadata_package_version('typeguard').split('.')[0])",
+    }
+    other = []
+    for node in ast.parse(Path(spec.origin).read_text()).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(node, ast.FunctionDef) and node.name == "check_type":
+            continue
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__":
+            continue
+        if ast.unparse(node) not in allowed:
+            other.append(ast.unparse(node)[:80])
+    assert other == []
+
+
 # --- Node and the CLIs ----------------------------------------------------------------------
 
 
