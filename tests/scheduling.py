@@ -49,7 +49,7 @@ COSTS: dict[str, float] = {
     "tests/stacks/test_synth.py": 3.0,
     "tests/stacks/test_terraform.py": 27.0,
     "tests/scripts/test_conformance.py": 50.0,
-    "tests/verifier/test_audit_throttled.py": 40.0,
+    "tests/verifier/test_audit_throttled.py": 18.0,
     "tests/verifier/test_audit.py": 37.0,
     "tests/verifier/test_verify_local.py": 36.0,
     "tests/verifier/test_cli.py": 19.0,
