@@ -29,8 +29,10 @@ TF_TARGETS := synth deploy drift destroy
 TF_RC = $(shell $(PYTHON_BOOT) scripts/terraformrc.py build/terraformrc)
 $(TF_TARGETS): TF_ENV = $(if $(TF_RC),TF_CLI_CONFIG_FILE=$(TF_RC))
 
-# pytest: one process per core (xdist). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k drift'.
-PYTEST_WORKERS ?= auto
+# pytest: one process per core plus one (xdist). Many tests wait on a server, a rate limit or a
+# child process part of the time; with one extra worker, 2 cores are busy 94% of the run instead
+# of 83% (pytest 349 s -> 309 s here). PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k drift'.
+PYTEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
 PYTEST_ARGS ?=
 PYTEST := $(PY) -m pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 

@@ -401,6 +401,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 _durations: dict[str, list[tuple[float, float]]] = {}
+#: (worker, start, stop, when, node id) of every setup, call and teardown: build/test-timeline.tsv,
+#: for tuning tests/scheduling.py's costs (which worker ran what, and what ran last).
+_timeline: list[tuple[str, float, float, str, str]] = []
 _measures: dict[str, object] = {}
 
 
@@ -412,6 +415,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     start, stop = getattr(report, "start", None), getattr(report, "stop", None)
     if isinstance(start, float) and isinstance(stop, float):
         _durations.setdefault(phase, []).append((start, stop))
+        worker = getattr(getattr(report, "node", None), "gateway", None)
+        _timeline.append((getattr(worker, "id", "main"), start, stop, report.when, report.nodeid))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -421,6 +426,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(f"{name}: {value}")
     if not _durations:
         return
+    first = min(start for _, start, _, _, _ in _timeline)
+    (REPO_ROOT / "build").mkdir(exist_ok=True)
+    (REPO_ROOT / "build" / "test-timeline.tsv").write_text(
+        "".join(
+            f"{worker}\t{start - first:.2f}\t{stop - first:.2f}\t{when}\t{nodeid}\n"
+            for worker, start, stop, when, nodeid in sorted(_timeline, key=lambda row: row[1])
+        )
+    )
     terminalreporter.section("time by phase")
     for phase, spans in sorted(_durations.items()):
         busy = sum(stop - start for start, stop in spans)
