@@ -460,9 +460,9 @@ def _counting_child(outputs: str, counts_file: str) -> int:
     ``before-call`` fires once per API call (each page of a paginator is one); ``before-send``
     once per HTTP request, so retries are counted too. The verifier itself is unchanged.
     """
-    import boto3
+    import botocore.session
 
-    from verifier.cli import main
+    from verifier.cli import app
 
     requests: Counter[str] = Counter()
     api_calls: Counter[str] = Counter()
@@ -473,19 +473,19 @@ def _counting_child(outputs: str, counts_file: str) -> int:
     def on_call(event_name: str, **_: Any) -> None:
         api_calls[event_name.split(".", 1)[1]] += 1
 
-    original_init = boto3.Session.__init__
+    original_init = botocore.session.Session.__init__
 
-    def init(self: boto3.Session, *args: Any, **kwargs: Any) -> None:
+    def init(self: botocore.session.Session, *args: Any, **kwargs: Any) -> None:
         original_init(self, *args, **kwargs)
-        self.events.register("before-send", on_send)
-        self.events.register("before-call", on_call)
+        self.register("before-send", on_send)
+        self.register("before-call", on_call)
 
-    boto3.Session.__init__ = init  # type: ignore[method-assign]
+    botocore.session.Session.__init__ = init  # type: ignore[method-assign]
     sys.argv = ["signed-lambda", *verify_command(Path(outputs))[3:]]
     saved_stdout = sys.stdout
     sys.stdout = io.StringIO()
     try:
-        main()
+        app()  # not verifier.cli.main, which ends the process (os._exit) when done
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
 import botocore.exceptions
 
 from verifier.checks import REGISTRY, Context, run_checks
@@ -38,6 +37,7 @@ from verifier.model import (
     TargetEvidence,
     VerificationTarget,
 )
+from verifier.session import AwsSession, Session
 
 
 def stderr(message: str) -> None:
@@ -98,7 +98,7 @@ def plan_from_outputs(
     )
 
 
-def region_from_environment(session: boto3.Session) -> str | None:
+def region_from_environment(session: AwsSession) -> str | None:
     """``AWS_REGION`` (what the AWS SDKs and the Terraform provider read), else the session's
     (``AWS_DEFAULT_REGION`` or the profile's config)."""
     return os.environ.get("AWS_REGION") or session.region_name
@@ -140,12 +140,12 @@ def plan_from_flags(
     )
 
 
-def session_for(profile: str | None) -> boto3.Session:
-    """A boto3 session; an unknown profile names itself and where it came from."""
+def session_for(profile: str | None) -> Session:
+    """The session for a command; an unknown profile names itself and where it came from."""
     chosen = profile or os.environ.get("AWS_PROFILE")
     where = "--profile" if profile else "AWS_PROFILE"
     try:
-        return boto3.Session(profile_name=chosen) if chosen else boto3.Session()
+        return Session(profile_name=chosen or None)
     except botocore.exceptions.ProfileNotFound:
         raise InputError(
             f"{where} {chosen}: no such profile in the AWS config",
@@ -177,7 +177,7 @@ def _reject_unknown_flag_resources(evidence: tuple[TargetEvidence, ...]) -> None
 
 def verify(
     plan: Plan,
-    session: boto3.Session,
+    session: AwsSession,
     *,
     now: datetime | None = None,
     progress: Callable[[str], None] = stderr,

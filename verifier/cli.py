@@ -7,6 +7,8 @@ reach a log.
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -83,4 +85,33 @@ app.command("audit", epilog=EPILOG)(audit_command)
 
 
 def main() -> None:
-    app()
+    """The console scripts' entry point, and ``python -m verifier``.
+
+    A command is one short process, so two costs that only long-lived processes need are cut
+    (each measured on a `verify` run of about 0.8 s):
+
+    - the garbage collector is off: its passes over botocore's service models took ~60 ms. It
+      only frees reference cycles; the fleet audit, which can hold 10,000 functions, turns it
+      back on;
+    - the interpreter's teardown (freeing every module and model object, ~150-200 ms) is
+      skipped: once the command has returned and its output is flushed, the process ends with
+      ``os._exit``, as mypy ends its runs (mypy.util.hard_exit). Files the commands write are
+      closed before they return. An unexpected exception still ends the normal way.
+
+    The library API and the tests (typer's CliRunner) never come through here.
+    """
+    gc.disable()
+    try:
+        app()
+        code: int | str | None = 0
+    except SystemExit as done:
+        code = done.code
+    if isinstance(code, str):  # sys.exit("message"): print it, exit 1, as Python does
+        print(code, file=sys.stderr)
+        code = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: nothing more can be said
+        code = code or 1
+    os._exit(code or 0)

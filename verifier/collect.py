@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import boto3
 import botocore.exceptions
 import botocore.parsers
 from botocore.config import Config
@@ -72,6 +71,7 @@ from verifier.model import (
     VerificationTarget,
 )
 from verifier.package import PackageError, package_sha256
+from verifier.session import AwsSession
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 
-def probe_client(session: boto3.Session, client: Any) -> Any:
+def probe_client(session: AwsSession, client: Any) -> Any:
     """A client like ``client`` but without retries and with short timeouts: for the first
     call of a run, which must fail at once when the endpoint cannot answer."""
     return session.client(
@@ -190,11 +190,11 @@ def reaching(endpoint: str) -> Iterator[None]:
 
 
 class Collector:
-    """Collects evidence for targets through one boto3 session; caches shared resources."""
+    """Collects evidence for targets through one session; caches shared resources."""
 
     def __init__(
         self,
-        session: boto3.Session,
+        session: AwsSession,
         *,
         region: str,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,

@@ -7,6 +7,7 @@ over stubbed AWS renders every format. ``lock`` writes the trust anchor whole or
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ from tests.verifier.aws_stubs import LOADER, Stubs
 from verifier import api
 from verifier import lock as lock_module
 from verifier.checks import REGISTRY, run_checks
-from verifier.cli import app
+from verifier.cli import app, main
 from verifier.collect import Collector
 from verifier.lock import LOCK_FILE_NAME, StackLock
 from verifier.report import Format
@@ -411,6 +412,69 @@ def test_help_documents_exit_codes() -> None:
     text = " ".join(result.stdout.split())
     for code in ("0 every check passed", "1 at least one check failed", "2 usage", "3 evidence"):
         assert code in text
+
+
+class Exited(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+@pytest.fixture
+def hard_exit(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """``os._exit`` of verifier.cli.main raises instead; yields [was the collector on at exit]."""
+    collecting: list[bool] = []
+
+    def exit_(code: int) -> None:
+        collecting.append(gc.isenabled())
+        raise Exited(code)
+
+    monkeypatch.setattr("verifier.cli.os._exit", exit_)
+    try:
+        yield collecting
+    finally:
+        gc.enable()  # main() turned it off for a short command; this process lives on
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "stream", "words"),
+    [
+        (["verify", "--outputs", "missing.json"], 2, "err", ["missing.json"]),
+        (["verify", "--no-such-flag"], 2, "err", ["--no-such-flag"]),
+        (["--help"], 0, "out", ["verify", "audit"]),
+    ],
+)
+def test_main_flushes_then_ends_the_process_with_the_exit_code(
+    argv: list[str],
+    code: int,
+    stream: str,
+    words: list[str],
+    hard_exit: list[bool],
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The console entry point skips the interpreter's teardown (os._exit) once the command is
+    done and its output flushed; the garbage collector is off for the short command."""
+    monkeypatch.setattr("sys.argv", ["signed-lambda", *argv])
+    with pytest.raises(Exited) as exited:
+        main()
+    assert exited.value.code == code
+    assert hard_exit == [False]
+    captured = capfd.readouterr()
+    text = captured.err if stream == "err" else captured.out
+    assert all(word in text for word in words), text
+    if stream == "err":
+        assert len(text.splitlines()) == 1 and "Traceback" not in text
+
+
+def test_audit_turns_the_collector_back_on(
+    tmp_path: Path, hard_exit: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An audit can hold a whole account's functions: it runs with the garbage collector."""
+    monkeypatch.setattr("sys.argv", ["signed-lambda", "audit", "--lock", str(tmp_path / "none")])
+    with pytest.raises(Exited) as exited:
+        main()
+    assert exited.value.code == 2
+    assert hard_exit == [True]
 
 
 # --- AWS that cannot be used: exit 3 -------------------------------------------------------

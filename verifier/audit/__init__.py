@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import boto3
-
 from verifier.audit.budget import RateBudget, RequestLog
 from verifier.audit.cache import HashCache
 from verifier.audit.collect import DEFAULT_WORKERS, FleetCollector
@@ -26,6 +24,7 @@ from verifier.collect import DEFAULT_MAX_ATTEMPTS
 from verifier.errors import InputError
 from verifier.manifest import profile_version_of
 from verifier.model import Finding, Missing, Report
+from verifier.session import AwsSession
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,7 @@ class AuditResult:
 
 def audit(
     plan: AuditPlan,
-    session: boto3.Session,
+    session: AwsSession,
     *,
     now: datetime | None = None,
     progress: ProgressReporter | None = None,

@@ -38,7 +38,6 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
-import boto3
 from botocore.exceptions import (
     ClientError,
 )
@@ -72,6 +71,7 @@ from verifier.model import (
     SigningJobEvidence,
     Unavailable,
 )
+from verifier.session import AwsSession
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class FleetCollector(Collector):
 
     def __init__(
         self,
-        session: boto3.Session,
+        session: AwsSession,
         *,
         region: str,
         budget: RateBudget,

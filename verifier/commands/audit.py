@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -202,6 +203,9 @@ def audit_command(
 
     For each function, $LATEST, each published version and each layer version: a CSC is attached, enforcing, allowing only trusted publishers; the code went through signature validation by a job that succeeded, signed by a trusted profile version, not revoked, not expired; and CodeSha256 is the SHA-256 of the job's signed object. Aliases routing to a failing version are named. Container images are reported as warnings. Bulk listings under a rate budget replace per-function calls; signed object hashes are cached on disk. No manifest is needed.
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
+    # The entry point turns the garbage collector off for short commands (verifier.cli.main);
+    # an audit can hold a whole account's functions for minutes, so it gets it back.
+    gc.enable()
     from verifier.audit import audit
     from verifier.audit.progress import ProgressReporter
     from verifier.audit.report import render_audit, render_sarif
