@@ -467,11 +467,11 @@ def _counting_child(outputs: str, counts_file: str) -> int:
     requests: Counter[str] = Counter()
     api_calls: Counter[str] = Counter()
 
-    def on_send(event_name: str, **_: Any) -> None:
-        requests[event_name.split(".", 1)[1]] += 1
+    def on_send(**kwargs: Any) -> None:
+        requests[str(kwargs["event_name"]).split(".", 1)[1]] += 1
 
-    def on_call(event_name: str, **_: Any) -> None:
-        api_calls[event_name.split(".", 1)[1]] += 1
+    def on_call(**kwargs: Any) -> None:
+        api_calls[str(kwargs["event_name"]).split(".", 1)[1]] += 1
 
     original_init = botocore.session.Session.__init__
 
