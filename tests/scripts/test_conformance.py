@@ -16,6 +16,7 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -402,19 +403,44 @@ def run_script(
     return child.returncode, out, err
 
 
+@dataclass
+class Shared:
+    """The module's local AWS, and what existed on it when the current test started: each test
+    sees only what it left behind, so "nothing is left" stays exact on a shared server (one
+    server start per module instead of one per test)."""
+
+    server: LocalAws
+    before: dict[str, list[str]]
+
+    def client(self, service: str) -> Any:
+        return self.server.client(service)
+
+    def env(self) -> dict[str, str]:
+        return self.server.env()
+
+    def profiles(self) -> list[dict[str, Any]]:
+        """Signing profiles this test created (Canceled ones too)."""
+        listed = self.client("signer").list_signing_profiles(includeCanceled=True)["profiles"]
+        return [p for p in listed if p["profileName"] not in self.before["all_profiles"]]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[LocalAws]:
+    with running_local_aws(tls=True) as started:
+        yield started
+
+
 @pytest.fixture
-def local() -> Iterator[LocalAws]:
-    """A private local AWS per test, so 'nothing is left' is exact."""
-    with running_local_aws(tls=True) as server:
-        yield server
+def local(server: LocalAws) -> Shared:
+    return Shared(server, inventory(server))
 
 
-def local_env(local: LocalAws, tmp_path: Path) -> dict[str, str]:
+def local_env(local: Shared, tmp_path: Path) -> dict[str, str]:
     return script_env(tmp_path, {**LOCAL_CREDENTIALS, **local.env()})
 
 
-def leftovers(local: LocalAws) -> dict[str, list[str]]:
-    """What exists on the server, per kind (profiles: the ones not Canceled)."""
+def inventory(local: Shared | Shared) -> dict[str, list[str]]:
+    """What exists on the server, per kind (active_profiles: the ones not Canceled)."""
     s3, lambda_ = local.client("s3"), local.client("lambda")
     profiles = local.client("signer").list_signing_profiles(includeCanceled=True)["profiles"]
     roles = local.client("iam").list_roles()["Roles"]
@@ -428,7 +454,15 @@ def leftovers(local: LocalAws) -> dict[str, list[str]]:
         "layers": [layer["LayerName"] for layer in lambda_.list_layers()["Layers"]],
         "active_profiles": [p["profileName"] for p in profiles if p["status"] != "Canceled"],
         "roles": [r["RoleName"] for r in roles if r["RoleName"].startswith(recipe.NAME_PREFIX)],
+        "all_profiles": [p["profileName"] for p in profiles],
     }
+
+
+def leftovers(local: Shared) -> dict[str, list[str]]:
+    """What this test left on the server, per kind."""
+    now = inventory(local)
+    del now["all_profiles"]
+    return {kind: [n for n in names if n not in local.before[kind]] for kind, names in now.items()}
 
 
 NOTHING_LEFT: dict[str, list[str]] = {
@@ -442,7 +476,7 @@ NOTHING_LEFT: dict[str, list[str]] = {
 
 
 def test_run_against_the_local_aws_records_every_item_and_cleans_up(
-    local: LocalAws, tmp_path: Path
+    local: Shared, tmp_path: Path
 ) -> None:
     output = tmp_path / "conformance.json"
     code, out, err = run_script(
@@ -497,13 +531,12 @@ def test_run_against_the_local_aws_records_every_item_and_cleans_up(
 
     assert leftovers(local) == NOTHING_LEFT
     # The profile was canceled, not forgotten.
-    profiles = local.client("signer").list_signing_profiles(includeCanceled=True)["profiles"]
-    assert [p["status"] for p in profiles] == ["Canceled"]
+    assert [p["status"] for p in local.profiles()] == ["Canceled"]
     total = len(items.ITEMS)
     assert err.splitlines()[-1].startswith(f"conformance: held ({total}/{total} held)")
 
 
-def test_keep_leaves_everything_for_inspection(local: LocalAws, tmp_path: Path) -> None:
+def test_keep_leaves_everything_for_inspection(local: Shared, tmp_path: Path) -> None:
     output = tmp_path / "conformance.json"
     env = {**local_env(local, tmp_path), cli.OPT_IN_ENV: "1"}
     code, _, err = run_script(env, "--keep", "--output", str(output))
@@ -529,7 +562,7 @@ def test_keep_leaves_everything_for_inspection(local: LocalAws, tmp_path: Path) 
 
 
 def _in_process(
-    local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    local: Shared, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Path, list[str]]:
     for name in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(name)
@@ -541,7 +574,7 @@ def _in_process(
 
 
 def test_an_aws_error_mid_run_exits_3_still_cleans_up_and_writes_the_record(
-    local: LocalAws,
+    local: Shared,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -565,7 +598,7 @@ def test_an_aws_error_mid_run_exits_3_still_cleans_up_and_writes_the_record(
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_a_signal_mid_run_cleans_up_and_exits_130(
-    signum: int, local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signum: int, local: Shared, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     original = recipe.Run.create_function
 
@@ -583,7 +616,7 @@ def test_a_signal_mid_run_cleans_up_and_exits_130(
 
 
 def test_a_defect_still_cleans_up_and_surfaces(
-    local: LocalAws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    local: Shared, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def defect(evidence: evidence.Evidence) -> list[items.Item]:
         raise KeyError("Configuration")
@@ -597,7 +630,7 @@ def test_a_defect_still_cleans_up_and_surfaces(
 
 
 def test_a_failed_cleanup_step_is_one_line_keeps_the_results_and_exits_3(
-    local: LocalAws,
+    local: Shared,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
