@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from localaws import process
 from localaws.testing import LocalAws, running_local_aws
@@ -70,6 +70,10 @@ def competing_client(local: LocalAws) -> Iterator[list[int]]:
                     raise
                 with lock:
                     throttled[0] += 1
+            except BotoCoreError:
+                # The competitor's own connection trouble (once: a TLS handshake refused under
+                # this load) is not what the test is about; the verifiers' runs are asserted.
+                pass
             # Still hundreds of calls a second against a budget of 15, so a token is gone
             # within milliseconds; not a busy loop, which would hold both cores (and the GIL)
             # from the verifiers and the other tests.

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from moto.s3.models import S3Backend
+from moto.s3.models import S3Backend, s3_backends
 
 from localaws import patches, s3_listing
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
 
+BUCKET = "listing"
+
+
 @pytest.fixture(scope="module")
-def backend() -> Any:
+def backend() -> Iterator[Any]:
+    """moto keeps bucket names in a process-wide registry: the bucket is deleted afterwards, so a
+    worker that sets this module up twice (tests interleaved with other modules) can."""
     patches.install()
     s3 = S3Backend(REGION, ACCOUNT)
-    s3.create_bucket("listing", REGION)
-    s3.put_bucket_versioning("listing", "Enabled")
+    s3.create_bucket(BUCKET, REGION)
+    s3.put_bucket_versioning(BUCKET, "Enabled")
     for index in range(7):
-        s3.put_object("listing", f"signed/{index}.zip", b"x" * index)
+        s3.put_object(BUCKET, f"signed/{index}.zip", b"x" * index)
     for key in ("signed/2.zip", "signed/5.zip", "unsigned/a.zip", "a/b/c", "a/d"):
-        s3.put_object("listing", key, b"newer")
-    s3.delete_object("listing", "signed/3.zip")  # a delete marker on top
-    s3.put_object("listing", "signed/3.zip", b"after the marker")
-    s3.delete_object("listing", "signed/6.zip")
-    return s3
+        s3.put_object(BUCKET, key, b"newer")
+    s3.delete_object(BUCKET, "signed/3.zip")  # a delete marker on top
+    s3.put_object(BUCKET, "signed/3.zip", b"after the marker")
+    s3.delete_object(BUCKET, "signed/6.zip")
+    yield s3
+    s3.buckets.pop(BUCKET)
+    s3_backends.bucket_accounts.pop(BUCKET, None)
 
 
 def _shape(result: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -47,7 +55,7 @@ def _pages(backend: Any, function: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
     key_marker = version_marker = None
     while True:
         result = function(
-            backend, "listing", key_marker=key_marker, version_id_marker=version_marker, **kwargs
+            backend, BUCKET, key_marker=key_marker, version_id_marker=version_marker, **kwargs
         )
         pages.append(_shape(result))
         key_marker, version_marker = result[3], result[4]
@@ -78,15 +86,15 @@ def test_listing_pages_are_moto_s(backend: Any, kwargs: dict[str, Any]) -> None:
 @pytest.mark.parametrize("key_marker", ["signed/2.zip", "signed/", "a/b/c", "zzz", ""])
 @pytest.mark.parametrize("prefix", ["", "signed/", "a/"])
 def test_a_key_marker_alone_skips_as_moto_does(backend: Any, key_marker: str, prefix: str) -> None:
-    ours = s3_listing.list_object_versions(backend, "listing", key_marker=key_marker, prefix=prefix)
+    ours = s3_listing.list_object_versions(backend, BUCKET, key_marker=key_marker, prefix=prefix)
     motos = s3_listing.moto_list_object_versions(
-        backend, "listing", key_marker=key_marker, prefix=prefix
+        backend, BUCKET, key_marker=key_marker, prefix=prefix
     )
     assert _shape(ours) == _shape(motos)
 
 
 def test_listing_leaves_the_stored_versions_alone(backend: Any) -> None:
-    stored = backend.get_bucket("listing").keys.getlist("signed/2.zip")
+    stored = backend.get_bucket(BUCKET).keys.getlist("signed/2.zip")
     before = [vars(v).get("is_latest") for v in stored]
-    s3_listing.list_object_versions(backend, "listing", prefix="signed/")
+    s3_listing.list_object_versions(backend, BUCKET, prefix="signed/")
     assert [vars(v).get("is_latest") for v in stored] == before
