@@ -77,6 +77,8 @@ $(TOOLS)/.installed: requirements-tools.txt
 	@touch $@
 
 .PHONY: install
+# The three environments are independent: `make test` builds them at once (-j3), so npm's and
+# pip's downloads overlap and compileall has both cores while they wait.
 install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_modules (idempotent)
 
 .PHONY: install-tools
@@ -113,7 +115,7 @@ PHASE_REPORT = echo "phase times (wall):" >&2; cat $(PHASES) >&2
 .PHONY: test
 test: ## Install everything, lint, and run the whole test suite (parallel; phase times at the end)
 	@rm -f $(PHASES)
-	@$(PHASE) install $(MAKE) install install-tools
+	@$(PHASE) install $(MAKE) -j3 install install-tools
 	@$(PHASE) lint $(MAKE) lint
 	@# One pytest run for unit and e2e tests: one synth, and the quick tests fill the gaps
 	@# between the long ones. pytest's "time by phase" section splits unit from e2e.
@@ -123,7 +125,7 @@ test: ## Install everything, lint, and run the whole test suite (parallel; phase
 .PHONY: test-fast
 test-fast: ## Lint and every test except the end-to-end ones (no Terraform applies)
 	@rm -f $(PHASES)
-	@$(PHASE) install $(MAKE) install install-tools
+	@$(PHASE) install $(MAKE) -j3 install install-tools
 	@$(PHASE) lint $(MAKE) lint
 	@$(PHASE) "unit (not e2e)" $(PYTEST) -m "not e2e"
 	@$(PHASE_REPORT)

@@ -24,6 +24,10 @@ from stacks.config import (
 )
 from tests.conftest import REPO_ROOT
 
+#: A sibling of the checkout: never the checkout itself, whatever its directory is called ("../x"
+#: was the checkout when it was cloned to /tmp/x).
+OUTSIDE = f"{REPO_ROOT.name}-sibling"
+
 
 def test_defaults_are_the_secure_ones() -> None:
     config = StackConfig()
@@ -178,7 +182,7 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
         "functions[0].allow_earlier_versions",
     ),
     ({"functions": [{"key": "ok", "source_dir": "/tmp"}]}, "functions['ok'].source_dir"),
-    ({"functions": [{"key": "ok", "source_dir": "../x"}]}, "functions['ok'].source_dir"),
+    ({"functions": [{"key": "ok", "source_dir": f"../{OUTSIDE}"}]}, "functions['ok'].source_dir"),
     # Layers.
     ({"layers": "shared"}, "layers"),
     ({"layers": ["shared"]}, "layers[0]"),
@@ -199,7 +203,7 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     ({"layers": [{"key": "a", "description": "x" * 257}]}, "layers['a'].description"),
     ({"layers": [{"key": "a", "description": 5}]}, "layers[0].description"),
     ({"layers": [{"key": "a", "source_dir": "/etc"}]}, "layers['a'].source_dir"),
-    ({"layers": [{"key": "a", "source_dir": "layers/../../x"}]}, "layers['a'].source_dir"),
+    ({"layers": [{"key": "a", "source_dir": f"layers/../../{OUTSIDE}"}]}, "layers['a'].source_dir"),
 ]
 
 
