@@ -53,12 +53,15 @@ help: ## List the targets (defaults shown are this checkout's values)
 # --- install ---------------------------------------------------------------------------
 # Contributors get every extra: the stacks (cdktf, jsii), the local AWS (moto) and the dev tools.
 # A plain `pip install .` is the verifier CLI alone (see README, "Install the verifier").
-# Bytecode: importing an AWS provider binding imports all ~2,200 of its generated modules (83 s
-# from source, 30 s from .pyc), and some machines set PYTHONDONTWRITEBYTECODE, so nothing would
-# ever be cached. pip compiles one file at a time; compileall on every core halves that wait.
+# Bytecode: some machines set PYTHONDONTWRITEBYTECODE, so nothing imported would ever be cached;
+# pip compiles one file at a time, so compileall compiles site-packages on every core instead.
+# Except the two AWS provider bindings (4,400 generated modules, 74 CPU-s to compile): the stacks
+# import 18 of their modules (stacks/cdk.py), which are compiled on first use (make lets Python
+# write bytecode, see above).
 PIP_INSTALL := pip install -q --no-compile
-COMPILE_SITE := -c 'import compileall, sysconfig; \
-  compileall.compile_dir(sysconfig.get_path("purelib"), quiet=2, workers=0)'
+COMPILE_SITE := -c 'import compileall, re, sysconfig; \
+  compileall.compile_dir(sysconfig.get_path("purelib"), quiet=2, workers=0, \
+  rx=re.compile(r"/(cdktf_cdktf_provider_aws|cdktn_provider_aws)/"))'
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m $(PIP_INSTALL) -e '.[stacks,cdktn,local,dev]' $(PIP_QUIET)
