@@ -13,8 +13,9 @@ of another's queue to it. So the order decides the balance:
    steals at the end is quick; a worker other than the first starts with a group that does not
    need the session synth, instead of waiting for the synth the first worker is running.
 
-The costs are measured seconds (``--durations`` on this 2-core machine, busy), rounded; a test not
-listed costs ``DEFAULT_COST``. They only steer the order: a wrong number costs time, never a test.
+The costs are measured seconds (a fresh-clone ``make test``'s ``build/test-timeline.tsv``, 3
+workers on this 2-core machine), rounded; a test not listed costs ``DEFAULT_COST``. They only
+steer the order: a wrong number costs time, never a test.
 """
 
 from __future__ import annotations
@@ -31,38 +32,40 @@ SHARED_APPLY_COST = 30.0
 #: Seconds per node id prefix; a prefix's cost is split over the tests it matches (the longest
 #: matching prefix wins).
 COSTS: dict[str, float] = {
-    "tests/e2e/test_shared_state.py": 120.0,
-    "tests/e2e/test_demo.py": 80.0,
     "tests/e2e/test_attacks.py::test_7_irreversible_in_order": 100.0,
-    "tests/e2e/test_drift.py::test_reversible_changes_are_drift": 3 * 18.0,
-    "tests/e2e/test_drift.py::test_clean_deploy_has_no_drift": 20.0,
-    "tests/e2e/test_attacks.py::test_1_to_3_each_fail_drift": 20.0,
-    "tests/e2e/test_attacks.py::test_4_state_rewritten": 27.0,
-    "tests/e2e/test_attacks.py": 4 * 5.0,
-    "tests/e2e/test_verify_throttled.py": 40.0,
-    "tests/e2e/test_verify_out_of_band.py": 11.0,
-    "tests/e2e/test_deployed_stack.py": 3.0,
-    "tests/e2e/test_verify_world.py": 19.0,
-    "tests/packaging/test_wheel.py": 32.0,
-    "tests/stacks/test_toolchains.py::test_state_written_through_cdktf": 10.0,
-    "tests/stacks/test_toolchains.py": 14.0,
-    "tests/stacks/test_synth.py": 3.0,
+    "tests/e2e/test_shared_state.py": 91.0,
+    "tests/e2e/test_verify_throttled.py": 85.0,
+    "tests/e2e/test_drift.py::test_reversible_changes_are_drift": 59.0,
+    "tests/e2e/test_attacks.py": 45.0,
+    "tests/e2e/test_demo.py": 44.0,
+    "tests/verifier/test_verify_local.py": 37.0,
+    "tests/verifier/test_audit.py": 32.0,
+    "tests/packaging/test_wheel.py": 27.0,
     "tests/stacks/test_terraform.py": 27.0,
-    "tests/scripts/test_conformance.py": 50.0,
-    "tests/verifier/test_audit_throttled.py": 18.0,
-    "tests/verifier/test_audit.py": 37.0,
-    "tests/verifier/test_verify_local.py": 36.0,
-    "tests/verifier/test_cli.py": 19.0,
+    "tests/stacks/test_toolchains.py::test_state_written_through_cdktf": 26.0,
+    "tests/e2e/test_attacks.py::test_4_state_rewritten": 25.0,
+    "tests/scripts/test_conformance.py": 23.0,
+    "tests/e2e/test_drift.py::test_clean_deploy_has_no_drift": 23.0,
+    "tests/e2e/test_verify_world.py": 22.0,
     "tests/localaws/test_localaws_cli.py": 19.0,
-    "tests/scripts/test_bench_audit.py": 13.0,
-    "tests/localaws/test_localaws_limits.py": 13.0,
-    "tests/localaws/test_localaws_deploy_validation.py": 9.0,
-    "tests/verifier/test_collect.py": 9.0,
-    "tests/localaws/test_localaws_signer.py": 8.0,
-    "tests/localaws/test_localaws_fleet.py": 8.0,
-    "tests/localaws/test_localaws_s3_policy.py": 7.0,
-    "tests/localaws/test_localaws_lambda_fidelity.py": 7.0,
-    "tests/localaws/test_moto_contract.py": 4.0,
+    "tests/verifier/test_audit_throttled.py": 18.0,
+    "tests/e2e/test_attacks.py::test_1_to_3_each_fail_drift": 18.0,
+    "tests/e2e/test_verify_out_of_band.py": 8.0,
+    "tests/localaws/test_localaws_limits.py": 7.0,
+    "tests/scripts/test_bench_audit.py": 7.0,
+    "tests/verifier/test_cli.py": 7.0,
+    "tests/verifier/test_collect.py": 5.0,
+    "tests/localaws/test_localaws_fleet.py": 5.0,
+    "tests/localaws/test_localaws_signer.py": 4.0,
+    "tests/e2e/test_deployed_stack.py": 4.0,
+    "tests/localaws/test_localaws_s3_policy.py": 3.0,
+    "tests/localaws/test_localaws_lambda_fidelity.py": 3.0,
+    "tests/stacks/test_toolchains.py": 3.0,
+    "tests/localaws/test_localaws_deploy_validation.py": 2.0,
+    "tests/localaws/test_moto_contract.py": 2.0,
+    "tests/localaws/test_localaws_code_signing_configs.py": 1.5,
+    "tests/stacks/test_config.py": 1.0,
+    "tests/stacks/test_synth.py": 1.0,
 }
 
 
