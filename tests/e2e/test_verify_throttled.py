@@ -31,6 +31,8 @@ HOLD_SECONDS = 1.0
 PAUSE_SECONDS = 1.0
 DRAIN_THREADS = 4
 HOLD_CALL_PAUSE = 0.005
+#: How often the competitor asks the server whether the verifiers have met the limits yet.
+WATCH_PAUSE = 0.25
 
 
 @contextmanager
@@ -38,7 +40,10 @@ def competing_client(local: LocalAws) -> Iterator[list[int]]:
     """Another Lambda client in the account that keeps spending the control-plane budget half
     of the time, so the verifiers meet 429s however slowly a busy machine starts them (without
     it, verifiers that start seconds apart never exceed the rate), and still get a full budget
-    every other second. Yields [its own 429 count]."""
+    every other second. It stops once the verifiers have surely been throttled (the server's
+    429 count less its own, by more than the responses it may still have in flight): endless
+    competition only kept slowing botocore's adaptive limiter (50 s and more on a busy
+    machine). Yields [its own 429 count]."""
     import boto3
 
     lambda_ = boto3.client(
@@ -57,6 +62,19 @@ def competing_client(local: LocalAws) -> Iterator[list[int]]:
 
     def holding() -> bool:
         return (time.monotonic() - started) % (HOLD_SECONDS + PAUSE_SECONDS) < HOLD_SECONDS
+
+    def verifiers_throttled() -> bool:
+        health = process.health(local.endpoint_url, ca_file=local.ca_bundle) or {}
+        served = int(str(health.get("throttledRequests", 0)))
+        with lock:
+            own = throttled[0]
+        return served - own > DRAIN_THREADS
+
+    def watch() -> None:
+        while not stop.is_set():
+            if verifiers_throttled():
+                stop.set()
+            stop.wait(WATCH_PAUSE)
 
     def drain() -> None:
         while not stop.is_set():
@@ -81,6 +99,7 @@ def competing_client(local: LocalAws) -> Iterator[list[int]]:
 
     # Several threads: one call at a time is slower than 15/s on a busy machine.
     workers = [threading.Thread(target=drain, daemon=True) for _ in range(DRAIN_THREADS)]
+    workers.append(threading.Thread(target=watch, daemon=True))
     for worker in workers:
         worker.start()
     try:
