@@ -7,6 +7,7 @@ every scratch file lives under pytest's temporary directories.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -114,6 +115,13 @@ def isolate_from_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+@functools.cache
+def _shared_loader(*args: Any, **kwargs: Any) -> Any:
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
 def use_local_aws(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
@@ -137,6 +145,8 @@ def use_local_aws(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", LOCAL_CREDENTIALS["AWS_REGION"])
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # Service models parsed once per test process, not once per in-process verifier run.
+    monkeypatch.setattr("botocore.session.create_loader", _shared_loader)
     if default_region:
         monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_CREDENTIALS["AWS_REGION"])
     else:
