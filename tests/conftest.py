@@ -116,7 +116,9 @@ def isolate_from_aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 @functools.cache
-def _shared_loader(*args: Any, **kwargs: Any) -> Any:
+def shared_loader(*args: Any, **kwargs: Any) -> Any:
+    """One botocore loader per test process, so the service models are parsed once, not once
+    per session; it stands in for ``botocore.session.create_loader`` (its arguments ignored)."""
     import botocore.loaders
 
     return botocore.loaders.create_loader()
@@ -134,19 +136,14 @@ def use_local_aws(
     nothing else: no developer profile, token or config file, dummy credentials, AWS_REGION, a
     private audit cache. ``default_region`` also sets AWS_DEFAULT_REGION (else it is unset, as in
     the README's local setup); ``max_attempts`` sets AWS_MAX_ATTEMPTS (else it is unset)."""
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    empty = tmp_path / "empty-aws-config"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    isolate_from_aws(monkeypatch, tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_REGION", LOCAL_CREDENTIALS["AWS_REGION"])
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     # Service models parsed once per test process, not once per in-process verifier run.
-    monkeypatch.setattr("botocore.session.create_loader", _shared_loader)
+    monkeypatch.setattr("botocore.session.create_loader", shared_loader)
     if default_region:
         monkeypatch.setenv("AWS_DEFAULT_REGION", LOCAL_CREDENTIALS["AWS_REGION"])
     else:

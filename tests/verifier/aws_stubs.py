@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import boto3
-import botocore.loaders
 import botocore.session
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from tests.conftest import shared_loader
 from tests.verifier import builders as b
 from verifier.collect import Collector
 from verifier.model import CodePath, SigningJobEvidence
@@ -25,7 +25,7 @@ READ_PREFIXES = ("Get", "List", "Describe", "Head")
 
 
 #: Service models parsed once per test run (each new session would parse them again).
-LOADER = botocore.loaders.create_loader()
+LOADER = shared_loader()
 
 
 def session(*, credentials: bool = True) -> boto3.Session:

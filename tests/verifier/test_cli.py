@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from tests.conftest import isolate_from_aws
+from tests.conftest import isolate_from_aws, shared_loader
 from tests.verifier import builders as b
-from tests.verifier.aws_stubs import LOADER, Stubs
+from tests.verifier.aws_stubs import Stubs
 from verifier import api
 from verifier import lock as lock_module
 from verifier.checks import REGISTRY, run_checks
@@ -40,7 +40,7 @@ def isolated_aws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     monkeypatch.chdir(tmp_path)
     # Parse the service models once per test run, not once per CLI invocation.
-    monkeypatch.setattr("botocore.session.create_loader", lambda *args, **kwargs: LOADER)
+    monkeypatch.setattr("botocore.session.create_loader", shared_loader)
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
