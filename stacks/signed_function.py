@@ -19,7 +19,7 @@ from stacks.code_signing import CodeSigning
 from stacks.config import FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer
 from stacks.signed_package import sign_package
-from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
+from verifier.contract.manifest import FunctionManifest, environment_digest
 
 
 class SignedFunction(Construct):
@@ -141,10 +141,9 @@ class SignedFunction(Construct):
             runtime=self.function_config.runtime,
             architectures=self.function_config.architectures,
             layers=self.function_config.layers,
-            code_loading_environment=tuple(
-                (name, value)
+            environment=tuple(
+                (name, environment_digest(value))
                 for name, value in self.function_config.environment
-                if name in CODE_LOADING_ENVIRONMENT
             ),
             allow_earlier_versions=self.function_config.allow_earlier_versions,
         )

@@ -1,42 +1,62 @@
-"""The library API every command uses: resolve what to verify, then ``verify(...) -> Report``.
+"""The library every command uses: ``verify(plan, session) -> Report`` and
+``audit(plan, session) -> AuditResult``.
 
-``plan_from_outputs`` / ``plan_from_flags`` validate every input and resolve the trust anchor
-before any AWS call (input problems raise :class:`~verifier.errors.InputError`, exit 2);
-``verify`` collects (the only step that talks to AWS), judges and returns the report.
-``drift`` and the CLI call these in-process.
+Both are the same pipeline over a different evidence source: collect (the only step that talks
+to AWS: :mod:`verifier.collect.targeted` for a stack or flags, :mod:`verifier.collect.fleet` for
+every function of a Region) -> judge (one registry, :mod:`verifier.checks`, in two stages: every
+code path, then aliases) -> report. ``plan_from_outputs`` / ``plan_from_flags`` validate every
+input and resolve the trust anchor before any AWS call (input problems raise
+:class:`~verifier.errors.InputError`, exit 2). ``drift`` and the CLI call these in-process.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import botocore.exceptions
 
-from verifier.checks import REGISTRY, Context, run_checks
-from verifier.collect import DEFAULT_MAX_ATTEMPTS, Collector
+from verifier.checks import REGISTRY
+from verifier.checks.findings import Finding, Report, Result
+from verifier.checks.forecast import ExpiringSignature, expiring
+from verifier.checks.judge import (
+    judge,
+    judge_aliases,
+    judge_function,
+    needs_aliases,
+    ordered,
+    region_findings,
+    subjects,
+)
+from verifier.checks.registry import Context, Mode
+from verifier.checks.scope import Scope
+from verifier.collect.aws import DEFAULT_MAX_ATTEMPTS
+from verifier.collect.budget import DEFAULT_MAX_LAMBDA_RPS, RateBudget, RequestLog
+from verifier.collect.cache import HashCache
+from verifier.collect.fleet import DEFAULT_WORKERS as FLEET_WORKERS
+from verifier.collect.fleet import FleetCollector
+from verifier.collect.progress import ProgressReporter
+from verifier.collect.targeted import TargetedCollector
+from verifier.contract.arns import profile_version_of
 from verifier.contract.lock import LOCK_FILE_NAME
-from verifier.errors import CollectionError, InputError
-from verifier.exitcodes import ExitCode
-from verifier.inputs import (
+from verifier.contract.targets import (
+    Options,
+    Policy,
+    Trust,
+    VerificationTarget,
     load_outputs,
     resolve_trust,
     target_from_flags,
     targets_from_manifest,
 )
-from verifier.model import (
-    Missing,
-    Options,
-    Policy,
-    Report,
-    Result,
-    TargetEvidence,
-    VerificationTarget,
-)
+from verifier.errors import CollectionError, InputError
+from verifier.evidence.model import Evidence, Missing, ProfileEvidence, SigningJobEvidence
+from verifier.exitcodes import ExitCode
 from verifier.session import AwsSession, Session
 
 
@@ -44,9 +64,12 @@ def stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# --- plans --------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Plan:
-    """Everything a run needs, validated before any AWS call."""
+    """Everything a verify run needs, validated before any AWS call."""
 
     targets: tuple[VerificationTarget, ...]
     region: str
@@ -140,6 +163,27 @@ def plan_from_flags(
     )
 
 
+@dataclass(frozen=True)
+class AuditPlan:
+    """Everything an audit run needs, validated before any AWS call."""
+
+    trust: Trust
+    regions: tuple[str, ...]
+    scope: Scope = field(default_factory=Scope)
+    expiry_warning_days: int = 30
+    cache_dir: Path | None = None
+    max_lambda_rps: float = DEFAULT_MAX_LAMBDA_RPS
+    #: Where the trust came from, for the report's ``source`` ("command line" or the lock).
+    source: str = "command line"
+    #: Code-loading environment variables used on purpose (--allow-env).
+    allowed_environment: frozenset[str] = frozenset()
+    #: Container images warn instead of failing (--allow-container-images).
+    allow_container_images: bool = False
+
+
+# --- sessions and settings -------------------------------------------------------------------
+
+
 def session_for(profile: str | None) -> Session:
     """The session for a command; an unknown profile names itself and where it came from."""
     chosen = profile or os.environ.get("AWS_PROFILE")
@@ -162,16 +206,17 @@ def max_attempts_from_environment() -> int:
     return int(raw)
 
 
-def _reject_unknown_flag_resources(evidence: tuple[TargetEvidence, ...]) -> None:
+# --- verify ---------------------------------------------------------------------------------
+
+
+def _reject_unknown_flag_resources(plan: Plan, evidence: Evidence) -> None:
     """A --job-id or --csc-arn typed on the command line that does not exist is a usage error."""
-    for ev in evidence:
-        if isinstance(ev.job, Missing):
+    for target in plan.targets:
+        if isinstance(evidence.store.jobs.get(target.job_id), Missing):
+            raise InputError(f"--job-id {target.job_id}: no such signing job in {target.region}")
+        if isinstance(evidence.store.cscs.get(target.csc_arn), Missing):
             raise InputError(
-                f"--job-id {ev.target.job_id}: no such signing job in {ev.target.region}"
-            )
-        if isinstance(ev.csc, Missing):
-            raise InputError(
-                f"--csc-arn {ev.target.csc_arn}: no such code signing config in {ev.target.region}"
+                f"--csc-arn {target.csc_arn}: no such code signing config in {target.region}"
             )
 
 
@@ -185,25 +230,181 @@ def verify(
 ) -> Report:
     """Collect -> judge: the report for a plan. Raises CollectionError when no evidence can be
     collected at all (credentials, endpoint), never returns a pass without checks."""
+    moment = now or datetime.now(UTC)
     # 1. Collect the evidence (the only step that talks to AWS).
-    collector = Collector(
+    collector = TargetedCollector(
         session,
         region=plan.region,
         max_attempts=max_attempts or max_attempts_from_environment(),
         progress=progress,
     )
     collector.preflight(plan.targets[0].csc_arn)
-    evidence = collector.collect_all(plan.targets)
+    evidence = collector.collect(plan.targets, now=moment)
     if plan.from_flags:
-        _reject_unknown_flag_resources(evidence)
-    # 2. Judge it.
+        _reject_unknown_flag_resources(plan, evidence)
+    # 2. Judge it: every code path, then the aliases (collected already).
     context = Context(
-        now=now or datetime.now(UTC), expiry_warning_days=plan.options.expiry_warning_days
+        now=moment,
+        trust=plan.targets[0].trust,
+        mode=Mode.FLAGS if plan.from_flags else Mode.MANIFEST,
+        expiry_warning_days=plan.options.expiry_warning_days,
     )
-    findings = run_checks(evidence, context)
+    targets = {target.function_name: target for target in plan.targets}
+    findings = judge(evidence, context, targets)
     if not findings:
         raise CollectionError("no checks ran", "this is a bug: report it")
-    return Report(findings=findings, source=plan.source)
+    return Report(findings=tuple(findings), source=plan.source)
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    report: Report
+    expiring: tuple[ExpiringSignature, ...]
+    requests: RequestLog
+    cache: HashCache
+    #: Functions judged (after narrowing), over every Region.
+    functions: int
+    seconds: float
+    #: Seconds per collection phase, summed over the Regions.
+    phase_seconds: dict[str, float]
+    #: The evidence of each Region, as collected (aliases included).
+    evidence: tuple[Evidence, ...] = ()
+
+
+def _audit_region(
+    collector: FleetCollector, plan: AuditPlan, context: Context
+) -> tuple[Evidence, list[Finding], list[str], int]:
+    # 1. Collect the Region's fleet.
+    evidence = collector.collect_region(plan.scope, now=context.now)
+    # 2. Stage 1: every code path.
+    affected = plan.scope.affected_sha256(evidence.store)
+    judged = []
+    for subject in subjects(evidence, context):
+        if not plan.scope.selects_name(subject.function.name):
+            continue
+        result = judge_function(subject, context, plan.scope, affected)
+        if result is not None:
+            judged.append(result)
+    # 3. The follow-up stage: aliases, listed only where they matter, then judged.
+    names = [j.subject.function.name for j in judged if needs_aliases(j, plan.scope)]
+    aliases = collector.aliases_of(names) if names else {}
+    if names:
+        collector.phase_done("aliases")
+    findings: list[Finding] = []
+    functions = list(evidence.functions)
+    for result in judged:
+        findings += result.findings
+        name = result.subject.function.name
+        listed = (
+            replace(result.subject.function, aliases=aliases[name]) if name in aliases else None
+        )
+        findings += judge_aliases(result, context, listed)
+        if listed is not None:
+            functions[functions.index(result.subject.function)] = listed
+    evidence = replace(evidence, functions=tuple(functions))
+    listed_count = sum(1 for f in evidence.functions if plan.scope.selects_name(f.name))
+    region_found, notes = region_findings(
+        evidence, context, plan.scope, judged=len(judged), listed=listed_count
+    )
+    return evidence, region_found + findings, notes, len(judged)
+
+
+def audit(
+    plan: AuditPlan,
+    session: AwsSession,
+    *,
+    now: datetime | None = None,
+    progress: ProgressReporter | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    workers: int = FLEET_WORKERS,
+) -> AuditResult:
+    started = time.monotonic()
+    reporter = progress or ProgressReporter()
+    log = RequestLog()
+    cache = HashCache(plan.cache_dir)
+    context = Context(
+        now=now or datetime.now(UTC),
+        trust=plan.trust,
+        mode=Mode.FLEET,
+        expiry_warning_days=plan.expiry_warning_days,
+        allowed_environment=plan.allowed_environment,
+        allow_container_images=plan.allow_container_images,
+        regions_in_run=len(plan.regions),
+    )
+    findings: list[Finding] = []
+    notes: list[str] = []
+    forecast: list[ExpiringSignature] = []
+    regions: list[Evidence] = []
+    functions = 0
+    phases: dict[str, float] = {}
+    for region in plan.regions:
+        reporter.start_region(region)
+        # Lambda's quota is per account and Region: a budget per Region, one request log.
+        collector = FleetCollector(
+            session,
+            region=region,
+            budget=RateBudget(plan.max_lambda_rps, log=log),
+            cache=cache,
+            max_attempts=max_attempts,
+            workers=workers,
+            progress=reporter,
+        )
+        evidence, region_found, region_notes, judged = _audit_region(collector, plan, context)
+        for phase, seconds in collector.phase_seconds.items():
+            phases[phase] = round(phases.get(phase, 0.0) + seconds, 3)
+        findings += region_found
+        notes += region_notes
+        functions += judged
+        forecast += expiring(evidence, context, plan.scope)
+        regions.append(evidence)
+    reporter.done()
+    _reject_unknown_scope(plan, regions)
+    return AuditResult(
+        report=Report(findings=ordered(findings), source=plan.source, notes=tuple(notes)),
+        expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
+        requests=log,
+        cache=cache,
+        functions=functions,
+        seconds=time.monotonic() - started,
+        phase_seconds=phases,
+        evidence=tuple(regions),
+    )
+
+
+def _reject_unknown_scope(plan: AuditPlan, regions: list[Evidence]) -> None:
+    """A --job-id or --profile-version-arn that exists in no audited Region is a usage error:
+    a typo must not read as "nothing is affected"."""
+    scope = plan.scope
+    where = ", ".join(plan.regions)
+    if scope.job_id and all(isinstance(ev.store.jobs.get(scope.job_id), Missing) for ev in regions):
+        raise InputError(f"--job-id {scope.job_id}: no such signing job in {where}")
+    arn = scope.profile_version_arn
+    if arn is None:
+        return
+    name_version = profile_version_of(arn)
+    if name_version is None:
+        raise InputError(
+            f"--profile-version-arn {arn}: not a signing profile version ARN "
+            "(arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>)"
+        )
+    name, version = name_version
+    for ev in regions:
+        profile = ev.store.profiles.get(name)
+        if isinstance(profile, ProfileEvidence) and profile.profile_version == version:
+            return
+        if any(
+            isinstance(job, SigningJobEvidence)
+            and (job.profile_name, job.profile_version) == (name, version)
+            for job in ev.store.jobs.values()
+        ):
+            return
+    raise InputError(
+        f"--profile-version-arn {arn}: no such signing profile version in {where} (no profile "
+        f"{name} whose current version is {version}, and no signing job signed by it)"
+    )
 
 
 def exit_code_for(report: Report) -> ExitCode:
@@ -217,8 +418,11 @@ def exit_code_for(report: Report) -> ExitCode:
 
 __all__ = [
     "REGISTRY",
+    "AuditPlan",
+    "AuditResult",
     "Plan",
     "TrustOptions",
+    "audit",
     "exit_code_for",
     "plan_from_flags",
     "plan_from_outputs",

@@ -16,7 +16,7 @@ from typing import Any
 
 from tests.localaws.localaws_support import Profile, SigningWorld, unique
 from verifier.contract import lock as lock_module
-from verifier.contract.manifest import FunctionManifest, LayerManifest, Manifest
+from verifier.contract.manifest import FunctionManifest, LayerManifest, Manifest, environment_digest
 from verifier.package import build_package
 
 STACK = "signed-lambda"
@@ -99,9 +99,9 @@ def deploy(
     policy: str = "Enforce",
     allow_earlier_versions: bool = False,
     environment: dict[str, str] | None = None,
-    code_loading_environment: dict[str, str] | None = None,
 ) -> Deployed:
-    """One function using one layer, each signed by a profile and CSC of its own."""
+    """One function using one layer, each signed by a profile and CSC of its own;
+    ``environment`` is set on the function and declared in the manifest."""
     checkout = tmp_path / "checkout"
     write_source(checkout / "functions" / "hello", {"handler.py": HANDLER_SOURCE})
     write_source(checkout / "layers" / "shared", {"python/shared_util.py": LAYER_SOURCE})
@@ -114,7 +114,7 @@ def deploy(
         Content={"S3Bucket": layer.signed["bucketName"], "S3Key": layer.signed["key"]},
         CompatibleRuntimes=["python3.12"],
     )
-    variables = {**(environment or {}), **(code_loading_environment or {})}
+    variables = dict(environment or {})
     function = world.create_function(
         {"S3Bucket": build.signed["bucketName"], "S3Key": build.signed["key"]},
         csc_arn,
@@ -152,7 +152,9 @@ def deploy(
                 runtime="python3.12",
                 architectures=("x86_64",),
                 layers=("shared",),
-                code_loading_environment=tuple(sorted((code_loading_environment or {}).items())),
+                environment=tuple(
+                    sorted((name, environment_digest(value)) for name, value in variables.items())
+                ),
                 allow_earlier_versions=allow_earlier_versions,
                 **artifact(build),
             ),

@@ -25,14 +25,16 @@ from localaws.testing import running_server
 from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
-from verifier.checks import REGISTRY, Context, run_checks
+from verifier.checks import REGISTRY, Context, Mode
+from verifier.checks.findings import Status
+from verifier.checks.judge import judge
+from verifier.checks.registry import checks_for
 from verifier.cli import app
-from verifier.collect import DEFAULT_WORKERS, Collector
-from verifier.inputs import load_outputs, resolve_trust, targets_from_manifest
-from verifier.model import Status
+from verifier.collect.aws import READ_PREFIXES
+from verifier.collect.targeted import DEFAULT_WORKERS, TargetedCollector
+from verifier.contract.targets import load_outputs, resolve_trust, targets_from_manifest
 
 runner = CliRunner()
-READ_PREFIXES = ("Get", "List", "Describe", "Head")
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +147,7 @@ def test_clean_deployment_passes_every_check(deployed: Deployed) -> None:
     assert code == 0, (not_passing(document), stderr)
     assert document["result"] == "pass"
     ids = {c["id"] for c in document["checks"]}
-    assert ids == set(REGISTRY), "every registered check ran"
+    assert ids == {c.id for c in checks_for(Mode.MANIFEST)}, "every manifest-mode check ran"
     assert document["summary"]["pass"] == document["summary"]["total"]
 
 
@@ -241,9 +243,9 @@ def test_3_layer_handler_and_code_loading_environment_fail(
         "layers.declared": {"fail"},
     }
     assert "handler evil.handler" in actual_of(document, "function.configuration")
-    assert "AWS_LAMBDA_EXEC_WRAPPER=/opt/wrapper (not declared)" in actual_of(
-        document, "function.environment"
-    )
+    environment = actual_of(document, "function.environment")
+    assert "AWS_LAMBDA_EXEC_WRAPPER (not declared)" in environment
+    assert "/opt/wrapper" not in json.dumps(document), "values are never reported"
     assert f"undeclared: {layer['LayerVersionArn']}" in actual_of(document, "layers.declared")
 
 
@@ -260,7 +262,7 @@ def test_3b_each_code_loading_variable_fails(deployed: Deployed, variable: str) 
 
 
 def test_3c_declared_code_loading_variable_passes(world: SigningWorld, tmp_path: Path) -> None:
-    deployed = deploy(world, tmp_path, code_loading_environment={"PYTHONPATH": "/opt/lib"})
+    deployed = deploy(world, tmp_path, environment={"PYTHONPATH": "/opt/lib"})
     code, document, _ = run_verify(deployed)
     assert code == 0, not_passing(document)
     deployed.world.c.lambda_.update_function_configuration(
@@ -268,7 +270,10 @@ def test_3c_declared_code_loading_variable_passes(world: SigningWorld, tmp_path:
     )
     code, document, _ = run_verify(deployed)
     assert code == 1
-    assert "declared /opt/lib" in actual_of(document, "function.environment")
+    assert "PYTHONPATH (another value than declared)" in actual_of(document, "function.environment")
+    assert "/opt/lib" not in json.dumps(document) and "/tmp" not in actual_of(
+        document, "function.environment"
+    )
 
 
 def test_4_outputs_rewritten_to_another_profile_and_csc_fail(
@@ -594,17 +599,18 @@ def test_collect_is_read_only_and_bounded(deployed: Deployed, workers: int) -> N
     (target,) = targets_from_manifest(
         selection, trust=trust, expect_policy=None, source_root=deployed.checkout
     )
-    evidence = Collector(session, region=REGION, workers=workers).collect(target)
+    now = datetime.now(UTC)
+    evidence = TargetedCollector(session, region=REGION, workers=workers).collect([target], now=now)
     assert calls and all(name.startswith(READ_PREFIXES) for name in calls), calls
     # 7 per function, 2 with --source (function + layer sources), 3 shared, 4 for the layer.
     assert len(calls) == 16, calls
     assert len(set(calls)) == 11, (
         calls
     )  # GetObject x4, DescribeSigningJob x2, ListObjectVersions x2
-    findings = run_checks([evidence], Context(now=datetime.now(UTC)))
+    findings = judge(evidence, Context(now=now, trust=trust), {target.function_name: target})
     assert {f.status for f in findings} == {Status.PASS}
     if workers > 1:
-        (sequential,) = [Collector(session, region=REGION, workers=1).collect(target)]
+        sequential = TargetedCollector(session, region=REGION, workers=1).collect([target], now=now)
         assert evidence == sequential
 
 

@@ -3,37 +3,45 @@
 from __future__ import annotations
 
 import gc
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from verifier.api import (
+    AuditPlan,
+    AuditResult,
+    audit,
     exit_code_for,
     max_attempts_from_environment,
     region_from_environment,
     session_for,
     stderr,
 )
+from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
+from verifier.checks.findings import Status
+from verifier.checks.scope import Scope
+from verifier.collect.budget import LAMBDA_CONTROL_PLANE_QUOTA
+from verifier.collect.cache import default_cache_dir
+from verifier.collect.progress import ProgressReporter
 from verifier.commands.options import (
     AwsProfile,
     ReportFormat,
     ReportOutput,
     SarifOutput,
+    Verbose,
     check_report_paths,
 )
 from verifier.commands.verify import causes
 from verifier.contract.arns import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
 from verifier.contract.lock import load as load_lock
+from verifier.contract.targets import Trust
 from verifier.errors import InputError, VerifierError
-from verifier.model import Status, Trust
-from verifier.report import Format, write_atomically
-
-if TYPE_CHECKING:
-    from verifier.audit import AuditPlan, AuditResult
-
-# verifier.audit is imported where it is used, so `verify` and `--help` never load it.
+from verifier.report import Format, Location, RenderOptions, render, write_atomically
+from verifier.report.options import lock_location
 
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
 
@@ -51,13 +59,10 @@ def build_plan(
     cache_dir: Path | None,
     no_cache: bool,
     max_lambda_rps: float,
+    allow_env: list[str] | None = None,
+    allow_container_images: bool = False,
 ) -> AuditPlan:
     """Every input validated before any AWS call (each problem: one line, exit 2)."""
-    import re
-
-    from verifier.audit import AuditPlan, Scope
-    from verifier.audit.budget import LAMBDA_CONTROL_PLANE_QUOTA
-    from verifier.audit.cache import default_cache_dir
 
     if not trust and lock is None:
         raise InputError(
@@ -98,6 +103,14 @@ def build_plan(
         )
     if cache_dir is not None and cache_dir.exists() and not cache_dir.is_dir():
         raise InputError(f"--cache-dir {cache_dir}: not a directory")
+    for name in allow_env or ():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise InputError(f"--allow-env {name!r}: not an environment variable name")
+        if name not in CODE_LOADING_ENVIRONMENT:
+            raise InputError(
+                f"--allow-env {name}: not a code-loading variable, so the audit never fails it",
+                "pass only variables the report names in function.environment",
+            )
     return AuditPlan(
         trust=Trust(profile_version_arns=frozenset(arns), origin=" and ".join(origins)),
         regions=tuple(chosen),
@@ -108,6 +121,8 @@ def build_plan(
         cache_dir=None if no_cache else (cache_dir or default_cache_dir()),
         max_lambda_rps=max_lambda_rps,
         source=str(lock) if lock is not None else "command line",
+        allowed_environment=frozenset(allow_env or ()),
+        allow_container_images=allow_container_images,
     )
 
 
@@ -195,21 +210,35 @@ def audit_command(
             "(leave the rest to deploys).",
         ),
     ] = 10.0,
+    allow_env: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="NAME",
+            help="A code-loading environment variable the team uses on purpose (repeatable): "
+            "not a failure.",
+            show_default=False,
+        ),
+    ] = None,
+    allow_container_images: Annotated[
+        bool,
+        typer.Option(
+            "--allow-container-images",
+            help="Report container-image functions (outside Lambda code signing) as warnings, "
+            "not failures.",
+        ),
+    ] = False,
     fmt: ReportFormat = Format.TEXT,
     output: ReportOutput = None,
     sarif_output: SarifOutput = None,
+    verbose: Verbose = False,
 ) -> None:
     """Prove every Lambda function in the account runs trusted signed code, within Lambda's API limits.
 
-    For each function, $LATEST, each published version and each layer version: a CSC is attached, enforcing, allowing only trusted publishers; the code went through signature validation by a job that succeeded, signed by a trusted profile version, not revoked, not expired; and CodeSha256 is the SHA-256 of the job's signed object. Aliases routing to a failing version are named. Container images are reported as warnings. Bulk listings under a rate budget replace per-function calls; signed object hashes are cached on disk. No manifest is needed.
+    For each function, $LATEST, each published version and each layer version: a CSC is attached, enforcing, allowing only trusted publishers; the code went through signature validation by a job that succeeded, signed by a trusted profile version, not revoked, not expired; CodeSha256 is the SHA-256 of the job's signed object; and no environment variable makes the runtime load other code (--allow-env NAME to accept one). Aliases routing to a failing version are named. Container images cannot be proven by Lambda code signing and fail (--allow-container-images: warn). Bulk listings under a rate budget replace per-function calls; signed object hashes are cached on disk. No manifest is needed.
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
     # The entry point turns the garbage collector off for short commands (verifier.cli.main);
     # an audit can hold a whole account's functions for minutes, so it gets it back.
     gc.enable()
-    from verifier.audit import audit
-    from verifier.audit.progress import ProgressReporter
-    from verifier.audit.report import render_audit, render_sarif
-
     try:
         check_report_paths(output, sarif_output)
         session = session_for(profile)
@@ -225,6 +254,8 @@ def audit_command(
             cache_dir=cache_dir,
             no_cache=no_cache,
             max_lambda_rps=max_lambda_rps,
+            allow_env=list(allow_env or ()),
+            allow_container_images=allow_container_images,
         )
         result = audit(
             plan,
@@ -233,14 +264,23 @@ def audit_command(
             max_attempts=max_attempts_from_environment(),
         )
         report = result.report
-        content = render_audit(report, fmt, result.expiring, plan.expiry_warning_days)
+        options = RenderOptions(
+            verbose=verbose,
+            expiring=result.expiring,
+            warning_days=plan.expiry_warning_days,
+            default_location=(
+                lock_location(lock, str(lock), None) if lock is not None else Location(plan.source)
+            ),
+        )
+        tty = output is None and sys.stdout.isatty()
+        content = render(report, fmt, replace(options, tty=tty))
         if output is not None:
             write_atomically(output, content)
         else:
             sys.stdout.write(content)
             sys.stdout.flush()
         if sarif_output is not None:
-            write_atomically(sarif_output, render_sarif(report))
+            write_atomically(sarif_output, render(report, Format.SARIF, options))
     except VerifierError as error:
         stderr(f"error: {error.diagnostics()}")
         raise typer.Exit(int(error.exit_code)) from None

@@ -18,15 +18,15 @@ import typer
 from verifier.api import TrustOptions, exit_code_for, plan_from_outputs, session_for, stderr, verify
 from verifier.atomic import write_atomically
 from verifier.commands.options import ExpiryWarningDays, LockFile, NoLock, Source
-from verifier.commands.verify import causes, emit, summary_line
+from verifier.commands.verify import causes, emit, find_config, locations, summary_line
 from verifier.contract.lock import LOCK_FILE_NAME
 from verifier.contract.manifest import OUTPUT_NAME
+from verifier.contract.targets import Options
 from verifier.drift.plan import plan_stack, stack_outputs
 from verifier.drift.summary import StackVerdict, render
 from verifier.drift.terraformrc import terraform_env
 from verifier.errors import InputError, VerifierError
 from verifier.exitcodes import ExitCode
-from verifier.model import Options
 from verifier.report import Format
 
 
@@ -84,6 +84,7 @@ def check_stack(
             Format.JSON,
             output=reports / f"verify-{stack}.json",
             sarif_output=reports / f"verify-{stack}.sarif",
+            options=locations(plan, find_config(None, source), trust.lock),
         )
         for cause in causes(verdict.report):
             stderr(cause)

@@ -17,9 +17,9 @@ from verifier.api import stderr
 from verifier.atomic import write_atomically
 from verifier.contract import lock as lock_module
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
+from verifier.contract.targets import load_outputs
 from verifier.errors import VerifierError
 from verifier.exitcodes import ExitCode
-from verifier.inputs import load_outputs
 
 
 def describe_change(before: StackLock | None, after: StackLock) -> list[str]:

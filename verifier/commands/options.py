@@ -51,6 +51,19 @@ SarifOutput = Annotated[
         show_default=False,
     ),
 ]
+Verbose = Annotated[
+    bool,
+    typer.Option("--verbose", "-v", help="Text report: list every check, passes included."),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="The stack's config file, for SARIF locations (default: SIGNED_LAMBDA_CONFIG, else "
+        "signed-lambda.json in --source or the working directory, when it exists).",
+        show_default=False,
+    ),
+]
 ExpiryWarningDays = Annotated[
     int, typer.Option(min=0, help="Warn when a signature expires within this many days.")
 ]

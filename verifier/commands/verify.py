@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +21,10 @@ from verifier.api import (
     stderr,
     verify,
 )
+from verifier.checks.findings import Report, Status
 from verifier.commands.options import (
     AwsProfile,
+    ConfigFile,
     ExpiryWarningDays,
     LockFile,
     NoLock,
@@ -28,13 +32,15 @@ from verifier.commands.options import (
     ReportOutput,
     SarifOutput,
     Source,
+    Verbose,
     check_report_paths,
 )
 from verifier.contract.arns import CSC_ARN, CSC_ARN_FORMAT
 from verifier.contract.lock import LOCK_FILE_NAME
+from verifier.contract.targets import Options, Policy
 from verifier.errors import InputError, VerifierError
-from verifier.model import Options, Policy, Report, Status
-from verifier.report import Format, render, write_atomically
+from verifier.report import Format, Location, RenderOptions, render, write_atomically
+from verifier.report.options import config_locations, lock_location
 
 
 def summary_line(report: Report, functions: int) -> str:
@@ -51,17 +57,38 @@ def emit(
     *,
     output: Path | None,
     sarif_output: Path | None = None,
+    options: RenderOptions | None = None,
 ) -> None:
     """The document to stdout (or ``output``, atomically); a SARIF copy of the same run."""
+    options = options or RenderOptions()
     tty = output is None and sys.stdout.isatty()
-    content = render(report, fmt, tty=tty)
+    content = render(report, fmt, replace(options, tty=tty))
     if output is not None:
         write_atomically(output, content)
     else:
         sys.stdout.write(content)
         sys.stdout.flush()
     if sarif_output is not None:
-        write_atomically(sarif_output, render(report, Format.SARIF))
+        write_atomically(sarif_output, render(report, Format.SARIF, options))
+
+
+def find_config(config: Path | None, source: Path | None) -> Path | None:
+    """The stack's config file: ``--config``, else SIGNED_LAMBDA_CONFIG, else
+    ``signed-lambda.json`` in the checkout (``--source``) or the working directory."""
+    if config is not None:
+        return config
+    named = os.environ.get("SIGNED_LAMBDA_CONFIG")
+    candidates = [Path(named)] if named else []
+    candidates += [(source or Path(".")) / "signed-lambda.json", Path("signed-lambda.json")]
+    return next((path for path in candidates if path.is_file()), None)
+
+
+def locations(plan: Plan, config: Path | None, lock: Path) -> RenderOptions:
+    """Where SARIF results point: each function's config entry, else the lock's stack entry."""
+    found = config_locations(config, str(config)) if config is not None else {}
+    stack = plan.targets[0].stack if plan.targets else None
+    default = lock_location(lock, str(lock), stack) if lock.is_file() else Location(plan.source)
+    return RenderOptions(locations=found, default_location=default)
 
 
 def causes(report: Report) -> list[str]:
@@ -193,6 +220,8 @@ def verify_command(
         ),
     ] = None,
     expiry_warning_days: ExpiryWarningDays = 30,
+    verbose: Verbose = False,
+    config: ConfigFile = None,
 ) -> None:
     """Prove each deployed function runs exactly the signed build, on every code path.
 
@@ -219,7 +248,8 @@ def verify_command(
             options=Options(expiry_warning_days=expiry_warning_days),
         )
         report = verify(plan, session)
-        emit(report, fmt, output=output, sarif_output=sarif_output)
+        options = replace(locations(plan, find_config(config, source), lock), verbose=verbose)
+        emit(report, fmt, output=output, sarif_output=sarif_output, options=options)
     except VerifierError as error:
         stderr(f"error: {error.diagnostics()}")
         raise typer.Exit(int(error.exit_code)) from None

@@ -13,6 +13,8 @@ the two agree.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,40 +28,22 @@ from verifier.contract.arns import (
 from verifier.contract.reader import Reader
 
 #: Version of the ``manifest`` output's shape. 2 added layers, source provenance, the declared
-#: handler/runtime/architectures/code-loading environment, and earlier-version policy.
-SCHEMA_VERSION = 2
+#: handler/runtime/architectures/code-loading environment, and earlier-version policy; 3 declares
+#: the whole environment (each value's digest).
+SCHEMA_VERSION = 3
 #: The name of the stack's output that holds the manifest.
 OUTPUT_NAME = "manifest"
 #: The only platform Lambda accepts for code signing (AWS Signer's ``ListSigningPlatforms``).
 LAMBDA_SIGNING_PLATFORM = "AWSLambda-SHA384-ECDSA"
 
-#: Environment variables that make a Lambda runtime load code other than the signed package
-#: (a wrapper script, preloaded libraries, extra module paths, interpreter options). A function
-#: may set one only when its config declares it, with the same value.
-CODE_LOADING_ENVIRONMENT = frozenset(
-    {
-        "AWS_LAMBDA_EXEC_WRAPPER",  # every runtime: a wrapper script runs the runtime
-        "LD_PRELOAD",  # native libraries loaded into the runtime process
-        "LD_LIBRARY_PATH",
-        "NODE_OPTIONS",  # Node.js: --require / --import
-        "NODE_PATH",
-        "JAVA_TOOL_OPTIONS",  # Java: -javaagent
-        "_JAVA_OPTIONS",
-        "JDK_JAVA_OPTIONS",
-        "PYTHONPATH",  # Python: module search path
-        "PYTHONSTARTUP",
-        "PYTHONHOME",
-        "PYTHONINSPECT",
-        "PERL5OPT",  # Perl: -M modules
-        "PERL5LIB",
-        "RUBYOPT",  # Ruby: -r libraries
-        "RUBYLIB",
-        "DOTNET_STARTUP_HOOKS",  # .NET: startup hook assemblies
-        "DOTNET_ADDITIONAL_DEPS",
-        "CORECLR_ENABLE_PROFILING",
-        "CORECLR_PROFILER_PATH",
-    }
-)
+#: How a declared environment variable's value appears in the manifest: its SHA-256, so the
+#: verifier compares values without the outputs or a report ever holding them.
+ENVIRONMENT_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def environment_digest(value: str) -> str:
+    """``sha256:<hex>`` of an environment variable's value (UTF-8)."""
+    return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -112,8 +96,9 @@ class FunctionManifest(SignedArtifact):
     architectures: tuple[str, ...] = ("x86_64",)
     #: Keys of the stack's layers this function uses, in order.
     layers: tuple[str, ...] = ()
-    #: Declared code-loading environment variables (see CODE_LOADING_ENVIRONMENT) and values.
-    code_loading_environment: tuple[tuple[str, str], ...] = ()
+    #: The whole declared environment: every variable and its value's digest
+    #: (:func:`environment_digest`). Any other variable, or another value, fails verify.
+    environment: tuple[tuple[str, str], ...] = ()
     #: Whether published versions may run earlier signed builds (each proven on its own).
     allow_earlier_versions: bool = False
 
@@ -126,7 +111,7 @@ class FunctionManifest(SignedArtifact):
             "runtime": self.runtime,
             "architectures": list(self.architectures),
             "layers": list(self.layers),
-            "code_loading_environment": dict(self.code_loading_environment),
+            "environment": dict(self.environment),
             "allow_earlier_versions": self.allow_earlier_versions,
         }
 
@@ -246,9 +231,15 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
         for layer_key in used:
             if layer_key not in layer_keys:
                 raise reader.fail(f"{where}.layers", f"names {layer_key!r}, not in {path}.layers")
-        environment = reader.mapping(
-            entry.get("code_loading_environment") or {}, f"{where}.code_loading_environment"
-        )
+        environment = reader.obj(entry, "environment", where)
+        for name in environment:
+            reader.pattern(
+                environment,
+                name,
+                f"{where}.environment",
+                ENVIRONMENT_DIGEST,
+                "a value digest (sha256:<64 hex digits>)",
+            )
         functions.append(
             FunctionManifest(
                 key=key,
@@ -258,15 +249,7 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
                 runtime=reader.string(entry, "runtime", where),
                 architectures=_architectures(reader, entry, where),
                 layers=used,
-                code_loading_environment=tuple(
-                    sorted(
-                        (
-                            name,
-                            reader.string(environment, name, f"{where}.code_loading_environment"),
-                        )
-                        for name in environment
-                    )
-                ),
+                environment=tuple(sorted((name, environment[name]) for name in environment)),
                 allow_earlier_versions=reader.boolean(entry, "allow_earlier_versions", where),
                 **_artifact_fields(reader, entry, where),
             )

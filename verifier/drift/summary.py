@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from verifier.checks.findings import Finding, Report, Status
 from verifier.drift.plan import PlanResult, ResourceChange
 from verifier.exitcodes import ExitCode
-from verifier.model import Finding, Report, Status
 
 _STATUS_ICON = {Status.FAIL: "❌", Status.WARN: "⚠️", Status.ERROR: "⛔"}
 

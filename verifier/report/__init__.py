@@ -1,4 +1,9 @@
-"""Renderers: one per output format, chosen through the :class:`Format` string enum."""
+"""Renderers: one per output format, for every command (verify, audit, drift, report merge).
+
+Each renderer takes the :class:`~verifier.checks.findings.Report` and the
+:class:`RenderOptions` (what the text view shows, the audit's forecast, where SARIF points).
+Check metadata (titles, severities, remediation, SARIF rules) comes from the one registry.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,9 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from verifier.atomic import check_writable, write_atomically
-from verifier.model import Report
+from verifier.checks.findings import Report
 from verifier.report import json_report, junit, sarif, text
+from verifier.report.options import Location, RenderOptions
 
 
 class Format(StrEnum):
@@ -17,20 +23,27 @@ class Format(StrEnum):
     SARIF = "sarif"
 
 
-Renderer = Callable[[Report, bool], str]
+Renderer = Callable[[Report, RenderOptions], str]
 
 #: Every format maps to exactly one renderer (a test checks every member).
 RENDERERS: dict[Format, Renderer] = {
     Format.TEXT: text.render,
-    Format.JSON: lambda report, tty: json_report.render(report),
-    Format.JUNIT: lambda report, tty: junit.render(report),
-    Format.SARIF: lambda report, tty: sarif.render(report),
+    Format.JSON: lambda report, options: json_report.render(report),
+    Format.JUNIT: lambda report, options: junit.render(report),
+    Format.SARIF: sarif.render,
 }
 
 
-def render(report: Report, fmt: Format, *, tty: bool = False) -> str:
-    """The report as text; ``tty`` only changes the text format (a rich table)."""
-    return RENDERERS[fmt](report, tty)
+def render(report: Report, fmt: Format, options: RenderOptions | None = None) -> str:
+    return RENDERERS[fmt](report, options or RenderOptions())
 
 
-__all__ = ["RENDERERS", "Format", "check_writable", "render", "write_atomically"]
+__all__ = [
+    "RENDERERS",
+    "Format",
+    "Location",
+    "RenderOptions",
+    "check_writable",
+    "render",
+    "write_atomically",
+]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from verifier import __version__
-from verifier.model import Report, Status
+from verifier.checks.findings import Report, Status
 
 TOOL_NAME = "signed-lambda-verify"
 
@@ -23,6 +23,7 @@ def document(report: Report) -> dict[str, Any]:
         "source": report.source,
         "result": report.result.value,
         "summary": summary(report),
+        "notes": list(report.notes),
         "checks": [
             {
                 "id": finding.check_id,
@@ -34,6 +35,10 @@ def document(report: Report) -> dict[str, Any]:
                 "expected": finding.expected,
                 "actual": finding.actual,
                 "remediation": finding.remediation,
+                "reason": finding.reason.code,
+                "account": finding.account,
+                "region": finding.region,
+                "code_path": finding.code_path,
             }
             for finding in report.findings
         ],

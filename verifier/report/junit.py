@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from verifier.model import Report, Status
+from verifier.checks.findings import Report, Status
 from verifier.report.json_report import TOOL_NAME
 
 

@@ -1,11 +1,12 @@
 """``--format sarif``: SARIF 2.1.0 as GitHub code scanning accepts it.
 
-Every check is a rule (``tool.driver.rules``). Only non-passing checks become results:
-FAIL -> level ``error``, WARN -> ``warning``, ERROR (could not run) -> ``error`` with the
-message starting "Could not verify"; the invocation's ``executionSuccessful`` is false when
-any check could not run. Each result has the physical location GitHub requires (the outputs
-file, or ``main.py`` when the targets came from flags) and a logical location naming the AWS
-resource.
+Every registered check is a rule (``tool.driver.rules``), with its one severity, for verify and
+the audit alike. Only non-passing checks become results: FAIL -> level ``error``, WARN ->
+``warning``, ERROR (could not run) -> ``error`` with the message starting "Could not verify";
+the invocation's ``executionSuccessful`` is false when any check could not run. Each result's
+physical location is where the function is declared (the config entry's line) when that is
+known, else the lock file (the trust anchor), else the file the expectations came from; its
+logical location names the AWS resource.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from verifier import __version__
-from verifier.checks import REGISTRY
-from verifier.model import Report, Severity, Status
+from verifier.checks.findings import Report, Severity, Status
+from verifier.checks.registry import REGISTRY, Check
 from verifier.report.json_report import TOOL_NAME
+from verifier.report.options import Location, RenderOptions
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 #: GitHub maps security-severity to critical (>= 9), high (7-8.9), medium (4-6.9), low.
@@ -32,7 +34,7 @@ LEVELS = {Status.FAIL: "error", Status.WARN: "warning", Status.ERROR: "error"}
 
 
 def artifact_uri(source: str) -> str:
-    """A repository-relative URI for the file the expectations came from."""
+    """A repository-relative URI for a file (absolute paths under the working directory)."""
     if source == "command line":
         return "main.py"
     path = Path(source)
@@ -44,21 +46,7 @@ def artifact_uri(source: str) -> str:
     return path.as_posix()
 
 
-class RuleSource(Protocol):
-    """What a rule needs of a check (the verifier's and the audit's checks both have it)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def remediation(self) -> str: ...
-    @property
-    def severity(self) -> Severity: ...
-
-
-def rule(check: RuleSource) -> dict[str, Any]:
-    """One check as a SARIF rule (the audit adds its own checks the same way)."""
+def rule(check: Check) -> dict[str, Any]:
     return {
         "id": check.id,
         "name": check.id.replace(".", "_"),
@@ -73,17 +61,19 @@ def rule(check: RuleSource) -> dict[str, Any]:
     }
 
 
-def _rules() -> list[dict[str, Any]]:
-    return [rule(check) for check in REGISTRY.values()]
-
-
-def document(report: Report) -> dict[str, Any]:
-    rule_index = {check_id: index for index, check_id in enumerate(REGISTRY)}
-    uri = artifact_uri(report.source)
+def _artifact(location: Location) -> dict[str, Any]:
+    uri = artifact_uri(location.uri)
     # A repository-relative path is resolved against the checkout; an absolute URI stands alone.
-    artifact_location: dict[str, str] = (
+    artifact: dict[str, Any] = (
         {"uri": uri} if uri.startswith("file:") else {"uri": uri, "uriBaseId": "%SRCROOT%"}
     )
+    return {"artifactLocation": artifact, "region": {"startLine": location.line}}
+
+
+def document(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
+    options = options or RenderOptions()
+    rule_index = {check_id: index for index, check_id in enumerate(REGISTRY)}
+    fallback = options.default_location or Location(report.source)
     results = []
     for finding in report.findings:
         if finding.status is Status.PASS:
@@ -93,9 +83,10 @@ def document(report: Report) -> dict[str, Any]:
             f"{prefix}{finding.title} ({finding.function}): expected {finding.expected}; "
             f"actual {finding.actual}. {finding.remediation}"
         )
-        fingerprint = hashlib.sha256(
-            f"{finding.check_id}|{finding.function}|{finding.resource}".encode()
-        ).hexdigest()
+        identity = f"{finding.check_id}|{finding.function}|{finding.resource}"
+        if finding.account:
+            identity += f"|{finding.account}|{finding.region}"
+        location = options.locations.get(finding.function, fallback)
         results.append(
             {
                 "ruleId": finding.check_id,
@@ -104,10 +95,7 @@ def document(report: Report) -> dict[str, Any]:
                 "message": {"text": message},
                 "locations": [
                     {
-                        "physicalLocation": {
-                            "artifactLocation": artifact_location,
-                            "region": {"startLine": 1},
-                        },
+                        "physicalLocation": _artifact(location),
                         "logicalLocations": [
                             {
                                 "name": finding.resource,
@@ -117,8 +105,16 @@ def document(report: Report) -> dict[str, Any]:
                         ],
                     }
                 ],
-                "partialFingerprints": {"signedLambdaFinding/v1": fingerprint},
-                "properties": {"function": finding.function, "status": finding.status.value},
+                "partialFingerprints": {
+                    "signedLambdaFinding/v1": hashlib.sha256(identity.encode()).hexdigest()
+                },
+                "properties": {
+                    "function": finding.function,
+                    "status": finding.status.value,
+                    "reason": finding.reason.code,
+                    **({"account": finding.account} if finding.account else {}),
+                    **({"region": finding.region} if finding.region else {}),
+                },
             }
         )
     return {
@@ -131,7 +127,7 @@ def document(report: Report) -> dict[str, Any]:
                         "name": TOOL_NAME,
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "rules": _rules(),
+                        "rules": [rule(check) for check in REGISTRY.values()],
                     }
                 },
                 "invocations": [
@@ -146,5 +142,5 @@ def document(report: Report) -> dict[str, Any]:
     }
 
 
-def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2) + "\n"
+def render(report: Report, options: RenderOptions | None = None) -> str:
+    return json.dumps(document(report, options), indent=2) + "\n"

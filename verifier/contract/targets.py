@@ -1,6 +1,6 @@
-"""Reading what to verify: the stack's outputs (``cdktf deploy --outputs-file``), the trust
-anchor (the lock file or explicit profile version ARNs), or flags; and ``DescribeSigningJob``.
+"""What a run expects: the trust anchor, and one target per function with its declaration.
 
+Read from the stack's outputs (``cdktf deploy --outputs-file``) and the lock file, or from flags.
 Every malformed or incomplete input raises :class:`InputError` with one line naming the file
 and the key (``cdktf-outputs.json: signed-lambda.manifest.functions.hello.signing_job_id is
 missing``) or the flag. Tolerance is limited to harmless spellings Terraform produces
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +21,96 @@ from verifier.contract.arns import (
     CSC_ARN_FORMAT,
     PROFILE_VERSION_ARN,
     PROFILE_VERSION_ARN_FORMAT,
+    profile_version_of,
 )
-from verifier.contract.manifest import OUTPUT_NAME, Manifest
+from verifier.contract.lock import StackLock
+from verifier.contract.manifest import (
+    LAMBDA_SIGNING_PLATFORM,
+    OUTPUT_NAME,
+    FunctionManifest,
+    LayerManifest,
+    Manifest,
+)
 from verifier.contract.manifest import parse as parse_manifest
 from verifier.contract.reader import Reader, json_type, read_json
 from verifier.errors import InputError
-from verifier.model import (
-    Policy,
-    RevocationEvidence,
-    SigningJobEvidence,
-    Trust,
-    VerificationTarget,
-)
+
+
+class Policy(StrEnum):
+    """``CodeSigningPolicies.UntrustedArtifactOnDeployment``."""
+
+    ENFORCE = "Enforce"
+    WARN = "Warn"
+
+
+@dataclass(frozen=True)
+class Trust:
+    """The profile versions whose signatures are trusted, and where that trust comes from.
+
+    From the reviewed lock file (``lock`` set), from ``--trusted-profile-version-arn`` flags, or
+    (``--no-lock``) from the stack's outputs alone, which is reported as a warning: Terraform
+    state is not a trust root.
+    """
+
+    profile_version_arns: frozenset[str]
+    #: "signed-lambda.lock.json (stack signed-lambda)", "--trusted-profile-version-arn", ...
+    origin: str
+    lock: StackLock | None = None
+    #: False with --no-lock: the expectations came from state alone.
+    anchored: bool = True
+
+    def trusts(self, profile_name: str, profile_version: str) -> bool:
+        return any(
+            profile_version_of(arn) == (profile_name, profile_version)
+            for arn in self.profile_version_arns
+        )
+
+    def trusts_arn(self, arn: str | None) -> bool:
+        return arn is not None and arn in self.profile_version_arns
+
+
+@dataclass(frozen=True)
+class VerificationTarget:
+    """One function and what it is expected to be.
+
+    From a manifest (``declared`` set) every expectation is there; from explicit flags only the
+    function, the job, the CSC and the trust are, and checks that need a declaration are not run.
+    """
+
+    key: str
+    function_name: str
+    job_id: str
+    csc_arn: str
+    #: The policy the CSC must have: --expect-policy, else the lock's, else the outputs'.
+    expected_policy: Policy
+    region: str
+    trust: Trust
+    #: The policy the stack's outputs declare (compared with the lock); None from flags.
+    outputs_policy: Policy | None = None
+    profile_name: str | None = None
+    profile_version_arn: str | None = None
+    platform_id: str = LAMBDA_SIGNING_PLATFORM
+    bucket: str | None = None
+    unsigned_key: str | None = None
+    unsigned_version: str | None = None
+    signed_bucket: str | None = None
+    signed_key: str | None = None
+    #: The stack's manifest entry for this function and the layers it declares (manifest mode).
+    declared: FunctionManifest | None = None
+    declared_layers: tuple[LayerManifest, ...] = ()
+    stack: str | None = None
+    #: A checkout to rebuild packages from (``--source``): provenance from source.
+    source_root: Path | None = None
+    #: Where the expectation came from (an outputs file path, or "command line").
+    source: str = "command line"
+
+
+@dataclass(frozen=True)
+class Options:
+    expiry_warning_days: int = 30
+
+
+# --- reading them ----------------------------------------------------------------------
 
 
 def parse_policy(value: str, where: str) -> Policy:
@@ -225,68 +303,4 @@ def target_from_flags(
         expected_policy=policy,
         region=region,
         trust=trust,
-    )
-
-
-# --- DescribeSigningJob: the API response and the AWS CLI's JSON ------------------------
-
-
-def parse_timestamp(value: Any, reader: Reader, path: str) -> datetime | None:
-    """A datetime (boto3), an ISO 8601 string or epoch seconds (the AWS CLI's formats)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        parsed = datetime.fromtimestamp(value, tz=UTC)
-    elif isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                parsed = datetime.fromtimestamp(float(value), tz=UTC)
-            except ValueError:
-                raise reader.fail(path, f"is not a timestamp ({value!r})") from None
-    else:
-        raise reader.fail(path, f"must be a timestamp, not {json_type(value)}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def parse_signing_job(data: Any, origin: str) -> SigningJobEvidence:
-    """``DescribeSigningJob`` output (from boto3 or ``aws signer describe-signing-job``)."""
-    reader = Reader(origin)
-    job = reader.mapping(data, "the document")
-    source = reader.obj(reader.obj(job, "source", ""), "s3", "source")
-    signed_object = job.get("signedObject")
-    signed_s3: Mapping[str, Any] = {}
-    if signed_object is not None:
-        signed_s3 = reader.obj(reader.mapping(signed_object, "signedObject"), "s3", "signedObject")
-    revocation = None
-    if job.get("revocationRecord") is not None:
-        record = reader.mapping(job["revocationRecord"], "revocationRecord")
-        revocation = RevocationEvidence(
-            reason=reader.optional_string(record, "reason", "revocationRecord"),
-            revoked_at=parse_timestamp(
-                record.get("revokedAt"), reader, "revocationRecord.revokedAt"
-            ),
-            revoked_by=reader.optional_string(record, "revokedBy", "revocationRecord"),
-        )
-    return SigningJobEvidence(
-        job_id=reader.string(job, "jobId", ""),
-        status=reader.string(job, "status", ""),
-        status_reason=reader.optional_string(job, "statusReason", ""),
-        profile_name=reader.string(job, "profileName", ""),
-        profile_version=reader.string(job, "profileVersion", ""),
-        platform_id=reader.string(job, "platformId", ""),
-        source_bucket=reader.optional_string(source, "bucketName", "source.s3"),
-        source_key=reader.optional_string(source, "key", "source.s3"),
-        source_version=reader.optional_string(source, "version", "source.s3"),
-        signed_bucket=reader.optional_string(signed_s3, "bucketName", "signedObject.s3"),
-        signed_key=reader.optional_string(signed_s3, "key", "signedObject.s3"),
-        created_at=parse_timestamp(job.get("createdAt"), reader, "createdAt"),
-        completed_at=parse_timestamp(job.get("completedAt"), reader, "completedAt"),
-        signature_expires_at=parse_timestamp(
-            job.get("signatureExpiresAt"), reader, "signatureExpiresAt"
-        ),
-        revocation=revocation,
     )
