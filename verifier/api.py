@@ -32,6 +32,7 @@ from verifier.checks.judge import (
     ordered,
     region_findings,
     subjects,
+    with_routes,
 )
 from verifier.checks.registry import Context, Mode
 from verifier.checks.scope import Scope
@@ -296,11 +297,11 @@ def _audit_region(
     findings: list[Finding] = []
     functions = list(evidence.functions)
     for result in judged:
-        findings += result.findings
         name = result.subject.function.name
         listed = (
             replace(result.subject.function, aliases=aliases[name]) if name in aliases else None
         )
+        findings += with_routes(result.findings, listed) if listed else result.findings
         findings += judge_aliases(result, context, listed)
         if listed is not None:
             functions[functions.index(result.subject.function)] = listed

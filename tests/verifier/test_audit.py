@@ -1,5 +1,5 @@
 """``signed-lambda audit`` against the local AWS over real HTTP: a boto3-built fleet with clean
-functions and one broken in each way; the audit fails exactly the broken ones (the image only
+functions and one broken in each way; the audit fails exactly the broken ones (the image too,
 warns), passes the rest, errs on an unreadable one, and reads only, within its rate budget."""
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ from localaws.testing import running_server
 from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, add_unreadable, build_fleet
-from verifier.audit import AuditPlan, Scope, audit
-from verifier.audit.progress import ProgressReporter
+from verifier.api import AuditPlan, audit
+from verifier.checks.findings import Result, Status
+from verifier.checks.scope import Scope
 from verifier.cli import app
-from verifier.model import Result, Status, Trust
+from verifier.collect.aws import READ_PREFIXES
+from verifier.collect.progress import ProgressReporter
+from verifier.contract.targets import Trust
 
 runner = CliRunner()
-READ_PREFIXES = ("Get", "List", "Describe", "Head")
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,7 @@ def test_each_broken_function_fails_for_its_own_reason(fleet: Fleet) -> None:
         ("code.signed", "fail"),
         ("aliases.signed", "fail"),
     }
-    assert not_passing(document, fleet, "image") == {("function.package_type", "warn")}
+    assert not_passing(document, fleet, "image") == {("code.signed", "fail")}
     by_id = {(c["function"], c["id"], c["resource"]): c["actual"] for c in document["checks"]}
     name = fleet.name("alias-unsigned")
     unsigned = by_id[(name, "code.signed", f"{by_id_arn(document, name)}:1")]
@@ -137,7 +139,7 @@ def by_id_arn(document: dict[str, Any], name: str) -> str:
     return next(
         c["resource"]
         for c in document["checks"]
-        if c["function"] == name and c["id"] == "function.package_type"
+        if c["function"] == name and c["id"] == "function.csc"
     )
 
 
@@ -223,7 +225,7 @@ def test_collector_reads_only_and_stays_in_budget(fleet: Fleet, tmp_path: Path) 
     assert "GetFunction" not in calls and "GetFunctionCodeSigningConfig" not in calls
     assert result.requests.max_lambda_rps() <= 4
     # Aliases are listed only for functions with a failing code path.
-    assert calls.count("ListAliases") == len(FAILING - {"no-csc", "csc-warn"})
+    assert calls.count("ListAliases") == len(FAILING - {"no-csc", "csc-warn", "image"})
     # One GetLayerVersion for the layer every clean function shares.
     assert calls.count("GetLayerVersion") == 1
 
@@ -330,7 +332,7 @@ def test_lock_file_trust_is_the_union_of_its_stacks(fleet: Fleet, tmp_path: Path
 
 def test_every_status_reaches_the_same_exit_codes_as_verify() -> None:
     from verifier.api import exit_code_for
-    from verifier.model import Finding, Report, Severity
+    from verifier.checks.findings import Finding, Report, Severity
 
     def report(*statuses: Status) -> Report:
         return Report(
@@ -344,3 +346,9 @@ def test_every_status_reaches_the_same_exit_codes_as_verify() -> None:
     assert exit_code_for(report(Status.PASS, Status.WARN)) == 0
     assert exit_code_for(report(Status.FAIL, Status.ERROR)) == 1
     assert exit_code_for(report(Status.ERROR)) == 3
+
+
+def test_allow_container_images_turns_the_image_into_a_warning(fleet: Fleet) -> None:
+    code, document, _ = run_audit(fleet, "--allow-container-images", prefix=fleet.name("image"))
+    assert code == 0
+    assert not_passing(document, fleet, "image") == {("code.signed", "warn")}

@@ -21,6 +21,24 @@ from verifier.contract.targets import VerificationTarget
 from verifier.evidence.model import LATEST, CodePath, Evidence, FunctionEvidence, Missing
 
 ALIASES = "aliases.signed"
+#: What a narrowed scope (a revocation's blast radius) reports: the code that runs it.
+BLAST_RADIUS_CHECKS = frozenset({"code.signed", "layers.signed", ALIASES})
+
+
+def _layer_in_scope(
+    arn: str, path: CodePath, subject: Subject, scope: Scope, affected: frozenset[str]
+) -> bool:
+    layer = next((ref for ref in path.layers if ref.arn == arn), None)
+    if layer is None:
+        return False
+    found = subject.store.layer_versions.get(arn)
+    return scope.selects_signature(
+        layer.signing_job_arn,
+        layer.signing_profile_version_arn,
+        getattr(found, "code_sha256", None),
+        subject.store,
+        affected,
+    )
 
 
 @dataclass
@@ -136,13 +154,19 @@ def judge_function(
     for check_ in checks:
         if check_.id == ALIASES:
             continue
+        if narrowed and check_.id not in BLAST_RADIUS_CHECKS:
+            continue  # the blast radius reports what runs that code, not the function's settings
         if check_.scope == "function":
-            if narrowed:
-                continue  # the blast radius reports code paths, not the function's settings
             judged.findings += evaluate(check_, subject, ctx)
-        else:
-            for path in paths:
-                judged.findings += evaluate(check_, subject, ctx, path)
+            continue
+        for path in paths:
+            found = evaluate(check_, subject, ctx, path)
+            if narrowed and check_.id == "layers.signed":
+                assert scope is not None
+                found = [
+                    f for f in found if _layer_in_scope(f.resource, path, subject, scope, affected)
+                ]
+            judged.findings += found
     for finding in judged.findings:
         if finding.code_path is not None:
             previous = judged.path_statuses.get(finding.code_path, Status.PASS)
@@ -169,6 +193,23 @@ def judge_aliases(
     if ctx.mode is not Mode.FLEET and isinstance(subject.function.latest, Missing):
         return []
     return evaluate(REGISTRY[ALIASES], subject, ctx)
+
+
+def with_routes(findings: list[Finding], function: FunctionEvidence) -> list[Finding]:
+    """``code.signed`` findings of code paths that did not pass, with the aliases routing
+    traffic to them (known only after the follow-up stage listed them)."""
+    from verifier.checks.rules import aliases_routing_to
+
+    annotated = []
+    for finding in findings:
+        if finding.check_id == "code.signed" and finding.status is not Status.PASS:
+            routed = aliases_routing_to(function, finding.code_path or "")
+            if routed and "[aliases:" not in finding.actual:
+                finding = replace(
+                    finding, actual=f"{finding.actual} [aliases: {', '.join(routed)}]"
+                )
+        annotated.append(finding)
+    return annotated
 
 
 def needs_aliases(judged: Judged, scope: Scope | None) -> bool:
@@ -222,7 +263,7 @@ def region_findings(
     listed_check, scope_check = REGISTRY[FLEET_LISTED], REGISTRY[FLEET_SCOPE]
     site = Subject(
         function=FunctionEvidence(
-            name="*", arn=where, region=region, latest=Missing("", ""), versions=None, csc_arn=None
+            name="*", arn=where, region=region, latest=Missing("", ""), versions=None, csc=None
         ),
         store=evidence.store,
         target=None,

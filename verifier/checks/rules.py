@@ -49,6 +49,7 @@ from verifier.evidence.model import (
     LATEST,
     BucketVersioningEvidence,
     CodePath,
+    CscAttachment,
     CscEvidence,
     FunctionEvidence,
     LayerVersionEvidence,
@@ -253,7 +254,7 @@ def function_state(subject: Subject, ctx: Context) -> Verdict:
 )
 def function_csc(subject: Subject, ctx: Context) -> Verdict:
     resource = function_resource(subject)
-    attached = need(subject.function.csc_arn, "the function's code signing config", resource)
+    attached = need(subject.function.csc, "the function's code signing config", resource).arn
     actual = attached or "no code signing config attached"
     if subject.target is None:
         if attached is None:
@@ -275,10 +276,10 @@ def _judged_csc(subject: Subject) -> tuple[str, CscEvidence | Missing] | None:
     if subject.target is not None:
         arn = subject.target.csc_arn
     else:
-        attached = subject.function.csc_arn
-        if not isinstance(attached, str):
+        attached = subject.function.csc
+        if not isinstance(attached, CscAttachment) or attached.arn is None:
             return None
-        arn = attached
+        arn = attached.arn
     found = subject.store.cscs.get(arn)
     if isinstance(found, Missing):
         return arn, found

@@ -57,6 +57,7 @@ from verifier.evidence.model import (
     AliasEvidence,
     CodePath,
     Collected,
+    CscAttachment,
     CscEvidence,
     Evidence,
     FunctionEvidence,
@@ -566,8 +567,8 @@ class FleetCollector:
         for name, function_paths in sorted(paths.items()):
             latest = next((p for p in function_paths if p.version == LATEST), None)
             arn = unqualified(function_paths[0].arn)
-            csc: Collected[str | None] = csc_of.get(arn)
-            if csc is None and unknown_csc is not None:
+            csc: Collected[CscAttachment] = CscAttachment(csc_of.get(arn))
+            if arn not in csc_of and unknown_csc is not None:
                 # It may be one of the CSCs whose functions could not be listed.
                 csc = unknown_csc
             functions.append(
@@ -579,7 +580,7 @@ class FleetCollector:
                     if latest is not None
                     else Unavailable("ListFunctions", f"{name}: no $LATEST listed"),
                     versions=tuple(p for p in function_paths if p.version != LATEST),
-                    csc_arn=csc,
+                    csc=csc,
                     aliases=None,
                     account=_account(arn),
                 )

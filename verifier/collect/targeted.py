@@ -33,6 +33,7 @@ from verifier.evidence.model import (
     BucketVersioningEvidence,
     CodePath,
     Collected,
+    CscAttachment,
     CscEvidence,
     Evidence,
     FunctionEvidence,
@@ -104,10 +105,10 @@ class Reads:
             ),
         )
 
-    def function_csc(self, name: str) -> Collected[str | None]:
-        def fetch() -> str | None:
+    def function_csc(self, name: str) -> Collected[CscAttachment]:
+        def fetch() -> CscAttachment:
             response = self.aws.lambda_.get_function_code_signing_config(FunctionName=name)
-            return response.get("CodeSigningConfigArn") or None
+            return CscAttachment(response.get("CodeSigningConfigArn") or None)
 
         return self.once("function_csc", name, "GetFunctionCodeSigningConfig", "function", fetch)
 
@@ -343,7 +344,7 @@ class TargetedCollector:
             region=target.region,
             latest=latest,
             versions=self.reads.versions(name) if exists else None,
-            csc_arn=self.reads.function_csc(name) if exists else None,
+            csc=self.reads.function_csc(name) if exists else None,
             aliases=self.reads.aliases(name) if exists else None,
             account=_account(arn),
         )

@@ -131,6 +131,13 @@ class CscEvidence:
 
 
 @dataclass(frozen=True)
+class CscAttachment:
+    """Which code signing config a function has (``arn`` None: none is attached)."""
+
+    arn: str | None
+
+
+@dataclass(frozen=True)
 class LayerRef:
     """A layer as a function configuration lists it."""
 
@@ -217,8 +224,8 @@ class FunctionEvidence:
     latest: Collected[CodePath]
     #: Published versions in ascending order; None: not collected (a prerequisite failed).
     versions: Collected[tuple[CodePath, ...]] | None
-    #: The attached CSC's ARN, None when there is none; None as a whole: not collected.
-    csc_arn: Collected[str | None] | None
+    #: The attached CSC; None: not collected (a prerequisite failed).
+    csc: Collected[CscAttachment] | None
     #: None: not listed (the fleet lists aliases only where a code path fails).
     aliases: Collected[tuple[AliasEvidence, ...]] | None = None
     account: str | None = None
