@@ -1,6 +1,6 @@
-"""Evidence built by hand: one target whose every check passes, to break one fact at a time.
+"""Evidence built by hand: one deployment whose every check passes, to break one fact at a time.
 
-``evidence()`` is a deployment of one function (``hello``) using one declared layer
+``world()`` is a deployment of one function (``hello``) using one declared layer
 (``shared``), both signed by the pinned profile version in their own jobs, with one published
 version of the current build behind an alias, trust from a lock entry that agrees with the
 outputs, and source provenance that matches. Keyword arguments replace one piece; the maps a
@@ -12,38 +12,42 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from verifier.checks import Context
+from verifier.checks.judge import subjects
+from verifier.checks.registry import Context, Mode, Subject
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     FunctionManifest,
     LayerManifest,
     Manifest,
+    environment_digest,
 )
-from verifier.model import (
+from verifier.contract.targets import Policy, Trust, VerificationTarget
+from verifier.evidence.model import (
+    LATEST,
     AliasEvidence,
     BucketVersioningEvidence,
     CodePath,
     Collected,
+    CscAttachment,
     CscEvidence,
-    FunctionCscEvidence,
+    Evidence,
     FunctionEvidence,
     LayerRef,
     LayerVersionEvidence,
+    Missing,
     ObjectVersionEvidence,
-    Policy,
     ProfileEvidence,
     ProvenanceEvidence,
-    PublishedEvidence,
     SignedObjectEvidence,
     SigningJobEvidence,
-    TargetEvidence,
-    Trust,
-    VerificationTarget,
+    Store,
+    Unavailable,
 )
 
 STACK = "signed-lambda"
@@ -111,13 +115,18 @@ EARLIER_SIGNED_VERSION = "signedearlier1"
 EARLIER_PACKAGE = b"PK\x03\x04 an earlier signed build"
 EARLIER_SHA256 = base64.b64encode(hashlib.sha256(EARLIER_PACKAGE).digest()).decode()
 
+#: The declared environment (set on every code path as declared).
+ENVIRONMENT = (("LOG_LEVEL", "debug"),)
+
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+#: The checkout ``--source`` names (the builders' provenance is what it rebuilds to).
+CHECKOUT = Path("/checkout")
 COMPLETED_AT = NOW - timedelta(days=10)
 EARLIER_COMPLETED_AT = NOW - timedelta(days=40)
 
 
 def context(**changes: Any) -> Context:
-    return replace(Context(now=NOW, expiry_warning_days=30), **changes)
+    return replace(Context(now=NOW, trust=trust(), expiry_warning_days=30), **changes)
 
 
 # --- the contract and the trust anchor ----------------------------------------------------
@@ -148,7 +157,7 @@ def function_manifest(**changes: Any) -> FunctionManifest:
         runtime=RUNTIME,
         architectures=ARCHITECTURES,
         layers=(LAYER_KEY,),
-        code_loading_environment=(),
+        environment=tuple((name, environment_digest(value)) for name, value in ENVIRONMENT),
         allow_earlier_versions=False,
         signing_job_id=JOB_ID,
         unsigned_key=UNSIGNED_KEY,
@@ -229,6 +238,7 @@ def target(**changes: Any) -> VerificationTarget:
         declared=function_manifest(),
         declared_layers=(layer_manifest(),),
         stack=STACK,
+        source_root=CHECKOUT,
         source="cdktf-outputs.json",
     )
     return replace(base, **changes)
@@ -323,10 +333,11 @@ def layer_version(**changes: Any) -> LayerVersionEvidence:
     return replace(base, **changes)
 
 
-def function(**changes: Any) -> FunctionEvidence:
-    base = FunctionEvidence(
-        name=FUNCTION_NAME,
-        version="$LATEST",
+def latest(**changes: Any) -> CodePath:
+    """``$LATEST`` of the current build, configured as declared."""
+    base = CodePath(
+        function_name=FUNCTION_NAME,
+        version=LATEST,
         arn=FUNCTION_ARN,
         code_sha256=PACKAGE_SHA256,
         signing_job_arn=JOB_ARN,
@@ -334,8 +345,7 @@ def function(**changes: Any) -> FunctionEvidence:
         handler=HANDLER,
         runtime=RUNTIME,
         architectures=ARCHITECTURES,
-        # A variable that loads no code: allowed without a declaration.
-        environment=(("LOG_LEVEL", "debug"),),
+        environment=ENVIRONMENT,
         layers=(layer_ref(),),
         package_type="Zip",
         state="Active",
@@ -346,21 +356,12 @@ def function(**changes: Any) -> FunctionEvidence:
 
 def code_path(version: str = "1", **changes: Any) -> CodePath:
     """A published version of the current build, configured as declared."""
-    current = function()
-    base = CodePath(
+    base = replace(
+        latest(),
         version=version,
         arn=f"{FUNCTION_ARN}:{version}",
-        code_sha256=current.code_sha256,
-        signing_job_arn=current.signing_job_arn,
-        signing_profile_version_arn=current.signing_profile_version_arn,
-        handler=current.handler,
-        runtime=current.runtime,
-        architectures=current.architectures,
-        environment=current.environment,
-        layers=current.layers,
-        package_type="Zip",
-        state="Active",
-        last_update_status="Successful",
+        state=None,
+        last_update_status=None,
     )
     return replace(base, **changes)
 
@@ -422,12 +423,8 @@ def earlier_signed_object(**changes: Any) -> SignedObjectEvidence:
     return replace(base, **changes)
 
 
-def published(**changes: Any) -> PublishedEvidence:
-    base = PublishedEvidence(
-        versions=(code_path("1"),),
-        aliases=(AliasEvidence(name="live", function_version="1"),),
-    )
-    return replace(base, **changes)
+def aliases(**changes: Any) -> tuple[AliasEvidence, ...]:
+    return (replace(AliasEvidence(name="live", function_version="1"), **changes),)
 
 
 def provenance(**changes: Any) -> tuple[ProvenanceEvidence, ...]:
@@ -447,31 +444,77 @@ def provenance(**changes: Any) -> tuple[ProvenanceEvidence, ...]:
     return (replace(function_provenance, **changes), layer_provenance)
 
 
-def evidence(**changes: Any) -> TargetEvidence:
-    """A target whose every check passes; keyword arguments replace one piece of evidence.
+@dataclass(frozen=True)
+class World:
+    """One function's evidence, what it was expected to be, and the run's context."""
 
-    Extra keys: ``earlier=True`` adds the earlier build's job and signed object to the maps (a
-    published version may name it). ``jobs``/``profiles``/``signed_objects``/``layer_versions``
-    given explicitly replace the derived maps.
+    evidence: Evidence
+    targets: dict[str, VerificationTarget] | None
+    context: Context
+
+    @property
+    def function(self) -> FunctionEvidence:
+        return self.evidence.functions[0]
+
+    def subject(self) -> Subject:
+        (found,) = [
+            s
+            for s in subjects(self.evidence, self.context, self.targets)
+            if s.function.name == self.function.name
+        ]
+        return found
+
+
+PIECES = (
+    "latest",
+    "versions",
+    "aliases",
+    "csc_attachment",
+    "csc",
+    "job",
+    "profile",
+    "bucket_versioning",
+    "signed_object",
+    "provenance",
+)
+MAPS = ("jobs", "profiles", "revocations", "signed_objects", "layer_versions", "cscs")
+
+
+def world(mode: Mode = Mode.MANIFEST, **changes: Any) -> World:
+    """A deployment whose every check passes in ``mode``; keyword arguments replace one piece.
+
+    Pieces: ``latest`` (a CodePath, or Missing/Unavailable), ``versions``, ``aliases``,
+    ``csc_attachment`` (the attached CSC ARN or None), ``csc``, ``job``, ``profile``,
+    ``bucket_versioning``, ``signed_object``, ``provenance``, plus ``target`` and ``context``.
+    The maps a proof looks things up in (``jobs``, ``profiles``, ``signed_objects``,
+    ``layer_versions``, ``cscs``, ``revocations``) follow the replaced piece unless given too,
+    so breaking the job breaks it everywhere, as in AWS. ``earlier=True`` adds the earlier
+    build's job and signed object (a published version may name it).
     """
     with_earlier = bool(changes.pop("earlier", False))
+    default_target = {
+        Mode.MANIFEST: target(),
+        Mode.FLAGS: flags_target(),
+        Mode.FLEET: None,
+    }[mode]
     pieces: dict[str, Any] = {
-        "target": target(),
-        "function": function(),
-        "function_csc": FunctionCscEvidence(csc_arn=CSC_ARN),
+        "latest": latest(),
+        "versions": (code_path("1"),),
+        "aliases": aliases(),
+        "csc_attachment": CSC_ARN,
         "csc": csc(),
         "job": job(),
         "profile": profile(),
         "bucket_versioning": BucketVersioningEvidence(bucket=BUCKET, status="Enabled"),
         "signed_object": signed_object(),
-        "published": published(),
-        "provenance": provenance(),
+        "provenance": provenance() if mode is Mode.MANIFEST else None,
+        "target": default_target,
+        "context": context(mode=mode),
     }
-    maps = {
-        key: changes.pop(key)
-        for key in ("jobs", "profiles", "signed_objects", "layer_versions")
-        if key in changes
-    }
+    maps = {key: changes.pop(key) for key in MAPS if key in changes}
+    unknown = set(changes) - set(pieces)
+    if unknown:
+        raise TypeError(f"unknown pieces: {sorted(unknown)}")
     pieces.update(changes)
     jobs: dict[str, Collected[SigningJobEvidence]] = {
         JOB_ID: pieces["job"],
@@ -484,22 +527,49 @@ def evidence(**changes: Any) -> TargetEvidence:
     if with_earlier:
         jobs[EARLIER_JOB_ID] = earlier_job()
         objects[(BUCKET, EARLIER_SIGNED_KEY)] = earlier_signed_object()
-    profiles: dict[str, Collected[ProfileEvidence]] = {PROFILE_NAME: pieces["profile"]}
-    layer_versions: dict[str, Collected[LayerVersionEvidence]] = {
-        LAYER_VERSION_ARN: layer_version()
-    }
-    return TargetEvidence(
-        **pieces,
-        jobs=maps.get("jobs", jobs),
-        profiles=maps.get("profiles", profiles),
-        signed_objects=maps.get("signed_objects", objects),
-        layer_versions=maps.get("layer_versions", layer_versions),
+    attachment = pieces["csc_attachment"]
+    if not isinstance(attachment, Missing | Unavailable | CscAttachment):
+        attachment = CscAttachment(attachment)  # an ARN, or None: no CSC attached
+    latest_path = pieces["latest"]
+    function = FunctionEvidence(
+        name=FUNCTION_NAME,
+        arn=FUNCTION_ARN,
+        region=REGION,
+        latest=latest_path,
+        versions=pieces["versions"],
+        csc=attachment,
+        aliases=pieces["aliases"],
+        account=ACCOUNT,
     )
+    store = Store(
+        jobs=maps.get("jobs", jobs),
+        profiles=maps.get("profiles", {PROFILE_NAME: pieces["profile"]}),
+        revocations=maps.get("revocations", {}),
+        signed_objects=maps.get("signed_objects", objects),
+        layer_versions=maps.get("layer_versions", {LAYER_VERSION_ARN: layer_version()}),
+        cscs=maps.get("cscs", {CSC_ARN: pieces["csc"]}),
+        bucket_versioning={BUCKET: pieces["bucket_versioning"]},
+        provenance=(
+            {FUNCTION_KEY: pieces["provenance"]} if pieces["provenance"] is not None else {}
+        ),
+    )
+    evidence = Evidence(region=REGION, functions=(function,), store=store, account=ACCOUNT)
+    chosen = pieces["target"]
+    targets = {FUNCTION_NAME: chosen} if chosen is not None else None
+    ctx = pieces["context"]
+    if chosen is not None and ctx.trust is not chosen.trust:
+        ctx = replace(ctx, trust=chosen.trust)
+    return World(evidence=evidence, targets=targets, context=ctx)
 
 
-def flags_evidence(**changes: Any) -> TargetEvidence:
+def flags_world(**changes: Any) -> World:
     """What a flag-mode run collects for a good deployment (no declaration, no provenance)."""
-    return evidence(**{"target": flags_target(), "provenance": None, **changes})
+    return world(Mode.FLAGS, **changes)
+
+
+def fleet_world(**changes: Any) -> World:
+    """The same deployment as the fleet audit sees it (no expectation but the trust)."""
+    return world(Mode.FLEET, **changes)
 
 
 def describe_signing_job(job_evidence: SigningJobEvidence | None = None) -> dict[str, Any]:
