@@ -18,12 +18,11 @@ from typing import Any, cast
 from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
-from moto.signer.models import signer_backends
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from localaws import signing
-from localaws.signer.models import ExtendedSignerBackend
+from localaws.signer.models import signer_for
 
 from .exceptions import (
     CodeSigningConfigNotFoundException,
@@ -64,15 +63,6 @@ PAGINATION_MODEL = {
 def _timestamp() -> str:
     """Lambda's timestamp format, e.g. 2026-11-27T03:04:05.123+0000."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
-
-
-def signer_for(profile_version_arn: str) -> ExtendedSignerBackend | None:
-    """The Signer backend that owns a profile version ARN (arn:aws:signer:REGION:ACCOUNT:...)."""
-    parts = profile_version_arn.split(":")
-    if len(parts) < 6 or parts[2] != "signer":
-        return None
-    backend = signer_backends[parts[4]][parts[3]]
-    return backend if isinstance(backend, ExtendedSignerBackend) else None
 
 
 class CodeSigningConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -12,7 +13,13 @@ from moto.signer.responses import SignerResponse
 from localaws.paging import service_token_errors
 
 from .exceptions import InvalidNextTokenException, ValidationException
-from .models import MAX_LIST_RESULTS, ExtendedSignerBackend
+from .models import KNOWN_PLATFORM_IDS, MAX_LIST_RESULTS, ExtendedSignerBackend
+
+_ARN_HEAD = r"arn:aws[a-z-]*:signer:[a-z0-9-]+:[0-9]{12}:"
+_PROFILE_VERSION_ARN = re.compile(
+    _ARN_HEAD + r"/signing-profiles/[a-zA-Z0-9_]{2,64}/[a-zA-Z0-9]{10}"
+)
+_JOB_ARN = re.compile(_ARN_HEAD + r"/signing-jobs/[-a-zA-Z0-9]+")
 
 
 def _parse_timestamp(value: str) -> datetime:
@@ -56,7 +63,9 @@ class ExtendedSignerResponse(SignerResponse):
     # -- profiles --
 
     def get_signing_profile(self) -> str:
-        profile = self.signer_backend.get_signing_profile(self._path_part(-1))
+        profile = self.signer_backend.get_signing_profile(
+            self._path_part(-1), profile_owner=self._query("profileOwner")
+        )
         return json.dumps(self.signer_backend.profile_to_dict(profile))
 
     def list_signing_profiles(self) -> str:
@@ -89,6 +98,33 @@ class ExtendedSignerResponse(SignerResponse):
             effective_time=_parse_timestamp(str(params["effectiveTime"])),
         )
         return "{}"
+
+    # -- revocation status (the data plane: GET /revocations) --
+
+    def get_revocation_status(self) -> str:
+        arguments: dict[str, str] = {}
+        for name, pattern in (
+            ("profileVersionArn", _PROFILE_VERSION_ARN),
+            ("jobArn", _JOB_ARN),
+            ("platformId", None),
+            ("signatureTimestamp", None),
+        ):
+            value = self._query(name)
+            if not value:
+                raise ValidationException(f"{name} is required")
+            if pattern is not None and not pattern.fullmatch(value):
+                raise ValidationException(f"{name} is not a Signer {name} ARN: {value}")
+            arguments[name] = value
+        if arguments["platformId"] not in KNOWN_PLATFORM_IDS:
+            raise ValidationException(f"Invalid platformId: {arguments['platformId']}")
+        revoked = self.signer_backend.revoked_entities(
+            profile_version_arn=arguments["profileVersionArn"],
+            job_arn=arguments["jobArn"],
+            signature_timestamp=_parse_timestamp(arguments["signatureTimestamp"]),
+            # botocore sends no parameter at all for an empty list.
+            certificate_hashes=self.querystring.get("certificateHashes", []),
+        )
+        return json.dumps({"revokedEntities": revoked})
 
     # -- jobs --
 
