@@ -185,6 +185,8 @@ class ExtendedLambdaBackend(LambdaBackend):
         # (create_function, publish_version, delete_function bump the generation).
         self._listing_generation = 0
         self._listing_cache: dict[str | None, tuple[int, list[str]]] = {}
+        #: The highest version number each function has published (Lambda never reuses one).
+        self._highest_version: dict[str, int] = {}
 
     # -- code signing configs --
 
@@ -311,10 +313,14 @@ class ExtendedLambdaBackend(LambdaBackend):
         return arns
 
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        doomed = self.get_function(function_name, qualifier)
         try:
             super().delete_function(function_name, qualifier)
         finally:
             self._listing_generation += 1
+        # moto keeps a deleted version's ARN in its ARN index; drop it.
+        if doomed.version != "$LATEST":
+            self._lambdas._arns.pop(doomed.function_arn, None)
 
     @paginate(PAGINATION_MODEL)
     def list_versions_page(self, function_name: str) -> list[str]:
@@ -483,6 +489,8 @@ class ExtendedLambdaBackend(LambdaBackend):
         )
         self._annotate_layers(fn)
         self._lambdas.put_function(fn)
+        # A new function numbers its versions from 1 (a deleted one's count is gone with it).
+        self._highest_version.pop(fn.function_name, None)
         self._listing_generation += 1
         if spec.get("Publish"):
             published = self.publish_version(function_name)
@@ -538,15 +546,37 @@ class ExtendedLambdaBackend(LambdaBackend):
         return fn.get_configuration()
 
     def publish_version(self, function_name: str, description: str = "") -> LambdaFunction | None:
-        self._refuse_while_updating(self.get_function(function_name))
-        published = super().publish_version(function_name, description)
+        """moto's LambdaStorage.publish_version, numbering as Lambda does.
+
+        moto numbers a new version len(versions) + 1, so after DeleteFunction(Qualifier=N) the
+        next version could take a number already used. Lambda never reuses one: the next
+        version is one more than the highest this function ever published.
+        """
+        latest = self._lambdas.get_function_by_name_or_arn_forbid_qualifier(function_name)
+        self._refuse_while_updating(latest)
+        group = self._lambdas._functions[latest.function_name]
+        versions = group["versions"]
+        if versions and not latest.code_or_config_updated:
+            # Nothing changed since the last version: Lambda returns that version.
+            return cast(LambdaFunction, versions[-1])
+        latest.code_or_config_updated = False
+        number = 1 + max(
+            [self._highest_version.get(latest.function_name, 0)]
+            + [int(fn.version) for fn in versions]
+        )
+        self._highest_version[latest.function_name] = number
+        published = copy.copy(latest)
+        published.set_version(number)
+        if description:
+            published.description = description
+        # copy.copy shares $LATEST's mutable members; a later update of $LATEST
+        # (UpdateFunctionCode rewrites code["ZipFile"/"S3Key"]) must not change the version.
+        published.code = dict(published.code)
+        published.layers = [dict(entry) for entry in published.layers]  # type: ignore[misc]
+        published.environment_vars = dict(published.environment_vars)
+        versions.append(published)
+        self._lambdas._arns[published.function_arn] = published
         self._listing_generation += 1
-        if published is not None:
-            # moto's copy.copy shares $LATEST's mutable members; a later update of $LATEST
-            # (UpdateFunctionCode rewrites code["ZipFile"/"S3Key"]) must not change the version.
-            published.code = dict(published.code)
-            published.layers = [dict(entry) for entry in published.layers]  # type: ignore[misc]
-            published.environment_vars = dict(published.environment_vars)
         return published
 
     def publish_layer_version(self, spec: dict[str, Any]) -> LayerVersion:
