@@ -26,13 +26,13 @@ def _use_backend_class(backends: BackendDict, backend_class: type) -> None:
 
 
 def install() -> None:
-    """Make moto build the extended Signer and Lambda backends (idempotent).
+    """Make moto build the extended Signer, Lambda and CloudFormation backends (idempotent).
 
     moto's server builds one Flask app per service from ``backend.flask_paths``, and a backend
     finds its URL map from its class's module (``x.models`` -> ``x.urls``). Swapping the class
-    that moto's ``signer_backends`` and ``lambda_backends`` instantiate is therefore enough to
-    route every Signer and Lambda path, old and new, to the extended handlers. Call it before
-    the server handles its first request.
+    that moto's ``signer_backends``, ``lambda_backends`` and ``cloudformation_backends``
+    instantiate is therefore enough to route every path, old and new, to the extended handlers.
+    Call it before the server handles its first request.
     """
     _use_backend_class(moto_signer.signer_backends, ExtendedSignerBackend)
     _use_backend_class(moto_lambda.lambda_backends, ExtendedLambdaBackend)
