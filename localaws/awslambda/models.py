@@ -87,6 +87,18 @@ def _refuse_unsupported(
         )
 
 
+def _backend(account_id: str, region_name: str) -> ExtendedLambdaBackend:
+    return cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+
+
+def _updated_resource(resource: Any, resource_type: str) -> dict[str, Any]:
+    """What moto passes a create handler (LogicalId, ResourceType), for an update handler."""
+    return {
+        "LogicalId": getattr(resource, "logical_resource_id", ""),
+        "ResourceType": resource_type,
+    }
+
+
 @functools.cache
 def _api_members(operation: str) -> frozenset[str]:
     import botocore.session
@@ -159,7 +171,7 @@ class CodeSigningConfig(CloudFormationModel):
     ) -> CodeSigningConfig:
         properties = cloudformation_json["Properties"]
         _refuse_unsupported(properties, CSC_PROPERTIES, kwargs)
-        backend = cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+        backend = _backend(account_id, region_name)
         with resource_handler(kwargs, "Lambda"):
             return backend.create_code_signing_config(
                 allowed_publishers=properties.get("AllowedPublishers"),
@@ -178,10 +190,9 @@ class CodeSigningConfig(CloudFormationModel):
         region_name: str,
     ) -> CodeSigningConfig:
         properties = cloudformation_json["Properties"]
-        kwargs = {"LogicalId": getattr(original_resource, "logical_resource_id", "")}
-        kwargs["ResourceType"] = cls.cloudformation_type()
+        kwargs = _updated_resource(original_resource, cls.cloudformation_type())
         _refuse_unsupported(properties, CSC_PROPERTIES, kwargs)
-        backend = cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+        backend = _backend(account_id, region_name)
         with resource_handler(kwargs, "Lambda"):
             return backend.update_code_signing_config(
                 original_resource.arn,
@@ -198,11 +209,11 @@ class CodeSigningConfig(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> None:
-        backend = cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+        backend = _backend(account_id, region_name)
         backend.delete_code_signing_config(resource_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        backend = cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+        backend = _backend(account_id, region_name)
         backend.delete_code_signing_config(self.arn)
 
     def is_created(self) -> bool:
@@ -330,7 +341,7 @@ class ExtendedLambdaFunction(LambdaFunction):
         **kwargs: Any,
     ) -> LambdaFunction:
         spec = cls._cloudformation_spec(resource_name, cloudformation_json["Properties"], kwargs)
-        backend = cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+        backend = _backend(account_id, region_name)
         with resource_handler(kwargs, "Lambda"):
             return backend.create_function(spec)
 
@@ -344,10 +355,7 @@ class ExtendedLambdaFunction(LambdaFunction):
         region_name: str,
     ) -> LambdaFunction:
         name = original_resource.function_name
-        kwargs = {
-            "LogicalId": getattr(original_resource, "logical_resource_id", ""),
-            "ResourceType": cls.cloudformation_type(),
-        }
+        kwargs = _updated_resource(original_resource, cls.cloudformation_type())
         properties = cloudformation_json["Properties"]
         if properties.get("FunctionName", name) != name:
             raise ResourceFailed(
@@ -357,7 +365,7 @@ class ExtendedLambdaFunction(LambdaFunction):
                 "CloudFormation",
             )
         spec = cls._cloudformation_spec(name, properties, kwargs)
-        backend = cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+        backend = _backend(account_id, region_name)
         with resource_handler(kwargs, "Lambda"):
             # The config first, so the new code is judged by the config the template declares.
             config_arn = spec.get("CodeSigningConfigArn")
