@@ -8,23 +8,30 @@ see :mod:`localaws.__main__`. It serves HTTPS by default with a private CA
 What moto 5.2.5 lacks and this package adds
 -------------------------------------------
 - Signer: StartSigningJob (signs the source object *version* with a per-profile-version ECDSA
-  P-384 key and writes ``prefix + jobId + ".zip"``; format in :mod:`localaws.signing`; a source
-  that is already signed ends the job Failed with a statusReason), DescribeSigningJob,
-  ListSigningJobs (every filter, paged), RevokeSignature, RevokeSigningProfile (re-revoking only
-  moves ``revocationEffectiveFrom`` earlier), ListSigningProfiles, GetSigningPlatform;
-  GetSigningProfile gains ``revocationRecord``.
+  P-384 key and certificate chain and writes ``prefix + jobId + ".zip"``; format and certificate
+  hashes in :mod:`localaws.signing`; a source that is already signed ends the job Failed with a
+  statusReason; a source bucket without versioning Enabled is refused), DescribeSigningJob,
+  ListSigningJobs (every filter, paged), RevokeSignature, RevokeSigningProfile (per profile
+  version; re-revoking only moves ``revocationEffectiveFrom`` earlier), ListSigningProfiles,
+  GetSigningPlatform, and GetRevocationStatus (``GET /revocations``: botocore's ``signer-data``
+  service, or ``signer`` with ``inject_host_prefix=False``; a plain ``signer`` client prefixes
+  the host with ``data-``); GetSigningProfile gains ``revocationRecord``.
 - Lambda: Create/Get/Update/Delete/ListCodeSigningConfigs, ListFunctionsByCodeSigningConfig,
   Put/Get/DeleteFunctionCodeSigningConfig, tags on code signing configs, GetLayerVersionByArn,
   and deploy-time validation on CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration
   (layers) with signing ARNs recorded by PublishLayerVersion (rules in
   :mod:`localaws.awslambda.validation`); ListFunctions (incl. ``FunctionVersion=ALL``) and
   ListVersionsByFunction page with Marker/MaxItems (at most 50 a page, as Lambda).
+- CloudFormation: ``AWS::Lambda::CodeSigningConfig``; ``AWS::Lambda::Function`` created and
+  updated through the same code-signing validation as the API; a resource that fails ends the
+  stack as AWS's does (CREATE_FAILED with the reason, then ``OnFailure``).
 - A function's State and LastUpdateStatus (with reasons) settable from an admin endpoint; while
   an update is held InProgress, updates and PublishVersion get 409 ResourceConflictException.
 - Optional AWS-like rate limits and latency (:mod:`localaws.limits`: Lambda's documented quotas,
   chosen Signer defaults) and admin endpoints under ``/_localaws/`` (:mod:`localaws.admin`):
-  health, test clock (:mod:`localaws.clock`), limits reset, function status, and in-process
-  seeding of a signed fleet (:mod:`localaws.seed`). :class:`localaws.testing.LocalAws` wraps
+  health, test clock (:mod:`localaws.clock`), limits reset, function status, Signer profile
+  purge and certificate revocation, and in-process seeding of a signed fleet
+  (:mod:`localaws.seed`). :class:`localaws.testing.LocalAws` wraps
   them for tests.
 
 moto behaviours patched, and how (all in :func:`localaws.patches.install`)
@@ -40,7 +47,14 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    model by method and URI).
 2. Within the subclasses, moto behaviours overridden on purpose:
    - GetSigningProfile/CancelSigningProfile raised a bare ``KeyError`` (HTTP 500) for an unknown
-     name; they raise ResourceNotFoundException (404).
+     name; they raise ResourceNotFoundException (404). GetSigningProfile ignored
+     ``profileOwner``; another account's is AccessDeniedException (no AddProfilePermission).
+   - PutSigningProfile on an existing name made a new version (reviving a Canceled name); it is
+     refused with ValidationException, as AWS documents. Admin ``signer/purge-profile`` frees a
+     Canceled/Revoked name as AWS's retention does; keys and revocations stay per version.
+   - moto routes a request to an operation only when every required query parameter is
+     present: GetRevocationStatus without ``certificateHashes`` (botocore omits an empty list)
+     got a bare 404; it gets the ValidationException of a missing member.
    - GetFunctionCodeSigningConfig returned ``null`` for a function without a config; Lambda
      returns an empty string.
    - CreateFunction/UpdateFunctionCode/PublishLayerVersion ignored ``S3ObjectVersion`` (moto
@@ -54,22 +68,35 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
      Active/Successful).
    - PublishVersion: moto's ``copy.copy`` of ``$LATEST`` shared the ``code`` dict, ``layers``
      and environment with the version, so a later UpdateFunctionCode changed the version's
-     ``Code.Location``; the version gets its own copies.
+     ``Code.Location``; the version gets its own copies. moto numbered a new version
+     ``len(versions) + 1``, reusing a deleted version's number; it is one past the highest ever
+     published (``LambdaStorage.publish_version`` re-implemented), and DeleteFunction of a
+     version drops it from moto's ARN index.
    - ListFunctions deep-copied every function on each call and never paged; ListFunctions and
      ListVersionsByFunction are served from ``LambdaStorage._functions`` through moto's
      ``@paginate``. UpdateFunctionConfiguration with ``Environment: {}`` raised KeyError (500).
    - Page tokens: moto's paginator raises its own ``InvalidToken`` for a token issued for other
      filters; :mod:`localaws.paging` answers with the service's validation error instead.
    - moto resolved tag ARNs to functions only; code signing config ARNs are added.
-3. S3 bucket policies: moto evaluates them without request context, and a statement whose
+3. CloudFormation: ``moto.cloudformation.models.cloudformation_backends`` builds
+   :class:`~localaws.cloudformation.models.ExtendedCloudFormationBackend` (same URL-module
+   mechanism): a resource that fails records CREATE_FAILED and ends the stack by ``OnFailure``
+   (rollback by default) instead of escaping CreateStack; a failed update ends
+   UPDATE_ROLLBACK_FAILED (no rollback here). In moto's cached resource-type map
+   (``parsing.get_model_map()``), ``AWS::Lambda::Function`` is
+   :class:`~localaws.awslambda.models.ExtendedLambdaFunction` (every CreateFunction property,
+   created and updated through the backend's validated calls; a property it would drop fails the
+   resource) and ``AWS::Lambda::CodeSigningConfig`` is
+   :class:`~localaws.awslambda.models.CodeSigningConfig` (moto had none).
+4. S3 bucket policies: moto evaluates them without request context, and a statement whose
    ``Condition`` does not hold comes back DENIED whatever its Effect, so a TLS-only policy
    denied every request. :mod:`localaws.s3_policy` evaluates ``aws:SecureTransport`` against
    the actual request scheme first (``FakeBucket.get_permission`` is replaced).
-4. S3 ListObjectVersions: moto deep-copied every version of every key in the bucket (bytes
+5. S3 ListObjectVersions: moto deep-copied every version of every key in the bucket (bytes
    included, kept alive by moto's instance tracking) on each call; :mod:`localaws.s3_listing`
    lists with read-through wrappers instead (same answers and paging, tested against moto's),
    and reads moto's module list, which moto re-read from disk to route every request, once.
-5. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
+6. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
    serializing middleware (one lock around moto; admin endpoints that change state take the same
    lock) and served by werkzeug's threaded server (as ``ThreadedMotoServer`` does).
 

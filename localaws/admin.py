@@ -14,6 +14,14 @@
   ``accountId``/``region`` (default 123456789012/us-east-1). Replies with the version's
   configuration, as GetFunctionConfiguration shows it. Values are checked against botocore's
   Lambda model (enums).
+- ``POST /_localaws/signer/purge-profile`` with ``{"profileName": ..., "accountId": ...,
+  "region": ...}``: delete a Canceled or Revoked signing profile as AWS's data retention does,
+  so the name can be put again as a new version (see
+  :meth:`localaws.signer.models.ExtendedSignerBackend.purge_profile`). Replies with the purged
+  ``profileVersionArn``.
+- ``POST /_localaws/signer/revoke-certificate`` with ``{"certificateHash": ..., "accountId": ...,
+  "region": ...}``: GetRevocationStatus (and Lambda's deploy-time check) report that certificate
+  hash revoked from now on (AWS has no API for it; hashes as :mod:`localaws.signing` defines).
 - ``POST /_localaws/seed`` with ``{"functions": N, "layers": 2, "prefix": "seed-", ...}``: create a
   signed fleet in-process (see :mod:`localaws.seed`); replies with what it created.
 
@@ -108,6 +116,8 @@ class AdminMiddleware:
             ("POST", "clock"): self._set_clock,
             ("POST", "limits/reset"): self._reset_limits,
             ("POST", "lambda/function-status"): self._function_status,
+            ("POST", "signer/purge-profile"): self._purge_profile,
+            ("POST", "signer/revoke-certificate"): self._revoke_certificate,
             ("POST", "seed"): self._seed,
         }
 
@@ -169,6 +179,33 @@ class AdminMiddleware:
             )
             configuration: dict[str, Any] = fn.get_configuration()
         return configuration
+
+    def _signer_call(
+        self, environ: dict[str, Any], field: str, call: Callable[[Any, str], Any]
+    ) -> Any:
+        """``call(backend, body[field])`` on the Signer backend the body names, under the lock."""
+        from moto.signer.models import signer_backends
+
+        body = _body(environ)
+        unknown = set(body) - {field, "accountId", "region"}
+        if unknown:
+            raise AdminError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+        value = body.get(field)
+        if not isinstance(value, str) or not value:
+            raise AdminError(400, f"{field} is required")
+        with self._moto():
+            backend = signer_backends[body.get("accountId") or DEFAULT_ACCOUNT_ID][
+                body.get("region") or DEFAULT_REGION
+            ]
+            return call(backend, value)
+
+    def _purge_profile(self, environ: dict[str, Any]) -> dict[str, Any]:
+        arn = self._signer_call(environ, "profileName", lambda b, name: b.purge_profile(name))
+        return {"profileVersionArn": arn}
+
+    def _revoke_certificate(self, environ: dict[str, Any]) -> dict[str, Any]:
+        self._signer_call(environ, "certificateHash", lambda b, value: b.revoke_certificate(value))
+        return {}
 
     def _seed(self, environ: dict[str, Any]) -> dict[str, Any]:
         from localaws.seed import SeedError, SeedRequest, seed

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from moto.awslambda import models as moto_lambda
+from moto.cloudformation import models as moto_cloudformation
+from moto.cloudformation import parsing as moto_cloudformation_parsing
 from moto.core.base_backend import BackendDict
 from moto.signer import models as moto_signer
 
 from localaws import s3_listing, s3_policy
-from localaws.awslambda.models import ExtendedLambdaBackend
+from localaws.awslambda.models import (
+    CodeSigningConfig,
+    ExtendedLambdaBackend,
+    ExtendedLambdaFunction,
+)
+from localaws.cloudformation.models import ExtendedCloudFormationBackend
 from localaws.signer.models import ExtendedSignerBackend
 
 
@@ -19,15 +26,21 @@ def _use_backend_class(backends: BackendDict, backend_class: type) -> None:
 
 
 def install() -> None:
-    """Make moto build the extended Signer and Lambda backends (idempotent).
+    """Make moto build the extended Signer, Lambda and CloudFormation backends (idempotent).
 
     moto's server builds one Flask app per service from ``backend.flask_paths``, and a backend
     finds its URL map from its class's module (``x.models`` -> ``x.urls``). Swapping the class
-    that moto's ``signer_backends`` and ``lambda_backends`` instantiate is therefore enough to
-    route every Signer and Lambda path, old and new, to the extended handlers. Call it before
-    the server handles its first request.
+    that moto's ``signer_backends``, ``lambda_backends`` and ``cloudformation_backends``
+    instantiate is therefore enough to route every path, old and new, to the extended handlers.
+    Call it before the server handles its first request.
     """
     _use_backend_class(moto_signer.signer_backends, ExtendedSignerBackend)
     _use_backend_class(moto_lambda.lambda_backends, ExtendedLambdaBackend)
+    _use_backend_class(moto_cloudformation.cloudformation_backends, ExtendedCloudFormationBackend)
+    # moto's template parser maps a resource type to the class whose classmethods create,
+    # update and delete it (a cached dict built from CloudFormationModel's direct subclasses).
+    model_map = moto_cloudformation_parsing.get_model_map()
+    model_map[ExtendedLambdaFunction.cloudformation_type()] = ExtendedLambdaFunction
+    model_map[CodeSigningConfig.cloudformation_type()] = CodeSigningConfig
     s3_policy.install()
     s3_listing.install()

@@ -101,6 +101,18 @@ class LocalAws:
             )
         )
 
+    def purge_signing_profile(self, profile_name: str) -> str:
+        """Delete a Canceled or Revoked profile as AWS's retention does; the purged version ARN."""
+        return str(
+            self.admin("POST", "signer/purge-profile", {"profileName": profile_name})[
+                "profileVersionArn"
+            ]
+        )
+
+    def revoke_certificate(self, certificate_hash: str) -> None:
+        """Report a certificate hash (see localaws.signing) revoked from now on."""
+        self.admin("POST", "signer/revoke-certificate", {"certificateHash": certificate_hash})
+
     def seed(
         self, functions: int, *, layers: int = 2, prefix: str = "seed-", policy: str = "Enforce"
     ) -> dict[str, Any]:

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import secrets
 import string
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion
+from moto.awslambda.models import LambdaBackend, LambdaFunction, LayerVersion, lambda_backends
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.core.common_models import CloudFormationModel
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
-from moto.signer.models import signer_backends
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from localaws import signing
-from localaws.signer.models import ExtendedSignerBackend
+from localaws.cloudformation.models import ResourceFailed, resource_handler
+from localaws.signer.models import signer_for
 
 from .exceptions import (
     CodeSigningConfigNotFoundException,
@@ -66,16 +69,52 @@ def _timestamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
 
 
-def signer_for(profile_version_arn: str) -> ExtendedSignerBackend | None:
-    """The Signer backend that owns a profile version ARN (arn:aws:signer:REGION:ACCOUNT:...)."""
-    parts = profile_version_arn.split(":")
-    if len(parts) < 6 or parts[2] != "signer":
-        return None
-    backend = signer_backends[parts[4]][parts[3]]
-    return backend if isinstance(backend, ExtendedSignerBackend) else None
+def _cfn_tags(properties: dict[str, Any]) -> dict[str, str]:
+    """CloudFormation's Tags list ([{"Key", "Value"}]) as the API's map."""
+    return {str(tag["Key"]): str(tag["Value"]) for tag in properties.get("Tags") or []}
 
 
-class CodeSigningConfig:
+def _refuse_unsupported(
+    properties: dict[str, Any], supported: set[str], kwargs: dict[str, Any]
+) -> None:
+    """A property the local AWS would drop fails the resource instead of being ignored."""
+    unsupported = sorted(set(properties) - supported)
+    if unsupported:
+        raise ResourceFailed(
+            str(kwargs.get("LogicalId", "")),
+            str(kwargs.get("ResourceType", "")),
+            f"Properties not supported by the local AWS's CloudFormation: {', '.join(unsupported)}",
+        )
+
+
+def _backend(account_id: str, region_name: str) -> ExtendedLambdaBackend:
+    return cast(ExtendedLambdaBackend, lambda_backends[account_id][region_name])
+
+
+def _updated_resource(resource: Any, resource_type: str) -> dict[str, Any]:
+    """What moto passes a create handler (LogicalId, ResourceType), for an update handler."""
+    return {
+        "LogicalId": getattr(resource, "logical_resource_id", ""),
+        "ResourceType": resource_type,
+    }
+
+
+@functools.cache
+def _api_members(operation: str) -> frozenset[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("lambda")
+    shape = model.operation_model(operation).input_shape
+    return frozenset(shape.members) if shape is not None else frozenset()
+
+
+#: AWS::Lambda::CodeSigningConfig's properties (CloudFormation template reference).
+CSC_PROPERTIES = {"AllowedPublishers", "CodeSigningPolicies", "Description", "Tags"}
+
+
+class CodeSigningConfig(CloudFormationModel):
+    """A Lambda code signing config; also CloudFormation's AWS::Lambda::CodeSigningConfig."""
+
     def __init__(
         self,
         region: str,
@@ -95,6 +134,90 @@ class CodeSigningConfig:
         self.description = description
         self.tags = dict(tags)
         self.last_modified = _timestamp()
+
+    # -- CloudFormation: Ref and Fn::GetAtt CodeSigningConfigArn give the ARN --
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""  # no name property
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::CodeSigningConfig"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("CodeSigningConfigArn", "CodeSigningConfigId")
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "CodeSigningConfigArn":
+            return self.arn
+        if attribute_name == "CodeSigningConfigId":
+            return self.config_id
+        raise UnformattedGetAttTemplateException()
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> CodeSigningConfig:
+        properties = cloudformation_json["Properties"]
+        _refuse_unsupported(properties, CSC_PROPERTIES, kwargs)
+        backend = _backend(account_id, region_name)
+        with resource_handler(kwargs, "Lambda"):
+            return backend.create_code_signing_config(
+                allowed_publishers=properties.get("AllowedPublishers"),
+                policies=properties.get("CodeSigningPolicies"),
+                description=properties.get("Description", ""),
+                tags=_cfn_tags(properties),
+            )
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: CodeSigningConfig,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> CodeSigningConfig:
+        properties = cloudformation_json["Properties"]
+        kwargs = _updated_resource(original_resource, cls.cloudformation_type())
+        _refuse_unsupported(properties, CSC_PROPERTIES, kwargs)
+        backend = _backend(account_id, region_name)
+        with resource_handler(kwargs, "Lambda"):
+            return backend.update_code_signing_config(
+                original_resource.arn,
+                allowed_publishers=properties.get("AllowedPublishers"),
+                policies=properties.get("CodeSigningPolicies") or {},
+                description=properties.get("Description", ""),
+            )
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> None:
+        backend = _backend(account_id, region_name)
+        backend.delete_code_signing_config(resource_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _backend(account_id, region_name)
+        backend.delete_code_signing_config(self.arn)
+
+    def is_created(self) -> bool:
+        return True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +307,83 @@ class ExtendedLambdaFunction(LambdaFunction):
         self.last_update_status_reason = None
         self.last_update_status_reason_code = None
 
+    # -- CloudFormation: AWS::Lambda::Function through the same backend calls as the API --
+    # moto's own CloudFormation handler dropped CodeSigningConfigArn, Layers, Architectures and
+    # more, and its update wrote code straight into the function: an unsigned package deployed
+    # under an Enforce config. These go through CreateFunction/UpdateFunctionCode's validation.
+
+    @classmethod
+    def _cloudformation_spec(
+        cls, function_name: str, properties: dict[str, Any], kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """CreateFunction's request for the resource's properties (raises ResourceFailed)."""
+        supported = set(_api_members("CreateFunction")) | {"ReservedConcurrentExecutions"}
+        _refuse_unsupported(properties, supported, kwargs)
+        spec = {key: value for key, value in properties.items() if key != "Tags"}
+        spec["FunctionName"] = function_name
+        spec["Tags"] = _cfn_tags(properties)
+        code = dict(properties.get("Code") or {})
+        if isinstance(code.get("ZipFile"), str):
+            # CloudFormation's ZipFile is the handler's source text, which Lambda zips.
+            code["ZipFile"] = base64.b64encode(
+                cls._create_zipfile_from_plaintext_code(code["ZipFile"])
+            ).decode()
+        spec["Code"] = code
+        return spec
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> LambdaFunction:
+        spec = cls._cloudformation_spec(resource_name, cloudformation_json["Properties"], kwargs)
+        backend = _backend(account_id, region_name)
+        with resource_handler(kwargs, "Lambda"):
+            return backend.create_function(spec)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: LambdaFunction,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> LambdaFunction:
+        name = original_resource.function_name
+        kwargs = _updated_resource(original_resource, cls.cloudformation_type())
+        properties = cloudformation_json["Properties"]
+        if properties.get("FunctionName", name) != name:
+            raise ResourceFailed(
+                kwargs["LogicalId"],
+                kwargs["ResourceType"],
+                "Renaming a function (replacement) is not supported by the local AWS's "
+                "CloudFormation",
+            )
+        spec = cls._cloudformation_spec(name, properties, kwargs)
+        backend = _backend(account_id, region_name)
+        with resource_handler(kwargs, "Lambda"):
+            # The config first, so the new code is judged by the config the template declares.
+            config_arn = spec.get("CodeSigningConfigArn")
+            if config_arn:
+                backend.put_function_code_signing_config(name, config_arn)
+            else:
+                backend.delete_function_code_signing_config(name)
+            configuration = {
+                k: v
+                for k, v in spec.items()
+                if k in _api_members("UpdateFunctionConfiguration") and k != "FunctionName"
+            }
+            backend.update_function_configuration(name, "$LATEST", configuration)
+            backend.update_function_code(name, "$LATEST", dict(spec["Code"]))
+            if spec.get("Publish"):
+                backend.publish_version(name)
+        return backend.get_function(name)
+
 
 class ExtendedLambdaBackend(LambdaBackend):
     """moto's LambdaBackend plus code signing configs and deploy-time validation."""
@@ -195,6 +395,8 @@ class ExtendedLambdaBackend(LambdaBackend):
         # (create_function, publish_version, delete_function bump the generation).
         self._listing_generation = 0
         self._listing_cache: dict[str | None, tuple[int, list[str]]] = {}
+        #: The highest version number each function has published (Lambda never reuses one).
+        self._highest_version: dict[str, int] = {}
 
     # -- code signing configs --
 
@@ -321,10 +523,14 @@ class ExtendedLambdaBackend(LambdaBackend):
         return arns
 
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
+        doomed = self.get_function(function_name, qualifier)
         try:
             super().delete_function(function_name, qualifier)
         finally:
             self._listing_generation += 1
+        # moto keeps a deleted version's ARN in its ARN index; drop it.
+        if doomed.version != "$LATEST":
+            self._lambdas._arns.pop(doomed.function_arn, None)
 
     @paginate(PAGINATION_MODEL)
     def list_versions_page(self, function_name: str) -> list[str]:
@@ -493,6 +699,8 @@ class ExtendedLambdaBackend(LambdaBackend):
         )
         self._annotate_layers(fn)
         self._lambdas.put_function(fn)
+        # A new function numbers its versions from 1 (a deleted one's count is gone with it).
+        self._highest_version.pop(fn.function_name, None)
         self._listing_generation += 1
         if spec.get("Publish"):
             published = self.publish_version(function_name)
@@ -548,15 +756,37 @@ class ExtendedLambdaBackend(LambdaBackend):
         return fn.get_configuration()
 
     def publish_version(self, function_name: str, description: str = "") -> LambdaFunction | None:
-        self._refuse_while_updating(self.get_function(function_name))
-        published = super().publish_version(function_name, description)
+        """moto's LambdaStorage.publish_version, numbering as Lambda does.
+
+        moto numbers a new version len(versions) + 1, so after DeleteFunction(Qualifier=N) the
+        next version could take a number already used. Lambda never reuses one: the next
+        version is one more than the highest this function ever published.
+        """
+        latest = self._lambdas.get_function_by_name_or_arn_forbid_qualifier(function_name)
+        self._refuse_while_updating(latest)
+        group = self._lambdas._functions[latest.function_name]
+        versions = group["versions"]
+        if versions and not latest.code_or_config_updated:
+            # Nothing changed since the last version: Lambda returns that version.
+            return cast(LambdaFunction, versions[-1])
+        latest.code_or_config_updated = False
+        number = 1 + max(
+            [self._highest_version.get(latest.function_name, 0)]
+            + [int(fn.version) for fn in versions]
+        )
+        self._highest_version[latest.function_name] = number
+        published = copy.copy(latest)
+        published.set_version(number)
+        if description:
+            published.description = description
+        # copy.copy shares $LATEST's mutable members; a later update of $LATEST
+        # (UpdateFunctionCode rewrites code["ZipFile"/"S3Key"]) must not change the version.
+        published.code = dict(published.code)
+        published.layers = [dict(entry) for entry in published.layers]  # type: ignore[misc]
+        published.environment_vars = dict(published.environment_vars)
+        versions.append(published)
+        self._lambdas._arns[published.function_arn] = published
         self._listing_generation += 1
-        if published is not None:
-            # moto's copy.copy shares $LATEST's mutable members; a later update of $LATEST
-            # (UpdateFunctionCode rewrites code["ZipFile"/"S3Key"]) must not change the version.
-            published.code = dict(published.code)
-            published.layers = [dict(entry) for entry in published.layers]  # type: ignore[misc]
-            published.environment_vars = dict(published.environment_vars)
         return published
 
     def publish_layer_version(self, spec: dict[str, Any]) -> LayerVersion:

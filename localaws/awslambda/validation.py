@@ -6,8 +6,10 @@ For an artifact deployed under a code signing config (CSC):
    version's key. If not, the deploy fails with InvalidCodeSignatureException under *any*
    policy (AWS blocks tampered code even under Warn).
 2. Untrusted-artifact checks, each a reason string when it fails:
-   unsigned, expired, mismatch (profile version not an allowed publisher), revoked signature,
-   revoked profile (signed at or after the revocation's effective time).
+   unsigned, expired, mismatch (profile version not an allowed publisher), then revocation as
+   Signer's GetRevocationStatus answers it (:meth:`ExtendedSignerBackend.revoked_entities`):
+   revoked signature (job), revoked profile version (signed at or after the revocation's
+   effective time), revoked signing certificate.
 3. Policy: under Enforce the first failure rejects the deploy with
    CodeVerificationFailedException; under Warn the artifact deploys without signing ARNs.
 """
@@ -82,13 +84,23 @@ def check_artifact(
             failure=f"The {label} is signed by {envelope.profile_version_arn}, "
             "which is not an allowed publisher of the code signing config."
         )
-    job = signer.job_by_arn(envelope.job_arn)
-    if job is not None and job.is_revoked:
+    # Revocation is Signer's GetRevocationStatus, judged for the signature's own profile
+    # version, job and certificates (never the profile name's current version).
+    revoked = signer.revoked_entities(
+        profile_version_arn=envelope.profile_version_arn,
+        job_arn=envelope.job_arn,
+        signature_timestamp=datetime.fromtimestamp(envelope.signed_at, UTC),
+        certificate_hashes=envelope.certificate_hashes(),
+    )
+    if envelope.job_arn in revoked:
         return Verdict(failure=f"The {label}'s signature was revoked (job {envelope.job_arn}).")
-    revocation = signer.profile_revocation(envelope.profile_version_arn)
-    if revocation is not None and envelope.signed_at >= revocation.effective_from.timestamp():
+    if envelope.profile_version_arn in revoked:
         return Verdict(
             failure=f"The {label}'s signing profile {envelope.profile_version_arn} was revoked."
+        )
+    if revoked:
+        return Verdict(
+            failure=f"The {label}'s signing certificate was revoked ({', '.join(revoked)})."
         )
     return trusted
 

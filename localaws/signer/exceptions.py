@@ -19,6 +19,13 @@ class ValidationException(JsonRESTError):
         super().__init__("ValidationException", message)
 
 
+class AccessDeniedException(JsonRESTError):
+    code = 403
+
+    def __init__(self, message: str) -> None:
+        super().__init__("AccessDeniedException", message)
+
+
 class InvalidNextTokenException(ValidationException):
     """A nextToken this server did not issue for the same filters (moto's paginator raises it)."""
 

@@ -2,8 +2,13 @@
 
 State lives on :class:`ExtendedSignerBackend`, a subclass of moto's ``SignerBackend`` that
 :func:`localaws.patches.install` makes moto's ``signer_backends`` instantiate. Each signing-profile
-version gets its own ECDSA P-384 key when it is put; jobs sign with it (see
-:mod:`localaws.signing`) and Lambda verifies with it at deploy time.
+version gets its own ECDSA P-384 key and signing certificate (issued by the account and region's
+local root CA) when it is put; jobs sign with it (see :mod:`localaws.signing`) and Lambda
+verifies with it at deploy time.
+
+Everything about revocation is kept per profile *version* (keyed by the version ARN) and outlives
+the profile name: :meth:`ExtendedSignerBackend.revoked_entities` is the one judge, used by
+GetRevocationStatus and by Lambda's deploy-time validation.
 """
 
 from __future__ import annotations
@@ -17,13 +22,18 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
-from moto.signer.models import SignerBackend, SigningProfile
+from moto.signer.models import SignerBackend, SigningProfile, signer_backends
 from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from localaws import clock, signing
 
-from .exceptions import InvalidNextTokenException, ResourceNotFoundException, ValidationException
+from .exceptions import (
+    AccessDeniedException,
+    InvalidNextTokenException,
+    ResourceNotFoundException,
+    ValidationException,
+)
 
 LAMBDA_PLATFORM_ID = "AWSLambda-SHA384-ECDSA"
 #: Signer's list operations return at most 25 items a page (botocore: MaxResults 1..25).
@@ -70,6 +80,15 @@ def add_validity(start: datetime, period: dict[str, Any]) -> datetime:
 
 def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def signer_for(arn: str) -> ExtendedSignerBackend | None:
+    """The Signer backend that owns a Signer ARN (arn:PARTITION:signer:REGION:ACCOUNT:...)."""
+    parts = arn.split(":")
+    if len(parts) < 6 or parts[2] != "signer" or not parts[3] or not parts[4]:
+        return None
+    backend = signer_backends[parts[4]][parts[3]]
+    return backend if isinstance(backend, ExtendedSignerBackend) else None
 
 
 @dataclass
@@ -187,13 +206,27 @@ class ExtendedSignerBackend(SignerBackend):
     def __init__(self, region_name: str, account_id: str):
         super().__init__(region_name, account_id)
         self.signing_jobs: dict[str, SigningJob] = {}
+        # Per profile version ARN, kept after the name is gone (purge_profile).
         self.signing_keys: dict[str, ec.EllipticCurvePrivateKey] = {}
+        self.signing_certificates: dict[str, bytes] = {}
         self.profile_revocations: dict[str, ProfileRevocation] = {}
         self.profile_status_reasons: dict[str, str] = {}
+        #: Certificate hashes (see localaws.signing) revoked through the admin endpoint.
+        self.revoked_certificate_hashes: set[str] = set()
+        self._root: tuple[ec.EllipticCurvePrivateKey, bytes] | None = None
 
     # -- profiles: moto raises a bare KeyError for unknown names (a 500 in server mode) --
 
-    def get_signing_profile(self, profile_name: str) -> SigningProfile:
+    def get_signing_profile(
+        self, profile_name: str, profile_owner: str | None = None
+    ) -> SigningProfile:
+        """The name's (only, so current) version; ``profile_owner`` another account is refused."""
+        if profile_owner and profile_owner != self.account_id:
+            # Cross-account reads need AddProfilePermission, which this Signer does not have.
+            raise AccessDeniedException(
+                f"Signing profile {profile_name} of account {profile_owner} is not shared with "
+                f"account {self.account_id} (the local Signer has no AddProfilePermission)"
+            )
         try:
             return self.signing_profiles[profile_name]
         except KeyError:
@@ -212,8 +245,28 @@ class ExtendedSignerBackend(SignerBackend):
         signing_material: dict[str, str],
         tags: dict[str, str],
     ) -> SigningProfile:
+        """Create a profile; a name that exists, whatever its status, is refused.
+
+        moto puts a new version under the same name (and so revives a Canceled one). AWS does
+        not: the API reference calls PutSigningProfile "Creates a signing profile" and documents
+        no update; the Signer developer guide asks for "a unique Profile name"
+        (https://docs.aws.amazon.com/signer/latest/developerguide/console-profile.html); the
+        Terraform AWS provider documents "Signing profile names are immutable and cannot be
+        reused after canceled"
+        (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/signer_signing_profile);
+        and reports from live use say a re-put fails with "Profile with name X already exists".
+        The refusal is ValidationException, the only 4xx PutSigningProfile's model lists that
+        fits; what AWS sends is recorded by the conformance kit (``profile_name_put_again``).
+        A canceled or revoked name is freed only when AWS deletes the profile (its data
+        retention; :meth:`purge_profile`).
+        """
         if platform_id not in KNOWN_PLATFORM_IDS:
             raise ValidationException(f"Invalid platformId: {platform_id}")
+        existing = self.signing_profiles.get(profile_name)
+        if existing is not None:
+            raise ValidationException(
+                f"Profile with name {profile_name} already exists (status {existing.status})"
+            )
         profile = super().put_signing_profile(
             profile_name=profile_name,
             signature_validity_period=signature_validity_period,
@@ -221,8 +274,52 @@ class ExtendedSignerBackend(SignerBackend):
             signing_material=signing_material,
             tags=tags or {},
         )
-        self.signing_keys[profile.profile_version_arn] = signing.new_signing_key()
+        key = signing.new_signing_key()
+        root_key, root_der = self._root_ca()
+        self.signing_keys[profile.profile_version_arn] = key
+        self.signing_certificates[profile.profile_version_arn] = signing.issue_signing_certificate(
+            root_key, root_der, key, profile.profile_version_arn, clock.now()
+        )
         return profile
+
+    def _root_ca(self) -> tuple[ec.EllipticCurvePrivateKey, bytes]:
+        if self._root is None:
+            key = signing.new_signing_key()
+            common_name = f"localaws Signer root {self.account_id} {self.region_name}"
+            self._root = (key, signing.new_root_certificate(key, common_name, clock.now()))
+        return self._root
+
+    def certificate_chain(self, profile_version_arn: str) -> tuple[bytes, ...]:
+        """The signing certificate of a profile version, then the root (DER)."""
+        return (self.signing_certificates[profile_version_arn], self._root_ca()[1])
+
+    def purge_profile(self, profile_name: str) -> str:
+        """Delete a Canceled or Revoked profile, as AWS's data retention eventually does.
+
+        AWS deletes such a profile once its signatures have expired, plus six months
+        (https://docs.aws.amazon.com/signer/latest/developerguide/gs-profile.html); only then
+        can the name be put again, as a new version. The version's key, certificate and
+        revocation record stay: signatures and revocation are judged per version, never
+        through whatever the name holds now. Returns the purged version ARN (admin endpoint).
+        """
+        profile = self.get_signing_profile(profile_name)
+        if profile.status == "Active":
+            raise ValidationException(
+                f"Signing profile {profile_name} is Active; AWS deletes only Canceled or "
+                "Revoked profiles"
+            )
+        del self.signing_profiles[profile_name]
+        return profile.profile_version_arn
+
+    def revoke_certificate(self, certificate_hash: str) -> None:
+        """Mark a certificate hash revoked (admin endpoint; AWS has no API for it)."""
+        if len(certificate_hash) != 192 or not all(
+            c in "0123456789abcdef" for c in certificate_hash
+        ):
+            raise ValidationException(
+                "certificateHash must be 192 lowercase hex characters (see localaws.signing)"
+            )
+        self.revoked_certificate_hashes.add(certificate_hash)
 
     def profile_to_dict(self, profile: SigningProfile) -> dict[str, Any]:
         """GetSigningProfile output: moto's dict without nulls, plus revocation."""
@@ -287,6 +384,43 @@ class ExtendedSignerBackend(SignerBackend):
     def profile_revocation(self, profile_version_arn: str) -> ProfileRevocation | None:
         return self.profile_revocations.get(profile_version_arn)
 
+    def revoked_entities(
+        self,
+        *,
+        profile_version_arn: str,
+        job_arn: str,
+        signature_timestamp: datetime,
+        certificate_hashes: list[str],
+    ) -> list[str]:
+        """GetRevocationStatus: which of the given entities are revoked, as given.
+
+        - the profile version ARN when *that version* was revoked with
+          ``revocationEffectiveFrom <= signatureTimestamp`` (RevokeSigningProfile: "signatures
+          generated using the signing profile after this timestamp are not trusted");
+        - the job ARN when the job's signature was revoked (RevokeSignature), whenever it was
+          made;
+        - each certificate hash that was revoked.
+
+        Each ARN is looked up in the backend of its own account and region, so the answer does
+        not depend on who asks. An ARN this Signer never issued is not revoked.
+        """
+        revoked: list[str] = []
+        owner = signer_for(profile_version_arn)
+        revocation = owner.profile_revocation(profile_version_arn) if owner else None
+        if revocation is not None and revocation.effective_from <= signature_timestamp:
+            revoked.append(profile_version_arn)
+        job_owner = signer_for(job_arn)
+        job = job_owner.job_by_arn(job_arn) if job_owner else None
+        if job is not None and job.arn == job_arn and job.is_revoked:
+            revoked.append(job_arn)
+        certificate_owners = {id(b): b for b in (self, owner) if b is not None}.values()
+        revoked += [
+            value
+            for value in certificate_hashes
+            if any(value in b.revoked_certificate_hashes for b in certificate_owners)
+        ]
+        return revoked
+
     def public_key(self, profile_version_arn: str) -> ec.EllipticCurvePublicKey | None:
         key = self.signing_keys.get(profile_version_arn)
         return key.public_key() if key is not None else None
@@ -327,12 +461,20 @@ class ExtendedSignerBackend(SignerBackend):
             )
         s3 = s3_backends[self.account_id][get_partition(self.region_name)]
         try:
-            source_object = s3.get_object(
-                source_s3["bucketName"], source_s3["key"], version_id=source_s3["version"]
-            )
+            source_bucket = s3.get_bucket(source_s3["bucketName"])
             s3.get_bucket(destination_s3["bucketName"])
         except MissingBucket as error:
             raise ValidationException(f"S3 bucket does not exist: {error}") from None
+        # "Your S3 source bucket must be version enabled" (StartSigningJob's API reference): a
+        # request that cannot meet it is refused, before any job exists.
+        if source_bucket.versioning_status != "Enabled":
+            raise ValidationException(
+                f"Source bucket {source_s3['bucketName']} does not have versioning enabled; "
+                "Signer signs an object version from a version-enabled bucket"
+            )
+        source_object = s3.get_object(
+            source_s3["bucketName"], source_s3["key"], version_id=source_s3["version"]
+        )
         if source_object is None:
             raise ValidationException(
                 "Source object not found: s3://{bucketName}/{key} version {version}".format(
@@ -386,6 +528,7 @@ class ExtendedSignerBackend(SignerBackend):
                 profile_version_arn=profile.profile_version_arn,
                 signed_at=epoch(now),
                 expires_at=epoch(expires_at),
+                certificates=self.certificate_chain(profile.profile_version_arn),
             )
         except signing.NotAZipError:
             job.status = "Failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
@@ -12,7 +13,13 @@ from moto.signer.responses import SignerResponse
 from localaws.paging import service_token_errors
 
 from .exceptions import InvalidNextTokenException, ValidationException
-from .models import MAX_LIST_RESULTS, ExtendedSignerBackend
+from .models import KNOWN_PLATFORM_IDS, MAX_LIST_RESULTS, ExtendedSignerBackend
+
+_ARN_HEAD = r"arn:aws[a-z-]*:signer:[a-z0-9-]+:[0-9]{12}:"
+_PROFILE_VERSION_ARN = re.compile(
+    _ARN_HEAD + r"/signing-profiles/[a-zA-Z0-9_]{2,64}/[a-zA-Z0-9]{10}"
+)
+_JOB_ARN = re.compile(_ARN_HEAD + r"/signing-jobs/[-a-zA-Z0-9]+")
 
 
 def _parse_timestamp(value: str) -> datetime:
@@ -46,6 +53,15 @@ class ExtendedSignerResponse(SignerResponse):
         assert isinstance(backend, ExtendedSignerBackend)
         return backend
 
+    def _get_action(self) -> str:
+        action = super()._get_action()
+        # moto's router matches an operation only when every required query parameter is
+        # present; botocore sends no certificateHashes for an empty list, which then got a bare
+        # 404. The handler answers it with the ValidationException AWS gives a missing member.
+        if not action and self.method == "GET" and self.path.split("?")[0] == "/revocations":
+            return "GetRevocationStatus"
+        return action
+
     def _query(self, name: str) -> str | None:
         values = self.querystring.get(name)
         return values[0] if values else None
@@ -56,7 +72,9 @@ class ExtendedSignerResponse(SignerResponse):
     # -- profiles --
 
     def get_signing_profile(self) -> str:
-        profile = self.signer_backend.get_signing_profile(self._path_part(-1))
+        profile = self.signer_backend.get_signing_profile(
+            self._path_part(-1), profile_owner=self._query("profileOwner")
+        )
         return json.dumps(self.signer_backend.profile_to_dict(profile))
 
     def list_signing_profiles(self) -> str:
@@ -89,6 +107,37 @@ class ExtendedSignerResponse(SignerResponse):
             effective_time=_parse_timestamp(str(params["effectiveTime"])),
         )
         return "{}"
+
+    # -- revocation status (the data plane: GET /revocations) --
+
+    def get_revocation_status(self) -> str:
+        arguments: dict[str, str] = {}
+        for name, pattern in (
+            ("profileVersionArn", _PROFILE_VERSION_ARN),
+            ("jobArn", _JOB_ARN),
+            ("platformId", None),
+            ("signatureTimestamp", None),
+        ):
+            value = self._query(name)
+            if not value:
+                raise ValidationException(f"{name} is required")
+            if pattern is not None and not pattern.fullmatch(value):
+                raise ValidationException(f"{name} is not a Signer {name} ARN: {value}")
+            arguments[name] = value
+        certificate_hashes = self.querystring.get("certificateHashes") or []
+        if not certificate_hashes:
+            raise ValidationException(
+                "certificateHashes is required: the hashes of the signature's certificates"
+            )
+        if arguments["platformId"] not in KNOWN_PLATFORM_IDS:
+            raise ValidationException(f"Invalid platformId: {arguments['platformId']}")
+        revoked = self.signer_backend.revoked_entities(
+            profile_version_arn=arguments["profileVersionArn"],
+            job_arn=arguments["jobArn"],
+            signature_timestamp=_parse_timestamp(arguments["signatureTimestamp"]),
+            certificate_hashes=certificate_hashes,
+        )
+        return json.dumps({"revokedEntities": revoked})
 
     # -- jobs --
 

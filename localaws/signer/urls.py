@@ -20,5 +20,8 @@ url_paths.update(
         "{0}/signing-jobs$": ExtendedSignerResponse.dispatch,
         "{0}/signing-jobs/(?P<job_id>[^/]+)$": ExtendedSignerResponse.dispatch,
         "{0}/signing-jobs/(?P<job_id>[^/]+)/revoke$": ExtendedSignerResponse.dispatch,
+        # GetRevocationStatus: botocore's signer-data service (and signer's own operation, sent
+        # to a data- host prefix) reach the same path; both sign as "signer".
+        "{0}/revocations$": ExtendedSignerResponse.dispatch,
     }
 )

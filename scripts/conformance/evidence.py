@@ -41,3 +41,6 @@ class Evidence:
     published_configuration: Mapping[str, Any]
     published_listing: Mapping[str, Any] | None
     layer_version: Mapping[str, Any]
+    #: PutSigningProfile again on a name that exists: {"active": outcome, "canceled": outcome},
+    #: each outcome as :meth:`conformance.recipe.Run.put_again` records it.
+    profile_put_again: Mapping[str, Mapping[str, Any]]

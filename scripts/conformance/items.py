@@ -79,6 +79,14 @@ ITEMS: tuple[ItemSpec, ...] = (
         "SigningProfileVersionArn of the layer's signing job and profile version.",
         "DESIGN.md section 5 evidence (GetLayerVersion Content); the local AWS's GetLayerVersion",
     ),
+    ItemSpec(
+        "profile_name_put_again",
+        "PutSigningProfile on a profile name that exists is refused, whether the profile is "
+        "Active or Canceled: a name holds one profile version, and a Canceled name is not "
+        "revived. Recorded: the error code, message and HTTP status AWS returns.",
+        "the local AWS's PutSigningProfile (ValidationException); revocation judged per "
+        "profile version, never through the name (issue 18)",
+    ),
 )
 ITEM_IDS = tuple(spec.id for spec in ITEMS)
 _SPECS = {spec.id: spec for spec in ITEMS}
@@ -384,6 +392,22 @@ def judge_layer_version_signing_fields(ev: Evidence) -> Item:
     return Item("layer_version_signing_fields", matches and observed["has_code_sha256"], observed)
 
 
+def judge_profile_put_again(ev: Evidence) -> Item:
+    observed = {state: dict(outcome) for state, outcome in ev.profile_put_again.items()}
+    parts: dict[str, bool | None] = {}
+    reasons: dict[str, str] = {}
+    for state in ("active", "canceled"):
+        outcome = ev.profile_put_again.get(state)
+        if outcome is None:
+            parts[state] = None
+            reasons[state] = "not attempted"
+            continue
+        parts[state] = not outcome.get("accepted") and bool(
+            outcome.get("version_arn_after_is_the_first")
+        )
+    return Item("profile_name_put_again", combine(parts), observed, _reason_for(parts, reasons))
+
+
 JUDGES: tuple[Callable[[Evidence], Item], ...] = (
     judge_code_sha256,
     judge_signed_key_pattern,
@@ -393,6 +417,7 @@ JUDGES: tuple[Callable[[Evidence], Item], ...] = (
     judge_completed_gap,
     judge_function_signing_fields,
     judge_layer_version_signing_fields,
+    judge_profile_put_again,
 )
 
 

@@ -50,6 +50,8 @@ class Names:
     bucket: str
     role: str
     profile: str
+    #: A second profile, only to put its name again (active, then canceled).
+    reput_profile: str
     function: str
     layer: str
 
@@ -62,6 +64,7 @@ class Names:
             bucket=dashed,
             role=dashed,
             profile=dashed.replace("-", "_"),
+            reput_profile=dashed.replace("-", "_") + "_reput",
             function=dashed,
             layer=dashed,
         )
@@ -216,6 +219,60 @@ class Run:
             lambda: self.signer.cancel_signing_profile(profileName=self.names.profile),
         )
         return str(reply["profileVersionArn"])
+
+    def _put_profile(self, name: str) -> dict[str, Any]:
+        return dict(
+            self.signer.put_signing_profile(
+                profileName=name,
+                platformId=PLATFORM_ID,
+                signatureValidityPeriod={"value": 7, "type": "DAYS"},
+            )
+        )
+
+    def _cancel_unless_canceled(self, name: str) -> None:
+        if self.signer.get_signing_profile(profileName=name)["status"] != "Canceled":
+            self.signer.cancel_signing_profile(profileName=name)
+
+    def put_again(self, name: str, first_version_arn: str) -> dict[str, Any]:
+        """PutSigningProfile on a name that exists: refused (and how), or what it made."""
+        from botocore.exceptions import ClientError
+
+        outcome: dict[str, Any]
+        try:
+            reply = self._put_profile(name)
+        except ClientError as error:
+            details = error.response.get("Error", {})
+            outcome = {
+                "accepted": False,
+                "error_code": details.get("Code"),
+                "error_message": details.get("Message"),
+                "http_status": error.response.get("ResponseMetadata", {}).get("HTTPStatusCode"),
+            }
+        else:
+            outcome = {
+                "accepted": True,
+                "new_profile_version": reply.get("profileVersionArn") != first_version_arn,
+            }
+        described = self.signer.get_signing_profile(profileName=name)
+        outcome["status_after"] = described.get("status")
+        outcome["version_arn_after_is_the_first"] = (
+            described.get("profileVersionArn") == first_version_arn
+        )
+        return outcome
+
+    def profile_put_again(self) -> dict[str, dict[str, Any]]:
+        """Put a second profile's name again while Active, then again once Canceled."""
+        name = self.names.reput_profile
+        progress(f"signing profile {name}, put again while Active and once Canceled")
+        first = str(self._put_profile(name)["profileVersionArn"])
+        # Canceled at most once: a re-put that AWS accepted may have made it Active again.
+        self.cleanup.push(
+            f"cancel signing profile {name}", lambda: self._cancel_unless_canceled(name)
+        )
+        active = self.put_again(name, first)
+        self._cancel_unless_canceled(name)
+        canceled = self.put_again(name, first)
+        return {"active": active, "canceled": canceled}
 
     def create_csc(self, profile_version_arn: str) -> str:
         progress("code signing config (Enforce)")
@@ -449,6 +506,7 @@ class Run:
         profile_version_arn: str,
         layer_arn: str,
         version: str,
+        profile_put_again: dict[str, dict[str, Any]],
     ) -> Evidence:
         """The reads the items are judged from."""
         progress("reading back what Lambda recorded")
@@ -476,6 +534,7 @@ class Run:
             published_configuration=dict(published),
             published_listing=listing,
             layer_version=dict(layer_version),
+            profile_put_again=profile_put_again,
         )
 
 
@@ -484,10 +543,11 @@ def execute(run: Run) -> Evidence:
     run.create_bucket()
     role_arn = run.create_role()  # early: IAM propagates while the packages are signed
     profile_version_arn = run.create_profile()
+    profile_put_again = run.profile_put_again()
     csc_arn = run.create_csc(profile_version_arn)
     function = run.sign("function", function_package(), FUNCTION_PREFIX)
     layer = run.sign("layer", layer_package(), LAYER_PREFIX)
     layer_arn = run.publish_layer(layer)
     run.create_function(function, role_arn, csc_arn, layer_arn)
     version = run.publish_version()
-    return run.collect(function, layer, profile_version_arn, layer_arn, version)
+    return run.collect(function, layer, profile_version_arn, layer_arn, version, profile_put_again)

@@ -340,3 +340,35 @@ def test_listings_follow_publish_and_delete(deployed: Deployed, clients: Clients
     assert _listed_versions(clients, deployed.name) == ["$LATEST"]
     clients.lambda_.delete_function(FunctionName=deployed.name)
     assert _listed_versions(clients, deployed.name) == []
+
+
+def _publish_changed(clients: Clients, name: str, stage: str) -> str:
+    clients.lambda_.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"STAGE": stage}}
+    )
+    reply = clients.lambda_.publish_version(FunctionName=name)
+    assert_required_members("lambda", "PublishVersion", reply)
+    return str(reply["Version"])
+
+
+def test_a_deleted_version_number_is_never_published_again(
+    deployed: Deployed, clients: Clients, world: SigningWorld
+) -> None:
+    name = deployed.name
+    assert [_publish_changed(clients, name, stage) for stage in ("a", "b", "c")] == ["1", "2", "3"]
+    clients.lambda_.delete_function(FunctionName=name, Qualifier="3")
+    assert _publish_changed(clients, name, "d") == "4"
+    clients.lambda_.delete_function(FunctionName=name, Qualifier="2")
+    with pytest.raises(ClientError) as error:
+        clients.lambda_.get_function(FunctionName=name, Qualifier="2")
+    assert error_code(error) == "ResourceNotFoundException"
+    assert _publish_changed(clients, name, "e") == "5"
+    for version in ("1", "4", "5"):
+        clients.lambda_.delete_function(FunctionName=name, Qualifier=version)
+    assert _publish_changed(clients, name, "f") == "6"
+    assert _listed_versions(clients, name) == ["$LATEST", "6"]
+    # A new function of the same name starts again at 1.
+    clients.lambda_.delete_function(FunctionName=name)
+    code = s3_code(deployed.job, world)
+    world.create_function(code, deployed.csc, FunctionName=name)
+    assert clients.lambda_.publish_version(FunctionName=name)["Version"] == "1"

@@ -19,7 +19,13 @@ from moto import backends as moto_backends
 from moto.awslambda import models as moto_lambda
 from moto.awslambda import responses as moto_lambda_responses
 from moto.awslambda import urls as moto_lambda_urls
+from moto.cloudformation import models as moto_cloudformation
+from moto.cloudformation import parsing as moto_cloudformation_parsing
+from moto.cloudformation import responses as moto_cloudformation_responses
+from moto.cloudformation import urls as moto_cloudformation_urls
 from moto.core import exceptions as moto_exceptions
+from moto.core import responses as moto_core_responses
+from moto.core import routing as moto_routing
 from moto.core.base_backend import BackendDict, BaseBackend
 from moto.iam import access_control as moto_iam_access
 from moto.iam import models as moto_iam
@@ -35,6 +41,7 @@ from werkzeug.serving import BaseWSGIServer
 
 from localaws import s3_listing
 from localaws.awslambda.models import ExtendedLambdaBackend
+from localaws.cloudformation.models import ExtendedCloudFormationBackend
 from localaws.signer.models import ExtendedSignerBackend
 
 MOTO_VERSION = "5.2.5"
@@ -256,6 +263,119 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             )
             and hasattr(moto_lambda_responses.LambdaResponse, "json_body")
             and not hasattr(moto_lambda_responses.LambdaResponse, "get_layer_version_by_arn")
+        ),
+    ),
+    (
+        "SignerBackend.put_signing_profile replaces signing_profiles[name] with a new version "
+        "(localaws refuses an existing name before calling it)",
+        "localaws.signer.models.ExtendedSignerBackend.put_signing_profile",
+        lambda: (
+            "self.signing_profiles[profile_name] = profile"
+            in inspect.getsource(moto_signer.SignerBackend.put_signing_profile)
+        ),
+    ),
+    (
+        "moto's router needs every required query parameter to match an operation "
+        "(GetRevocationStatus without certificateHashes is routed by localaws)",
+        "localaws.signer.responses.ExtendedSignerResponse._get_action",
+        lambda: (
+            "required_query_args" in inspect.getsource(moto_routing.SmithyRule)
+            and "_get_action_from_method_and_request_uri"
+            in inspect.getsource(moto_core_responses.BaseResponse._get_action)
+        ),
+    ),
+    # -- Lambda: versions --
+    (
+        "LambdaStorage.publish_version numbers len(versions) + 1 (localaws re-implements it); "
+        "LambdaFunction.set_version and code_or_config_updated; del_function leaves _arns",
+        "localaws.awslambda.models.ExtendedLambdaBackend.publish_version, delete_function",
+        lambda: (
+            "new_version = len(all_versions) + 1"
+            in inspect.getsource(moto_lambda.LambdaStorage.publish_version)
+            and hasattr(moto_lambda.LambdaFunction, "set_version")
+            and callable(getattr(_lambda_backend()._lambdas._arns, "pop", None))
+            and params(moto_lambda.LambdaStorage.get_function_by_name_or_arn_forbid_qualifier)
+            == ["name_or_arn"]
+        ),
+    ),
+    # -- CloudFormation --
+    (
+        "cloudformation_backends is a BackendDict; CloudFormationBackend.create_stack stores the "
+        "stack before create_resources(); execute_change_set/update_stack keep their parameters",
+        "localaws.patches, localaws.cloudformation.models",
+        lambda: (
+            isinstance(moto_cloudformation.cloudformation_backends, BackendDict)
+            and (
+                inspect.getsource(moto_cloudformation.CloudFormationBackend.create_stack).index(
+                    "self.stacks[stack_id] = new_stack"
+                )
+                < inspect.getsource(moto_cloudformation.CloudFormationBackend.create_stack).index(
+                    "new_stack.create_resources()"
+                )
+            )
+            and params(moto_cloudformation.CloudFormationBackend.execute_change_set)
+            == ["change_set_name", "stack_name"]
+            and params(moto_cloudformation.CloudFormationBackend.update_stack)[:1] == ["name"]
+            and ExtendedCloudFormationBackend(REGION, ACCOUNT)._url_module.__name__
+            == "localaws.cloudformation.urls"
+        ),
+    ),
+    (
+        "parsing.get_model_map() is one cached dict (localaws maps AWS::Lambda::Function and "
+        "AWS::Lambda::CodeSigningConfig in it); parse_and_create_resource passes LogicalId and "
+        "ResourceType",
+        "localaws.patches, localaws.awslambda.models (CloudFormation classmethods)",
+        lambda: (
+            moto_cloudformation_parsing.get_model_map()
+            is moto_cloudformation_parsing.get_model_map()
+            and '"LogicalId": logical_id'
+            in inspect.getsource(moto_cloudformation_parsing.parse_and_create_resource)
+            and '"ResourceType": resource_type'
+            in inspect.getsource(moto_cloudformation_parsing.parse_and_create_resource)
+        ),
+    ),
+    (
+        "ResourceMap/OutputMap create lazily from _resource_json_map/_parsed_resources; "
+        "OutputMap(resources, template, stack_id); Stack has status, status_reason, events, "
+        "resource_map, output_map, _add_stack_event; Event(...) keyword parameters",
+        "localaws.cloudformation.models (failed stacks)",
+        lambda: (
+            "self._resource_json_map"
+            in inspect.getsource(moto_cloudformation_parsing.ResourceMap.resources.fget)  # type: ignore[attr-defined]
+            and "_parsed_resources" in inspect.getsource(moto_cloudformation_parsing.ResourceMap)
+            and params(moto_cloudformation_parsing.OutputMap.__init__)
+            == ["resources", "template", "stack_id"]
+            and all(
+                f"self.{name}" in inspect.getsource(moto_cloudformation.Stack)
+                for name in ("status", "events", "resource_map", "output_map")
+            )
+            and "self.status_reason" in inspect.getsource(moto_cloudformation)
+            and hasattr(moto_cloudformation.Stack, "_add_stack_event")
+            and params(moto_cloudformation.Event.__init__)
+            == [
+                "stack_id",
+                "stack_name",
+                "logical_resource_id",
+                "physical_resource_id",
+                "resource_type",
+                "resource_status",
+                "resource_status_reason",
+                "resource_properties",
+            ]
+        ),
+    ),
+    (
+        "CloudFormationResponse.create_stack reads params itself (localaws wraps it for "
+        "OnFailure/DisableRollback); urls map dispatch and cfnresponse",
+        "localaws.cloudformation.responses, localaws.cloudformation.urls",
+        lambda: (
+            callable(moto_cloudformation_responses.CloudFormationResponse.create_stack)
+            and {h.__name__ for h in moto_cloudformation_urls.url_paths.values()}
+            == {"dispatch", "cfnresponse"}
+            and "OnFailure"
+            not in inspect.getsource(
+                moto_cloudformation_responses.CloudFormationResponse.create_stack
+            )
         ),
     ),
     # -- S3, IAM, paging, errors --

@@ -130,7 +130,22 @@ def passing_evidence() -> evidence.Evidence:
                 "SigningProfileVersionArn": PROFILE_VERSION_ARN,
             }
         },
+        profile_put_again={state: _refused(status) for state, status in REPUT_STATES},
     )
+
+
+REPUT_STATES = (("active", "Active"), ("canceled", "Canceled"))
+
+
+def _refused(status: str) -> dict[str, Any]:
+    return {
+        "accepted": False,
+        "error_code": "ValidationException",
+        "error_message": "Profile with name conf_profile_reput already exists",
+        "http_status": 400,
+        "status_after": status,
+        "version_arn_after_is_the_first": True,
+    }
 
 
 def holds_by_id(evidence: evidence.Evidence) -> dict[str, bool | None]:
@@ -334,6 +349,28 @@ def test_layer_entry_naming_another_job_does_not_hold() -> None:
     assert found.observed["layers"]["signing_job_arn_names_the_job"] is False
 
 
+@pytest.mark.parametrize("state", ["active", "canceled"])
+def test_a_profile_name_put_again_that_aws_accepts_does_not_hold(state: str) -> None:
+    evidence = passing_evidence()
+    accepted = {"accepted": True, "new_profile_version": True, "status_after": "Active"}
+    accepted["version_arn_after_is_the_first"] = False
+    put_again = {**evidence.profile_put_again, state: accepted}
+    found = item(
+        dataclasses.replace(evidence, profile_put_again=put_again), "profile_name_put_again"
+    )
+    assert found.holds is False
+    assert found.observed[state]["new_profile_version"] is True
+
+
+def test_a_profile_name_put_again_not_attempted_is_not_observed() -> None:
+    evidence = passing_evidence()
+    put_again = {"active": evidence.profile_put_again["active"]}
+    found = item(
+        dataclasses.replace(evidence, profile_put_again=put_again), "profile_name_put_again"
+    )
+    assert (found.holds, found.reason) == (None, "canceled: not attempted")
+
+
 @pytest.mark.parametrize(
     ("result", "cleanup_failures", "interrupted", "code"),
     [
@@ -528,10 +565,19 @@ def test_run_against_the_local_aws_records_every_item_and_cleans_up(
     layer_content = recorded["layer_version_signing_fields"]["observed"]
     assert layer_content["has_code_sha256"] is True
     assert layer_content["signing_profile_version_arn_is_the_profile_version"] is True
+    put_again = recorded["profile_name_put_again"]["observed"]
+    assert {state: (o["error_code"], o["http_status"]) for state, o in put_again.items()} == {
+        "active": ("ValidationException", 400),
+        "canceled": ("ValidationException", 400),
+    }
+    assert (put_again["active"]["status_after"], put_again["canceled"]["status_after"]) == (
+        "Active",
+        "Canceled",
+    )
 
     assert leftovers(local) == NOTHING_LEFT
-    # The profile was canceled, not forgotten.
-    assert [p["status"] for p in local.profiles()] == ["Canceled"]
+    # Both profiles were canceled, not forgotten.
+    assert [p["status"] for p in local.profiles()] == ["Canceled", "Canceled"]
     total = len(items.ITEMS)
     assert err.splitlines()[-1].startswith(f"conformance: held ({total}/{total} held)")
 
@@ -548,6 +594,7 @@ def test_keep_leaves_everything_for_inspection(local: Shared, tmp_path: Path) ->
         ["delete", "function"],
         ["delete", "layer"],
         ["delete", "code"],
+        ["cancel", "signing"],
         ["cancel", "signing"],
         ["delete", "role"],
         ["delete", "bucket"],
