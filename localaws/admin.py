@@ -15,7 +15,9 @@
   configuration, as GetFunctionConfiguration shows it. Values are checked against botocore's
   Lambda model (enums).
 - ``POST /_localaws/seed`` with ``{"functions": N, "layers": 2, "prefix": "seed-", ...}``: create a
-  signed fleet in-process (see :mod:`localaws.seed`); replies with what it created.
+  signed fleet in-process (see :mod:`localaws.seed`); replies with what it created. With
+  ``"accounts": N`` (and optionally ``"unassumableAccounts": K``) it seeds an organization of N
+  accounts instead and replies with the organization and each account's fleet.
 
 Endpoints that touch moto's state take the server's moto lock (the one
 :class:`localaws.server.SerializingMiddleware` holds per AWS request), so they never interleave
@@ -171,12 +173,14 @@ class AdminMiddleware:
         return configuration
 
     def _seed(self, environ: dict[str, Any]) -> dict[str, Any]:
-        from localaws.seed import SeedError, SeedRequest, seed
+        from localaws.seed import SeedError, SeedRequest, seed, seed_organization
 
         try:
             request = SeedRequest.from_json(_body(environ))
             with self._moto():
-                return seed(request).to_json()
+                if request.accounts is None:
+                    return seed(request).to_json()
+                return seed_organization(request).to_json()
         except (SeedError, TypeError) as error:
             raise AdminError(400, str(error)) from None
 

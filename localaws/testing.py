@@ -102,15 +102,42 @@ class LocalAws:
         )
 
     def seed(
-        self, functions: int, *, layers: int = 2, prefix: str = "seed-", policy: str = "Enforce"
+        self,
+        functions: int,
+        *,
+        layers: int = 2,
+        prefix: str = "seed-",
+        policy: str = "Enforce",
+        accounts: int | None = None,
+        unassumable_accounts: int = 0,
     ) -> dict[str, Any]:
-        """Create ``functions`` signed functions in-process (see :mod:`localaws.seed`)."""
-        return dict(
-            self.admin(
-                "POST",
-                "seed",
-                {"functions": functions, "layers": layers, "prefix": prefix, "policy": policy},
-            )
+        """Create ``functions`` signed functions in-process (see :mod:`localaws.seed`); with
+        ``accounts``, an organization of that many accounts holding them each (the last
+        ``unassumable_accounts`` members refuse the management account's AssumeRole)."""
+        payload: dict[str, Any] = {
+            "functions": functions,
+            "layers": layers,
+            "prefix": prefix,
+            "policy": policy,
+        }
+        if accounts is not None:
+            payload.update(accounts=accounts, unassumableAccounts=unassumable_accounts)
+        return dict(self.admin("POST", "seed", payload))
+
+    def client_for(self, service: str, credentials: dict[str, Any], **config: Any) -> Any:
+        """A boto3 client acting with STS ``credentials`` (AssumeRole's ``Credentials``)."""
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=self.endpoint_url,
+            verify=str(self.ca_bundle) if self.ca_bundle is not None else None,
+            region_name=process.CLIENT_REGION,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            config=Config(**config) if config else None,
         )
 
 

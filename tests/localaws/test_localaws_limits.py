@@ -17,6 +17,7 @@ from localaws.limits import (
     GET_FUNCTION_RATE,
     LAMBDA_CONTROL_PLANE_RATE,
     SIGNER_RATES,
+    AccountBuckets,
     LimitSettings,
     LimitsMiddleware,
     TokenBucket,
@@ -128,6 +129,9 @@ def test_signer_reads_are_throttled_per_operation(fresh_limits: LocalAws) -> Non
 
 def test_reset_refills_every_bucket_and_zeroes_the_count() -> None:
     limiter = LimitsMiddleware(lambda environ, start_response: [], LimitSettings(rate_limits=True))
+    limiter.account_buckets("111111111111", "us-east-1")
+    limiter.account_buckets("222222222222", "eu-west-1")
+    assert len(limiter.buckets()) == 2 * len(AccountBuckets().all())
     for bucket in limiter.buckets():
         while bucket.take():  # drain (in-process, so no time passes to refill)
             pass
