@@ -127,6 +127,24 @@ def test_signer_reads_are_throttled_per_operation(fresh_limits: LocalAws) -> Non
     assert burst(lambda: signer.list_signing_jobs(maxResults=1), list_rate) == []
 
 
+def test_each_account_has_its_own_budget(fresh_limits: LocalAws) -> None:
+    organizations = fresh_limits.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    member = organizations.create_account(AccountName="budget", Email="budget@example.com")
+    account_id = member["CreateAccountStatus"]["AccountId"]
+    credentials = fresh_limits.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="budget",
+    )["Credentials"]
+    # Drain the management account's shared Lambda bucket ...
+    assert burst(no_retries(fresh_limits, "lambda").list_functions, 40)
+    # ... the member's own 15 req/s are untouched (a burst of 10 < 15 all gets through).
+    member_lambda = fresh_limits.client_for(
+        "lambda", credentials, retries={"total_max_attempts": 1}
+    )
+    assert burst(member_lambda.list_functions, 10) == []
+
+
 def test_reset_refills_every_bucket_and_zeroes_the_count() -> None:
     limiter = LimitsMiddleware(lambda environ, start_response: [], LimitSettings(rate_limits=True))
     limiter.account_buckets("111111111111", "us-east-1")
