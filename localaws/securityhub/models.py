@@ -20,8 +20,10 @@ BatchImportFindings (the finding provider's API)
     ``CompanyName`` Personal unless given; ``FindingProviderFields`` and the top-level
     Confidence/Criticality/RelatedFindings/Severity/Types fill each other in.
   - Update: ignored (still counted a success) unless its ``UpdatedAt`` is later than the stored
-    one. ``Note``, ``UserDefinedFields``, ``VerificationState`` and ``Workflow`` are never changed
-    by an import; the five provider fields are not changed once BatchUpdateFindings set them.
+    one. An update overwrites the finding (AWS's partner guide: "overwrite the existing finding
+    by submitting the same finding ID"), so an omitted ``RecordState`` is ACTIVE again. ``Note``,
+    ``UserDefinedFields``, ``VerificationState`` and ``Workflow`` are never changed by an import;
+    the five provider fields are not changed once BatchUpdateFindings set them.
     ``Workflow.Status`` NOTIFIED or RESOLVED goes back to NEW when ``RecordState`` changes from
     ARCHIVED to ACTIVE or ``Compliance.Status`` from PASSED to FAILED, WARNING or NOT_AVAILABLE.
 
@@ -211,7 +213,7 @@ class ExtendedSecurityHubBackend(SecurityHubBackend):
                 data[name] = copy.deepcopy(previous[name])
         for name in stored.customer_set:
             data[name] = copy.deepcopy(previous[name])
-        data.setdefault("RecordState", previous.get("RecordState", "ACTIVE"))
+        data.setdefault("RecordState", "ACTIVE")
         _fill_provider_fields(data)
         reopened = previous.get("RecordState") == "ARCHIVED" and data["RecordState"] == "ACTIVE"
         regressed = (previous.get("Compliance") or {}).get("Status") == "PASSED" and (
