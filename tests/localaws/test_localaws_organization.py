@@ -200,7 +200,9 @@ def test_list_accounts_pages_at_most_20_and_reports_status(
     assert error_code(too_many) == "InvalidInputException"
 
 
-def test_members_cannot_list_the_organization(org_server: LocalAws, seeded: dict[str, Any]) -> None:
+def test_members_list_the_organization_only_as_delegated_administrators(
+    org_server: LocalAws, seeded: dict[str, Any]
+) -> None:
     member = members(seeded, assumable=True)[0]
     session = assume(org_server, member["accessRoleArn"])
     organizations = org_server.client_for("organizations", session)
@@ -209,6 +211,12 @@ def test_members_cannot_list_the_organization(org_server: LocalAws, seeded: dict
     assert error_code(error) == "AccessDeniedException"
     described = organizations.describe_organization()["Organization"]
     assert described["Id"] == seeded["organizationId"]
+    # A delegated administrator may list the organization's accounts.
+    org_server.client("organizations").register_delegated_administrator(
+        AccountId=member["accountId"], ServicePrincipal="ssm.amazonaws.com"
+    )
+    listed = {a["Id"] for a in organizations.list_accounts()["Accounts"]}
+    assert {a["accountId"] for a in seeded["accounts"]} <= listed
 
 
 def test_seed_rejects_bad_organization_requests(org_server: LocalAws) -> None:
@@ -314,3 +322,16 @@ def test_trust_policy_evaluation(
     document: str, caller: Caller, external_id: str | None, allowed: bool
 ) -> None:
     assert trust_allows(document, caller, external_id) is allowed
+
+
+def test_unassumable_accounts_needs_accounts_on_the_command_line(org_server: LocalAws) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "localaws", "seed", "--functions", "1"]
+        + ["--unassumable-accounts", "1", "--endpoint-url", org_server.endpoint_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --unassumable-accounts needs --accounts"
+    assert result.stdout == ""
