@@ -326,8 +326,10 @@ def test_trust_policy_evaluation(
 
 def test_unassumable_accounts_needs_accounts_on_the_command_line(org_server: LocalAws) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "localaws", "seed", "--functions", "1"]
-        + ["--unassumable-accounts", "1", "--endpoint-url", org_server.endpoint_url],
+        [
+            *(sys.executable, "-m", "localaws", "seed", "--functions", "1"),
+            *("--unassumable-accounts", "1", "--endpoint-url", org_server.endpoint_url),
+        ],
         capture_output=True,
         text=True,
         timeout=60,
