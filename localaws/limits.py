@@ -15,10 +15,15 @@ control-plane rate and documents them here: DescribeSigningJob, ListSigningJobs,
 GetSigningProfile and StartSigningJob 10 requests/s *each*; every other Signer call shares one
 more 10 requests/s. Change :data:`SIGNER_RATES` if a benchmark needs other values.
 
-A throttled call gets 429 TooManyRequestsException, in the service's JSON error format (Lambda:
-``Type``/``message``/``Reason``; Signer: ``message``/``code``, the members botocore's Signer model
-gives the exception) with a ``Retry-After`` header, as AWS sends it. Latency adds a fixed delay
-before every request. Each bucket starts full (one second of burst); the admin endpoint
+Security Hub: BatchImportFindings 10 requests/s with a burst of 30 (AWS's partner guide); a
+throttled import gets 429 LimitExceededException (the operation's throttling error in botocore's
+model). Other Security Hub calls are not limited.
+
+A throttled Lambda or Signer call gets 429 TooManyRequestsException, in the service's JSON error
+format (Lambda: ``Type``/``message``/``Reason``; Signer: ``message``/``code``, the members
+botocore's Signer model gives the exception) with a ``Retry-After`` header, as AWS sends it.
+Latency adds a fixed delay before every request. Each bucket starts full (one second of burst,
+Security Hub imports their 30); the admin endpoint
 ``POST /_localaws/limits/reset`` refills every bucket and zeroes the throttled count, so tests
 need not wait for a refill.
 """
@@ -47,9 +52,12 @@ SIGNER_RATES: dict[str, float] = {
     "StartSigningJob": 10.0,
     "*": 10.0,
 }
+SECURITY_HUB_IMPORT_RATE = 10.0
+SECURITY_HUB_IMPORT_BURST = 30.0
 
 _GET_FUNCTION = re.compile(r"/2015-03-31/functions/[^/]+/?")
 _DATA_PLANE = re.compile(r".*/(invocations|invoke-async)/?")
+_SECURITY_HUB_IMPORT = re.compile(r"/findings/import/?")
 _CREDENTIAL_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 _SIGNER_OPERATIONS = (
     ("GET", re.compile(r"/signing-jobs/[^/]+/?"), "DescribeSigningJob"),
@@ -68,24 +76,30 @@ def signer_operation(method: str, path: str) -> str:
 
 
 class TokenBucket:
-    """``rate`` tokens per second, holding at most ``rate`` (one second of burst)."""
+    """``rate`` tokens per second, holding at most ``burst`` (default: one second's worth)."""
 
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        burst: float | None = None,
+    ) -> None:
         self.rate = rate
+        self.burst = burst if burst is not None else rate
         self._clock = clock
-        self._tokens = rate
+        self._tokens = self.burst
         self._updated = clock()
         self._lock = threading.Lock()
 
     def refill(self) -> None:
         with self._lock:
-            self._tokens = self.rate
+            self._tokens = self.burst
             self._updated = self._clock()
 
     def take(self) -> bool:
         with self._lock:
             now = self._clock()
-            self._tokens = min(self.rate, self._tokens + (now - self._updated) * self.rate)
+            self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
             self._updated = now
             if self._tokens >= 1:
                 self._tokens -= 1
@@ -148,9 +162,17 @@ class AccountBuckets:
         self.get_function = TokenBucket(GET_FUNCTION_RATE)
         self.control_plane = TokenBucket(LAMBDA_CONTROL_PLANE_RATE)
         self.signer = {name: TokenBucket(rate) for name, rate in SIGNER_RATES.items()}
+        self.security_hub_import = TokenBucket(
+            SECURITY_HUB_IMPORT_RATE, burst=SECURITY_HUB_IMPORT_BURST
+        )
 
     def all(self) -> list[TokenBucket]:
-        return [self.get_function, self.control_plane, *self.signer.values()]
+        return [
+            self.get_function,
+            self.control_plane,
+            *self.signer.values(),
+            self.security_hub_import,
+        ]
 
 
 class LimitsMiddleware:
@@ -182,6 +204,10 @@ class LimitsMiddleware:
         service = signing_service(environ)
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
+        if service == "securityhub":
+            if method == "POST" and _SECURITY_HUB_IMPORT.fullmatch(path):
+                return self.account_buckets(*account_region(environ)).security_hub_import
+            return None
         if service not in ("signer", "lambda") or (
             service == "lambda" and _DATA_PLANE.fullmatch(path)
         ):
@@ -207,18 +233,26 @@ class LimitsMiddleware:
 
     @staticmethod
     def _throttled(start_response: Callable[..., Any], service: str | None) -> Iterable[bytes]:
-        error: dict[str, str] = (
-            {"message": "Rate exceeded", "code": "TooManyRequestsException"}
-            if service == "signer"
-            else {"Type": "User", "message": "Rate exceeded", "Reason": "CallerRateLimitExceeded"}
-        )
+        error_type = "TooManyRequestsException"
+        error: dict[str, str]
+        if service == "signer":
+            error = {"message": "Rate exceeded", "code": error_type}
+        elif service == "securityhub":
+            error_type = "LimitExceededException"
+            error = {"Message": "Rate exceeded", "Code": error_type}
+        else:
+            error = {
+                "Type": "User",
+                "message": "Rate exceeded",
+                "Reason": "CallerRateLimitExceeded",
+            }
         body = json.dumps(error).encode()
         start_response(
             "429 Too Many Requests",
             [
                 ("Content-Type", "application/json"),
                 ("Content-Length", str(len(body))),
-                ("X-Amzn-ErrorType", "TooManyRequestsException"),
+                ("X-Amzn-ErrorType", error_type),
                 ("Retry-After", "1"),
             ],
         )

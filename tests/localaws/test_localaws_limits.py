@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from botocore.exceptions import ClientError
 from localaws.limits import (
     GET_FUNCTION_RATE,
     LAMBDA_CONTROL_PLANE_RATE,
+    SECURITY_HUB_IMPORT_BURST,
     SIGNER_RATES,
     AccountBuckets,
     LimitSettings,
@@ -24,7 +26,7 @@ from localaws.limits import (
     signer_operation,
 )
 from localaws.testing import LocalAws, running_local_aws
-from tests.localaws.localaws_support import make_client
+from tests.localaws.localaws_support import asff_finding, make_client
 
 
 class FakeClock:
@@ -143,6 +145,17 @@ def test_each_account_has_its_own_budget(fresh_limits: LocalAws) -> None:
         "lambda", credentials, retries={"total_max_attempts": 1}
     )
     assert burst(member_lambda.list_functions, 10) == []
+
+
+def test_security_hub_imports_are_throttled_past_their_burst(fresh_limits: LocalAws) -> None:
+    hub = no_retries(fresh_limits, "securityhub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    finding = asff_finding("123456789012", "throttle-1", datetime.now(UTC))
+    errors = burst(lambda: hub.batch_import_findings(Findings=[finding]), 45)
+    assert errors, "45 imports in a burst should exceed 10 req/s with a burst of 30"
+    assert 45 - len(errors) >= SECURITY_HUB_IMPORT_BURST
+    assert errors[0]["Error"]["Code"] == "LimitExceededException"
+    assert errors[0]["ResponseMetadata"]["HTTPStatusCode"] == 429
 
 
 def test_reset_refills_every_bucket_and_zeroes_the_count() -> None:

@@ -12,7 +12,13 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localaws.testing import LocalAws, running_local_aws
-from tests.localaws.localaws_support import assert_required_members, error_code, http_status
+from tests.localaws.localaws_support import (
+    asff_finding,
+    assert_required_members,
+    custom_product_arn,
+    error_code,
+    http_status,
+)
 
 REGION = "us-east-1"
 
@@ -37,36 +43,10 @@ class Member:
         )["Credentials"]
         self.account_id: str = account["accountId"]
         self.hub = local.client_for("securityhub", credentials)
-        self.product_arn = (
-            f"arn:aws:securityhub:{REGION}:{self.account_id}:product/{self.account_id}/default"
-        )
+        self.product_arn = custom_product_arn(self.account_id)
 
     def finding(self, finding_id: str, at: datetime, **fields: Any) -> dict[str, Any]:
-        """An ASFF finding for a Lambda function of this account."""
-        stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        return {
-            "SchemaVersion": "2018-10-08",
-            "Id": finding_id,
-            "ProductArn": self.product_arn,
-            "GeneratorId": "signed-lambda/code-sha256",
-            "AwsAccountId": self.account_id,
-            "Types": ["Software and Configuration Checks/Signed Lambda"],
-            "CreatedAt": stamp,
-            "UpdatedAt": stamp,
-            "Severity": {"Label": "HIGH"},
-            "Title": "Deployed code is the signed code",
-            "Description": "CodeSha256 equals the signed object's SHA-256",
-            "Resources": [
-                {
-                    "Type": "AwsLambdaFunction",
-                    "Id": f"arn:aws:lambda:{REGION}:{self.account_id}:function:fn",
-                    "Region": REGION,
-                }
-            ],
-            "Compliance": {"Status": "FAILED"},
-            "Remediation": {"Recommendation": {"Text": "Redeploy from the signed object"}},
-            **fields,
-        }
+        return asff_finding(self.account_id, finding_id, at, **fields)
 
     def get(self, finding_id: str) -> dict[str, Any]:
         reply = self.hub.get_findings(
