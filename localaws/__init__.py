@@ -25,6 +25,18 @@ What moto 5.2.5 lacks and this package adds
 - CloudFormation: ``AWS::Lambda::CodeSigningConfig``; ``AWS::Lambda::Function`` created and
   updated through the same code-signing validation as the API; a resource that fails ends the
   stack as AWS's does (CREATE_FAILED with the reason, then ``OnFailure``).
+- Several accounts: moto already resolves a request's account from its access key, and STS
+  AssumeRole's temporary key belongs to the role's account (so GetCallerIdentity and every
+  other call act there); AssumeRole now answers AccessDenied unless the role exists and its
+  trust policy lets the caller in (:mod:`localaws.sts.trust` says what is evaluated), and
+  refuses durations beyond the role's MaxSessionDuration or an hour when chaining roles.
+- Organizations: ListAccounts pages as AWS does (:mod:`localaws.organizations.models`); moto's
+  CreateAccount already makes each member's OrganizationAccountAccessRole.
+- Security Hub: BatchImportFindings, GetFindings (filters, sorting, paging) and
+  BatchUpdateFindings with the finding lifecycle AWS documents
+  (:mod:`localaws.securityhub.models`), ASFF checked against botocore's model.
+- ``seed --accounts N``: an organization of N signed fleets
+  (:func:`localaws.seed.seed_organization`).
 - A function's State and LastUpdateStatus (with reasons) settable from an admin endpoint; while
   an update is held InProgress, updates and PublishVersion get 409 ResourceConflictException.
 - Optional AWS-like rate limits and latency (:mod:`localaws.limits`: Lambda's documented quotas,
@@ -38,10 +50,15 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
 --------------------------------------------------------------------------
 ``tests/localaws/test_moto_contract.py`` pins the moto version and every internal listed here.
 
-1. ``moto.signer.models.signer_backends`` and ``moto.awslambda.models.lambda_backends`` build
-   our subclasses (:class:`~localaws.signer.models.ExtendedSignerBackend`,
-   :class:`~localaws.awslambda.models.ExtendedLambdaBackend`) instead of moto's. Nothing else is
-   monkey-patched: moto derives a backend's URL map from its class's module
+1. ``moto.signer.models.signer_backends``, ``moto.awslambda.models.lambda_backends``,
+   ``moto.sts.models.sts_backends``, ``moto.organizations.models.organizations_backends`` and
+   ``moto.securityhub.models.securityhub_backends`` build our subclasses
+   (:class:`~localaws.signer.models.ExtendedSignerBackend`,
+   :class:`~localaws.awslambda.models.ExtendedLambdaBackend`,
+   :class:`~localaws.sts.models.ExtendedSTSBackend`,
+   :class:`~localaws.organizations.models.ExtendedOrganizationsBackend`,
+   :class:`~localaws.securityhub.models.ExtendedSecurityHubBackend`) instead of moto's.
+   Nothing else is monkey-patched: moto derives a backend's URL map from its class's module
    (``BaseBackend._url_module``), so the subclasses' ``urls`` modules route moto's paths plus the
    new ones to our response classes, whose action lookup is moto's own (botocore's service
    model by method and URI).
@@ -78,6 +95,15 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    - Page tokens: moto's paginator raises its own ``InvalidToken`` for a token issued for other
      filters; :mod:`localaws.paging` answers with the service's validation error instead.
    - moto resolved tag ARNs to functions only; code signing config ARNs are added.
+   - STS AssumeRole let anyone assume any role, even one that does not exist; it is authorized
+     against the role's trust policy first (AccessDenied, 403, as AWS answers).
+   - Organizations ListAccounts paged 100 by default with tokens keyed on ``JoinedTimestamp``
+     and answered members with an empty list; it pages 20 (MaxResults 1..20) keyed on ``Id``
+     and answers AccessDeniedException / AWSOrganizationsNotInUseException.
+   - Security Hub stored findings by ``Id`` in a list searched per import, validated only
+     ``Resources``, merged every update and ignored GetFindings filters; findings are keyed by
+     ``ProductArn`` + ``Id`` and follow AWS's import and update rules; BatchUpdateFindings is
+     added (``/findings/batchupdate``).
 3. CloudFormation: ``moto.cloudformation.models.cloudformation_backends`` builds
    :class:`~localaws.cloudformation.models.ExtendedCloudFormationBackend` (same URL-module
    mechanism): a resource that fails records CREATE_FAILED and ends the stack by ``OnFailure``
@@ -96,7 +122,9 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    included, kept alive by moto's instance tracking) on each call; :mod:`localaws.s3_listing`
    lists with read-through wrappers instead (same answers and paging, tested against moto's),
    and reads moto's module list, which moto re-read from disk to route every request, once.
-6. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
+6. Rate limits (:mod:`localaws.limits`) are kept per account and Region, the account resolved
+   from the access key with moto's own ``get_account_id_from``.
+7. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
    serializing middleware (one lock around moto; admin endpoints that change state take the same
    lock) and served by werkzeug's threaded server (as ``ThreadedMotoServer`` does).
 

@@ -6,7 +6,10 @@
   AWS_REGION plus AWS_DEFAULT_REGION (boto3 reads only the latter).
 - ``stop``: stop the background server named by the pid file.
 - ``seed --functions N``: create N signed functions (plus profile, config, layers) in a running
-  server (see :mod:`localaws.seed`); prints a JSON summary.
+  server (see :mod:`localaws.seed`); prints a JSON summary. ``--accounts A`` seeds an
+  organization instead: the management account plus A-1 members, N functions in each, every
+  member with an assumable OrganizationAccountAccessRole except the last
+  ``--unassumable-accounts K``; the summary names each account id and what it holds.
 
 Settings come from flags, else the environment: ``LOCAL_AWS_PORT`` (default 4566),
 ``LOCAL_AWS_RATE_LIMITS=1``, ``LOCAL_AWS_LATENCY_MS=N``, ``LOCAL_AWS_TLS=0`` (plain HTTP).
@@ -15,7 +18,8 @@ HTTPS is the default, with a private CA made once in the state directory (``.loc
 TLS-only bucket policies (``aws:SecureTransport``) behave as in AWS; ``start`` prints
 ``AWS_CA_BUNDLE`` beside ``AWS_ENDPOINT_URL`` for boto3 and Terraform to trust it.
 Messages go to stderr; stdout carries only the export lines (``seed``: the JSON summary). Exit
-codes: 0 done (or already running / not running), 1 could not start (``seed``: failed).
+codes: 0 done (or already running / not running), 1 could not start (``seed``: failed), 2 usage
+error (a bad flag, or ``--unassumable-accounts`` without ``--accounts``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from localaws.limits import LimitSettings
 
@@ -112,6 +117,19 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--layers", type=int, default=2, help="signed layers shared by all (2)")
     seed.add_argument("--prefix", default="seed-", help="name prefix (seed-)")
     seed.add_argument("--policy", choices=("Enforce", "Warn"), default="Enforce")
+    seed.add_argument(
+        "--accounts",
+        type=int,
+        default=None,
+        help="seed an organization of this many accounts (management + members), "
+        "--functions in each",
+    )
+    seed.add_argument(
+        "--unassumable-accounts",
+        type=int,
+        default=0,
+        help="with --accounts: this many members refuse the management account's AssumeRole",
+    )
     seed.add_argument(
         "--endpoint-url",
         default=None,
@@ -226,12 +244,17 @@ def _seed(args: argparse.Namespace) -> int:
     )
     if ca_file is None and endpoint_url.startswith("https:") and tls_dir is not None:
         ca_file = tls_dir / "ca.pem"
-    payload = {
+    payload: dict[str, object] = {
         "functions": args.functions,
         "layers": args.layers,
         "prefix": args.prefix,
         "policy": args.policy,
     }
+    if args.accounts is not None:
+        payload.update(accounts=args.accounts, unassumableAccounts=args.unassumable_accounts)
+    elif args.unassumable_accounts:
+        print("error: --unassumable-accounts needs --accounts", file=sys.stderr)
+        return 2
     try:
         result = process.admin_call(endpoint_url, "POST", "seed", payload, ca_file)
     except process.AdminCallError as error:
@@ -241,11 +264,28 @@ def _seed(args: argparse.Namespace) -> int:
         print(f"error: no local AWS answers at {endpoint_url} ({error})", file=sys.stderr)
         return 1
     assert isinstance(result, dict)
-    names = result.pop("functionNames")
-    summary = {"functions": len(names), "firstFunction": names[0], **result}
-    print(f"seeded {len(names)} functions in {result['seconds']}s", file=sys.stderr)
+    summary: dict[str, Any]
+    if args.accounts is None:
+        summary = _fleet_summary(result)
+        print(f"seeded {summary['functions']} functions in {result['seconds']}s", file=sys.stderr)
+    else:
+        accounts = [_fleet_summary(account) for account in result["accounts"]]
+        summary = {**result, "accounts": accounts}
+        total = sum(account["functions"] for account in accounts)
+        print(
+            f"seeded an organization of {len(accounts)} accounts, {total} functions, "
+            f"in {result['seconds']}s",
+            file=sys.stderr,
+        )
     print(json.dumps(summary, indent=2))
     return 0
+
+
+def _fleet_summary(fleet: dict[str, Any]) -> dict[str, Any]:
+    """A seeded fleet with its function names shortened to a count and the first name."""
+    names = fleet.pop("functionNames")
+    assert isinstance(names, list)
+    return {"functions": len(names), "firstFunction": names[0], **fleet}
 
 
 def main(argv: list[str] | None = None) -> int:

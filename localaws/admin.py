@@ -23,7 +23,9 @@
   "region": ...}``: GetRevocationStatus (and Lambda's deploy-time check) report that certificate
   hash revoked from now on (AWS has no API for it; hashes as :mod:`localaws.signing` defines).
 - ``POST /_localaws/seed`` with ``{"functions": N, "layers": 2, "prefix": "seed-", ...}``: create a
-  signed fleet in-process (see :mod:`localaws.seed`); replies with what it created.
+  signed fleet in-process (see :mod:`localaws.seed`); replies with what it created. With
+  ``"accounts": N`` (and optionally ``"unassumableAccounts": K``) it seeds an organization of N
+  accounts instead and replies with the organization and each account's fleet.
 
 Endpoints that touch moto's state take the server's moto lock (the one
 :class:`localaws.server.SerializingMiddleware` holds per AWS request), so they never interleave
@@ -208,12 +210,14 @@ class AdminMiddleware:
         return {}
 
     def _seed(self, environ: dict[str, Any]) -> dict[str, Any]:
-        from localaws.seed import SeedError, SeedRequest, seed
+        from localaws.seed import SeedError, SeedRequest, seed, seed_organization
 
         try:
             request = SeedRequest.from_json(_body(environ))
             with self._moto():
-                return seed(request).to_json()
+                if request.accounts is None:
+                    return seed(request).to_json()
+                return seed_organization(request).to_json()
         except (SeedError, TypeError) as error:
             raise AdminError(400, str(error)) from None
 

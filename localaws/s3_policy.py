@@ -6,16 +6,16 @@ policy (``Deny`` when ``aws:SecureTransport`` is ``false``) denies *every* reque
 evaluates the conditions this project's policies use (``Bool``/``StringEquals``/``StringLike`` on
 ``aws:SecureTransport``) against the actual request and drops statements whose condition does
 not hold, before moto's own evaluation. A condition on any other key leaves the statement as
-moto would treat it.
+moto would treat it. The condition operators live in :mod:`localaws.conditions`.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import threading
-from collections.abc import Callable, Iterable
 from typing import Any
+
+from localaws.conditions import condition_holds
 
 _request = threading.local()
 
@@ -28,35 +28,6 @@ def set_request_secure(secure: bool) -> None:
 
 def _context() -> dict[str, str]:
     return {"aws:SecureTransport": "true" if getattr(_request, "secure", False) else "false"}
-
-
-def _as_list(value: Any) -> list[str]:
-    return (
-        [str(v).lower() if isinstance(v, bool) else str(v) for v in value]
-        if isinstance(value, list)
-        else [str(value).lower() if isinstance(value, bool) else str(value)]
-    )
-
-
-_OPERATORS: dict[str, Callable[[str, Iterable[str]], bool]] = {
-    "Bool": lambda actual, expected: actual.lower() in {e.lower() for e in expected},
-    "StringEquals": lambda actual, expected: actual in set(expected),
-    "StringLike": lambda actual, expected: any(fnmatch.fnmatchcase(actual, e) for e in expected),
-}
-
-
-def condition_holds(condition: dict[str, Any], context: dict[str, str]) -> bool | None:
-    """True/False when every operator and key is understood, None otherwise."""
-    for operator, entries in condition.items():
-        evaluate = _OPERATORS.get(operator)
-        if evaluate is None or not isinstance(entries, dict):
-            return None
-        for key, expected in entries.items():
-            if key not in context:
-                return None
-            if not evaluate(context[key], _as_list(expected)):
-                return False
-    return True
 
 
 def applicable_policy(policy_document: str, context: dict[str, str]) -> str:

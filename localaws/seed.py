@@ -16,6 +16,17 @@ does, so the result is a normal signed deploy as the API shows it:
    like CreateFunction (signature, publisher, expiry, revocation), so ``CodeSha256`` is the
    SHA-256 of the signed object and ``SigningJobArn``/``SigningProfileVersionArn`` are set.
 
+With ``accounts`` (``--accounts N``), :func:`seed_organization` seeds an organization instead:
+the management account (the one the default credentials act in, 123456789012) plus N-1 member
+accounts created with Organizations' CreateAccount, so N accounts in all, each holding the
+fleet above (its own bucket, profile, code signing config, layers and ``functions`` functions).
+Every member has the ``OrganizationAccountAccessRole`` CreateAccount makes, which the management
+account may assume; the last ``unassumable_accounts`` members get a trust policy that denies it
+(AssumeRole answers AccessDenied), for fault tests. Security Hub is enabled in every account, with
+the management account as the organization's Security Hub administrator and every member its
+member, so GetFindings there sees the members' findings. Without ``accounts`` nothing of this
+happens and the seed is the single-account one above.
+
 Speed comes from skipping HTTP and from signing each package once: the functions share the
 signed function package (as a fleet built from one artifact would), and the deploy-time ECDSA
 check of one signature is memoized (:func:`localaws.signing.verify_integrity`). Measured on a
@@ -29,7 +40,7 @@ import json
 import time
 import uuid
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from moto.awslambda.models import lambda_backends
@@ -46,6 +57,8 @@ DEFAULT_REGION = "us-east-1"
 MAX_FUNCTIONS = 100_000
 MAX_LAYERS = 5  # Lambda attaches at most 5 layers to a function
 MAX_PREFIX = 20  # keeps "<prefix>fn-<run>-<index>" within Lambda's 64-character names
+MAX_ACCOUNTS = 100
+MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
 _ASSUME_ROLE = json.dumps(
     {
         "Version": "2012-10-17",
@@ -73,6 +86,9 @@ class SeedRequest:
     runtime: str = "python3.12"
     account_id: str = DEFAULT_ACCOUNT_ID
     region: str = DEFAULT_REGION
+    #: None: one account (``account_id``); N: an organization of N accounts (see above).
+    accounts: int | None = None
+    unassumable_accounts: int = 0
 
     @classmethod
     def from_json(cls, document: Any) -> SeedRequest:
@@ -87,6 +103,8 @@ class SeedRequest:
             "runtime": "runtime",
             "accountId": "account_id",
             "region": "region",
+            "accounts": "accounts",
+            "unassumableAccounts": "unassumable_accounts",
         }
         unknown = set(document) - set(names)
         if unknown:
@@ -101,6 +119,20 @@ class SeedRequest:
             raise SeedError(f"functions must be an integer from 1 to {MAX_FUNCTIONS}")
         if not isinstance(self.layers, int) or not 0 <= self.layers <= MAX_LAYERS:
             raise SeedError(f"layers must be an integer from 0 to {MAX_LAYERS}")
+        if self.accounts is not None and (
+            not isinstance(self.accounts, int)
+            or isinstance(self.accounts, bool)
+            or not 1 <= self.accounts <= MAX_ACCOUNTS
+        ):
+            raise SeedError(f"accounts must be an integer from 1 to {MAX_ACCOUNTS}")
+        members = (self.accounts or 1) - 1
+        if not isinstance(self.unassumable_accounts, int) or not (
+            0 <= self.unassumable_accounts <= members
+        ):
+            raise SeedError(
+                f"unassumableAccounts must be an integer from 0 to the number of member accounts "
+                f"({members}); it needs accounts"
+            )
         if self.policy not in ("Enforce", "Warn"):
             raise SeedError("policy must be Enforce or Warn")
         if (
@@ -265,6 +297,131 @@ def seed(request: SeedRequest) -> SeedResult:
         signed_object={key: function_code[key] for key in ("S3Bucket", "S3Key", "S3ObjectVersion")},
         code_sha256=latest.code_sha_256,
         layer_version_arns=layer_arns,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+@dataclass(frozen=True)
+class SeededAccount:
+    account_id: str
+    name: str
+    email: str
+    management: bool
+    #: The role the management account assumes into this member (None for the management one).
+    access_role_arn: str | None
+    #: Whether the management account may assume ``access_role_arn`` (None for the management
+    #: one).
+    assumable: bool | None
+    fleet: SeedResult
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "accountId": self.account_id,
+            "name": self.name,
+            "email": self.email,
+            "management": self.management,
+            "accessRoleArn": self.access_role_arn,
+            "assumable": self.assumable,
+            **self.fleet.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class OrganizationSeedResult:
+    organization_id: str
+    management_account_id: str
+    role_name: str
+    security_hub_administrator: str
+    accounts: list[SeededAccount]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "organizationId": self.organization_id,
+            "managementAccountId": self.management_account_id,
+            "roleName": self.role_name,
+            "securityHubAdministrator": self.security_hub_administrator,
+            "accounts": [account.to_json() for account in self.accounts],
+            "seconds": self.seconds,
+        }
+
+
+def _deny_management(iam: Any, role_name: str, management_account_id: str, partition: str) -> None:
+    """Make a member's access role unassumable: an explicit Deny of the management account."""
+    policy = json.loads(iam.get_role(role_name).assume_role_policy_document)
+    policy["Statement"].append(
+        {
+            "Sid": "SeededUnassumable",
+            "Effect": "Deny",
+            "Principal": {"AWS": f"arn:{partition}:iam::{management_account_id}:root"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    iam.update_assume_role_policy(role_name, json.dumps(policy))
+
+
+def seed_organization(request: SeedRequest) -> OrganizationSeedResult:
+    """Seed an organization of ``request.accounts`` accounts (see the module docstring). Call
+    under the server's moto lock."""
+    from moto.organizations.models import organizations_backends
+    from moto.securityhub.models import securityhub_backends
+
+    request.validate()
+    if request.accounts is None:
+        raise SeedError("seed_organization needs accounts")
+    started = time.perf_counter()
+    partition = get_partition(request.region)
+    management_id = request.account_id
+    organizations = organizations_backends[management_id][partition]
+    if organizations.org is None:
+        if management_id in organizations_backends.master_accounts:
+            raise SeedError(f"account {management_id} is a member of another organization")
+        organizations.create_organization(region=request.region, FeatureSet="ALL")
+    assert organizations.org is not None
+    run = uuid.uuid4().hex[:8]
+    members = []
+    for index in range(1, request.accounts):
+        name = f"{request.prefix}member-{index}-{run}"
+        status = organizations.create_account(AccountName=name, Email=f"{name}@example.com")
+        members.append((status["CreateAccountStatus"]["AccountId"], name, f"{name}@example.com"))
+    unassumable = {
+        account_id for account_id, _, _ in members[len(members) - request.unassumable_accounts :]
+    }
+    for account_id in unassumable:
+        _deny_management(
+            iam_backends[account_id][partition], MEMBER_ROLE_NAME, management_id, partition
+        )
+
+    seeded = []
+    everyone = [(management_id, "management", organizations.org.master_account_email), *members]
+    for account_id, name, email in everyone:
+        fleet = seed(replace(request, account_id=account_id, accounts=None, unassumable_accounts=0))
+        securityhub_backends[account_id][request.region].enable_security_hub(
+            enable_default_standards=False
+        )
+        is_management = account_id == management_id
+        seeded.append(
+            SeededAccount(
+                account_id=account_id,
+                name=name,
+                email=email,
+                management=is_management,
+                access_role_arn=None
+                if is_management
+                else f"arn:{partition}:iam::{account_id}:role/{MEMBER_ROLE_NAME}",
+                assumable=None if is_management else account_id not in unassumable,
+                fleet=fleet,
+            )
+        )
+    hub = securityhub_backends[management_id][request.region]
+    hub.enable_organization_admin_account(management_id)
+    hub.create_members([{"AccountId": account_id} for account_id, _, _ in members])
+    return OrganizationSeedResult(
+        organization_id=organizations.org.id,
+        management_account_id=management_id,
+        role_name=MEMBER_ROLE_NAME,
+        security_hub_administrator=management_id,
+        accounts=seeded,
         seconds=round(time.perf_counter() - started, 3),
     )
 

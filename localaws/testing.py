@@ -29,6 +29,29 @@ class LocalAws:
 
     def client(self, service: str, **config: Any) -> Any:
         """A boto3 client for this server, with dummy credentials (``config``: botocore Config)."""
+        return self._client(
+            service, process.CLIENT_ACCESS_KEY_ID, process.CLIENT_SECRET_ACCESS_KEY, None, config
+        )
+
+    def client_for(self, service: str, credentials: dict[str, Any], **config: Any) -> Any:
+        """A boto3 client acting with STS ``credentials`` (AssumeRole's ``Credentials``), so in
+        the role's account."""
+        return self._client(
+            service,
+            credentials["AccessKeyId"],
+            credentials["SecretAccessKey"],
+            credentials["SessionToken"],
+            config,
+        )
+
+    def _client(
+        self,
+        service: str,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None,
+        config: dict[str, Any],
+    ) -> Any:
         import boto3
         from botocore.config import Config
 
@@ -37,8 +60,9 @@ class LocalAws:
             endpoint_url=self.endpoint_url,
             verify=str(self.ca_bundle) if self.ca_bundle is not None else None,
             region_name=process.CLIENT_REGION,
-            aws_access_key_id=process.CLIENT_ACCESS_KEY_ID,
-            aws_secret_access_key=process.CLIENT_SECRET_ACCESS_KEY,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            aws_session_token=session_token,
             config=Config(**config) if config else None,
         )
 
@@ -114,16 +138,27 @@ class LocalAws:
         self.admin("POST", "signer/revoke-certificate", {"certificateHash": certificate_hash})
 
     def seed(
-        self, functions: int, *, layers: int = 2, prefix: str = "seed-", policy: str = "Enforce"
+        self,
+        functions: int,
+        *,
+        layers: int = 2,
+        prefix: str = "seed-",
+        policy: str = "Enforce",
+        accounts: int | None = None,
+        unassumable_accounts: int = 0,
     ) -> dict[str, Any]:
-        """Create ``functions`` signed functions in-process (see :mod:`localaws.seed`)."""
-        return dict(
-            self.admin(
-                "POST",
-                "seed",
-                {"functions": functions, "layers": layers, "prefix": prefix, "policy": policy},
-            )
-        )
+        """Create ``functions`` signed functions in-process (see :mod:`localaws.seed`); with
+        ``accounts``, an organization of that many accounts holding them each (the last
+        ``unassumable_accounts`` members refuse the management account's AssumeRole)."""
+        payload: dict[str, Any] = {
+            "functions": functions,
+            "layers": layers,
+            "prefix": prefix,
+            "policy": policy,
+        }
+        if accounts is not None:
+            payload.update(accounts=accounts, unassumableAccounts=unassumable_accounts)
+        return dict(self.admin("POST", "seed", payload))
 
 
 @contextmanager

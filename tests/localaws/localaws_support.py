@@ -6,6 +6,7 @@ import io
 import uuid
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -65,6 +66,42 @@ def assert_required_members(service: str, operation: str, response: dict[str, An
     output = model.operation_model(operation).output_shape
     assert output is not None, f"{service}.{operation} has no output shape"
     assert _missing_required(output, response, operation) == []
+
+
+# -- Security Hub findings --------------------------------------------------------------------
+
+
+def custom_product_arn(account_id: str, region: str = REGION) -> str:
+    """The account's own custom-integration product, the one BatchImportFindings accepts."""
+    return f"arn:aws:securityhub:{region}:{account_id}:product/{account_id}/default"
+
+
+def asff_finding(account_id: str, finding_id: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    """A valid ASFF finding about a Lambda function of ``account_id``, updated ``at``."""
+    stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {
+        "SchemaVersion": "2018-10-08",
+        "Id": finding_id,
+        "ProductArn": custom_product_arn(account_id),
+        "GeneratorId": "signed-lambda/code-sha256",
+        "AwsAccountId": account_id,
+        "Types": ["Software and Configuration Checks/Signed Lambda"],
+        "CreatedAt": stamp,
+        "UpdatedAt": stamp,
+        "Severity": {"Label": "HIGH"},
+        "Title": "Deployed code is the signed code",
+        "Description": "CodeSha256 equals the signed object's SHA-256",
+        "Resources": [
+            {
+                "Type": "AwsLambdaFunction",
+                "Id": f"arn:aws:lambda:{REGION}:{account_id}:function:fn",
+                "Region": REGION,
+            }
+        ],
+        "Compliance": {"Status": "FAILED"},
+        "Remediation": {"Recommendation": {"Text": "Redeploy from the signed object"}},
+        **fields,
+    }
 
 
 # -- packages and the signing flow ------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,14 +17,16 @@ from botocore.exceptions import ClientError
 from localaws.limits import (
     GET_FUNCTION_RATE,
     LAMBDA_CONTROL_PLANE_RATE,
+    SECURITY_HUB_IMPORT_BURST,
     SIGNER_RATES,
+    AccountBuckets,
     LimitSettings,
     LimitsMiddleware,
     TokenBucket,
     signer_operation,
 )
 from localaws.testing import LocalAws, running_local_aws
-from tests.localaws.localaws_support import make_client
+from tests.localaws.localaws_support import asff_finding, make_client
 
 
 class FakeClock:
@@ -126,8 +129,40 @@ def test_signer_reads_are_throttled_per_operation(fresh_limits: LocalAws) -> Non
     assert burst(lambda: signer.list_signing_jobs(maxResults=1), list_rate) == []
 
 
+def test_each_account_has_its_own_budget(fresh_limits: LocalAws) -> None:
+    organizations = fresh_limits.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    member = organizations.create_account(AccountName="budget", Email="budget@example.com")
+    account_id = member["CreateAccountStatus"]["AccountId"]
+    credentials = fresh_limits.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+        RoleSessionName="budget",
+    )["Credentials"]
+    # Drain the management account's shared Lambda bucket ...
+    assert burst(no_retries(fresh_limits, "lambda").list_functions, 40)
+    # ... the member's own 15 req/s are untouched (a burst of 10 < 15 all gets through).
+    member_lambda = fresh_limits.client_for(
+        "lambda", credentials, retries={"total_max_attempts": 1}
+    )
+    assert burst(member_lambda.list_functions, 10) == []
+
+
+def test_security_hub_imports_are_throttled_past_their_burst(fresh_limits: LocalAws) -> None:
+    hub = no_retries(fresh_limits, "securityhub")
+    hub.enable_security_hub(EnableDefaultStandards=False)
+    finding = asff_finding("123456789012", "throttle-1", datetime.now(UTC))
+    errors = burst(lambda: hub.batch_import_findings(Findings=[finding]), 45)
+    assert errors, "45 imports in a burst should exceed 10 req/s with a burst of 30"
+    assert 45 - len(errors) >= SECURITY_HUB_IMPORT_BURST
+    assert errors[0]["Error"]["Code"] == "LimitExceededException"
+    assert errors[0]["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
 def test_reset_refills_every_bucket_and_zeroes_the_count() -> None:
     limiter = LimitsMiddleware(lambda environ, start_response: [], LimitSettings(rate_limits=True))
+    limiter.account_buckets("111111111111", "us-east-1")
+    limiter.account_buckets("222222222222", "eu-west-1")
+    assert len(limiter.buckets()) == 2 * len(AccountBuckets().all())
     for bucket in limiter.buckets():
         while bucket.take():  # drain (in-process, so no time passes to refill)
             pass

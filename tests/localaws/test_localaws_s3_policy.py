@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
-from localaws.s3_policy import applicable_policy, condition_holds
+from localaws.conditions import condition_holds
+from localaws.s3_policy import applicable_policy
 from localaws.testing import LocalAws, running_local_aws
 
 TLS_ONLY = {

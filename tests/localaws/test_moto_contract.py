@@ -30,19 +30,30 @@ from moto.core.base_backend import BackendDict, BaseBackend
 from moto.iam import access_control as moto_iam_access
 from moto.iam import models as moto_iam
 from moto.moto_server import werkzeug_app
+from moto.organizations import exceptions as moto_org_exceptions
+from moto.organizations import models as moto_organizations
+from moto.organizations import responses as moto_organizations_responses
 from moto.s3 import exceptions as moto_s3_exceptions
 from moto.s3 import models as moto_s3
 from moto.s3 import responses as moto_s3_responses
+from moto.securityhub import models as moto_securityhub
+from moto.securityhub import responses as moto_securityhub_responses
+from moto.securityhub import urls as moto_securityhub_urls
 from moto.signer import models as moto_signer
 from moto.signer import responses as moto_signer_responses
 from moto.signer import urls as moto_signer_urls
+from moto.sts import exceptions as moto_sts_exceptions
+from moto.sts import models as moto_sts
+from moto.sts import responses as moto_sts_responses
 from moto.utilities import paginator as moto_paginator
 from werkzeug.serving import BaseWSGIServer
 
 from localaws import s3_listing
 from localaws.awslambda.models import ExtendedLambdaBackend
 from localaws.cloudformation.models import ExtendedCloudFormationBackend
+from localaws.securityhub.models import ExtendedSecurityHubBackend
 from localaws.signer.models import ExtendedSignerBackend
+from localaws.sts.models import ExtendedSTSBackend
 
 MOTO_VERSION = "5.2.5"
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -375,6 +386,139 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             and "OnFailure"
             not in inspect.getsource(
                 moto_cloudformation_responses.CloudFormationResponse.create_stack
+    # -- several accounts: STS keys accounts on access keys --
+    (
+        "sts/organizations/securityhub backends are BackendDicts; the extended classes route "
+        "through their own urls modules",
+        "localaws.patches, localaws.sts.urls, localaws.organizations.urls, "
+        "localaws.securityhub.urls",
+        lambda: (
+            all(
+                isinstance(backends, BackendDict)
+                for backends in (
+                    moto_sts.sts_backends,
+                    moto_organizations.organizations_backends,
+                    moto_securityhub.securityhub_backends,
+                )
+            )
+            and ExtendedSTSBackend(REGION, ACCOUNT)._url_module.__name__ == "localaws.sts.urls"
+            and ExtendedSecurityHubBackend(REGION, ACCOUNT)._url_module.__name__
+            == "localaws.securityhub.urls"
+            and not any("batchupdate" in path for path in moto_securityhub_urls.url_paths)
+        ),
+    ),
+    (
+        "a request's account: MOTO_ACCOUNT_ID, else x-moto-account-id, else "
+        "iam.models.get_account_id_from(access key); STS AssumeRole puts a temporary key "
+        "(create_temp_access_key) in the role's account",
+        "localaws.limits.account_region, localaws.sts.models",
+        lambda: (
+            all(
+                marker in inspect.getsource(moto_core_responses.BaseResponse.get_current_account)
+                for marker in ('"MOTO_ACCOUNT_ID"', '"x-moto-account-id"', "get_account_id_from(")
+            )
+            and params(moto_iam.get_account_id_from) == ["access_key"]
+            and "create_temp_access_key()"
+            in inspect.getsource(moto_sts.STSBackend._create_access_key)
+        ),
+    ),
+    (
+        "STSBackend.assume_role(region_name, role_session_name, role_arn, policy, duration, "
+        "external_id), get_assumed_role_from_access_key; AssumedRole has account_id, role_arn, "
+        "arn; TokenResponse.backend is a property and assume_role reads RoleArn/ExternalId",
+        "localaws.sts.models, localaws.sts.responses",
+        lambda: (
+            params(moto_sts.STSBackend.assume_role)
+            == ["region_name", "role_session_name", "role_arn", "policy", "duration", "external_id"]
+            and params(moto_sts.STSBackend.get_assumed_role_from_access_key) == ["access_key_id"]
+            and all(
+                f"self.{name}" in inspect.getsource(moto_sts.AssumedRole)
+                for name in ("account_id", "role_arn", "access_key_id")
+            )
+            and isinstance(inspect.getattr_static(moto_sts.AssumedRole, "arn"), property)
+            and isinstance(
+                inspect.getattr_static(moto_sts_responses.TokenResponse, "backend"), property
+            )
+            and '"RoleArn"' in inspect.getsource(moto_sts_responses.TokenResponse.assume_role)
+            and issubclass(moto_sts_exceptions.STSValidationError, Exception)
+        ),
+    ),
+    (
+        "IAM: get_role_by_arn raises NotFoundException, get_user_from_access_key_id, "
+        "update_assume_role_policy(role_name, policy_document); Role keeps "
+        "assume_role_policy_document and max_session_duration; AccessDeniedError is a 403",
+        "localaws.sts.models, localaws.seed",
+        lambda: (
+            "raise NotFoundException" in inspect.getsource(moto_iam.IAMBackend.get_role_by_arn)
+            and params(moto_iam.IAMBackend.get_user_from_access_key_id) == ["access_key_id"]
+            and params(moto_iam.IAMBackend.update_assume_role_policy)
+            == ["role_name", "policy_document"]
+            and all(
+                f"self.{name}" in inspect.getsource(moto_iam.Role.__init__)
+                for name in ("assume_role_policy_document", "max_session_duration")
+            )
+            and moto_exceptions.AccessDeniedError("u", "a").code == 403
+        ),
+    ),
+    # -- Organizations --
+    (
+        "OrganizationsResponse.list_accounts calls backend.list_accounts(max_results=, "
+        "next_token=); the backend keeps org, accounts (describe() with Id/JoinedTimestamp), "
+        "admins[].account; organizations_backends.master_accounts maps members",
+        "localaws.organizations.models",
+        lambda: (
+            "list_accounts(\n            max_results=max_results, next_token=next_token"
+            in inspect.getsource(moto_organizations_responses.OrganizationsResponse.list_accounts)
+            and all(
+                f"self.{name}" in inspect.getsource(moto_organizations.OrganizationsBackend._reset)
+                for name in ("org", "accounts", "admins")
+            )
+            and '"JoinedTimestamp"' in inspect.getsource(moto_organizations.FakeAccount.describe)
+            and "self.account = account"
+            in inspect.getsource(moto_organizations.FakeDelegatedAdministrator.__init__)
+            and isinstance(moto_organizations.organizations_backends.master_accounts, dict)
+            and params(moto_org_exceptions.InvalidInputException.__init__) == ["message"]
+        ),
+    ),
+    (
+        "CreateAccount makes OrganizationAccountAccessRole (RoleName default) trusting the "
+        "management account's root; create_account/create_organization take keyword specs",
+        "localaws.seed, localaws.sts.trust (what the role's trust policy looks like)",
+        lambda: (
+            'kwargs.get("RoleName", "OrganizationAccountAccessRole")'
+            in inspect.getsource(moto_organizations.FakeAccount.__init__)
+            and ':root"}' in inspect.getsource(moto_organizations.FakeAccount.__init__)
+            and params(moto_organizations.OrganizationsBackend.create_organization)
+            == ["region", "kwargs"]
+            and params(moto_organizations.OrganizationsBackend.create_account) == ["kwargs"]
+        ),
+    ),
+    # -- Security Hub --
+    (
+        "SecurityHubBackend keeps enabled, members {id: {MemberStatus}}, region_name; "
+        "enable_security_hub(enable_default_standards, tags), "
+        "enable_organization_admin_account(admin_account_id), create_members(account_details); "
+        "Finding(finding_id, finding_data) with id/data; the response's securityhub_backend "
+        "is a property",
+        "localaws.securityhub.models, localaws.securityhub.responses, localaws.seed",
+        lambda: (
+            all(
+                f"self.{name}" in inspect.getsource(moto_securityhub.SecurityHubBackend.__init__)
+                for name in ("enabled", "members", "region_name")
+            )
+            and '"MemberStatus": "ENABLED"'
+            in inspect.getsource(moto_securityhub.SecurityHubBackend.create_members)
+            and params(moto_securityhub.SecurityHubBackend.enable_security_hub)
+            == ["enable_default_standards", "tags"]
+            and params(moto_securityhub.SecurityHubBackend.enable_organization_admin_account)
+            == ["admin_account_id"]
+            and params(moto_securityhub.SecurityHubBackend.create_members) == ["account_details"]
+            and params(moto_securityhub.Finding.__init__) == ["finding_id", "finding_data"]
+            and isinstance(
+                inspect.getattr_static(
+                    moto_securityhub_responses.SecurityHubResponse, "securityhub_backend"
+                ),
+                property,
             )
         ),
     ),

@@ -1,0 +1,1 @@
+"""Organizations: ListAccounts pages and answers as AWS does."""

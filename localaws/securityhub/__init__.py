@@ -1,0 +1,1 @@
+"""Security Hub: BatchImportFindings, GetFindings and BatchUpdateFindings as AWS documents them."""

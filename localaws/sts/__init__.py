@@ -1,0 +1,1 @@
+"""STS: AssumeRole answers AccessDenied unless the role's trust policy lets the caller in."""
