@@ -1,13 +1,15 @@
-"""Stubbed AWS clients for the collector: the responses of the deployment ``builders.evidence()``
-describes, per call, so a full collect must rebuild exactly that evidence.
+"""Stubbed AWS clients for the targeted collector: the responses of the deployment
+``builders.world()`` describes, per call, so a full collect must rebuild exactly that evidence.
 
 botocore's Stubber checks each call's parameters and validates each response against the
-service model; responses are queued per client, in the order the collector calls them.
+service model; responses are queued per client, in the order the collector calls them (one
+worker: ``TargetedCollector(workers=1)``).
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,11 +20,9 @@ from botocore.stub import Stubber
 
 from tests.conftest import shared_loader
 from tests.verifier import builders as b
-from verifier.collect import Collector
-from verifier.model import CodePath, SigningJobEvidence
-
-READ_PREFIXES = ("Get", "List", "Describe", "Head")
-
+from verifier.collect.aws import AwsReader
+from verifier.collect.targeted import TargetedCollector
+from verifier.evidence.model import CodePath, SigningJobEvidence
 
 #: Service models parsed once per test run (each new session would parse them again).
 LOADER = shared_loader()
@@ -42,12 +42,17 @@ def session(*, credentials: bool = True) -> boto3.Session:
     )
 
 
+def collector(aws: boto3.Session | None = None) -> TargetedCollector:
+    """A targeted collector with one worker, so calls come in a fixed order."""
+    return TargetedCollector(aws or session(), region=b.REGION, workers=1)
+
+
 def body(data: bytes) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
 
 
 def configuration(path: CodePath, name: str = b.FUNCTION_NAME) -> dict[str, Any]:
-    """A function configuration as GetFunction / ListVersionsByFunction return it."""
+    """A code path as GetFunction's Configuration / a ListVersionsByFunction item has it."""
     found: dict[str, Any] = {
         "FunctionName": name,
         "FunctionArn": path.arn,
@@ -66,35 +71,45 @@ def configuration(path: CodePath, name: str = b.FUNCTION_NAME) -> dict[str, Any]
             for layer in path.layers
         ],
         "PackageType": path.package_type,
+        "SigningJobArn": path.signing_job_arn,
+        "SigningProfileVersionArn": path.signing_profile_version_arn,
+        "FileSystemConfigs": [
+            {"Arn": arn, "LocalMountPath": "/mnt/efs"} for arn in path.file_systems
+        ],
         "State": path.state,
         "LastUpdateStatus": path.last_update_status,
     }
-    if path.signing_job_arn:
-        found["SigningJobArn"] = path.signing_job_arn
-    if path.signing_profile_version_arn:
-        found["SigningProfileVersionArn"] = path.signing_profile_version_arn
-    return found
+    # AWS omits what does not apply (no SigningJobArn without validation, no State in a listing).
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def renamed(path: CodePath, name: str) -> CodePath:
+    """The same code path of a function called ``name``."""
+    return replace(path, function_name=name, arn=path.arn.replace(b.FUNCTION_NAME, name))
 
 
 class Stubs:
-    """Stubbers on the collector's three clients."""
+    """Stubbers on an access layer's clients (Lambda, Signer and its data plane, S3)."""
 
-    def __init__(self, collector: Collector) -> None:
-        self.lambda_ = Stubber(collector.lambda_)
-        self.signer = Stubber(collector.signer)
-        self.s3 = Stubber(collector.s3)
+    def __init__(self, target: TargetedCollector | AwsReader) -> None:
+        aws = target.aws if isinstance(target, TargetedCollector) else target
+        self.lambda_ = Stubber(aws.lambda_)
+        self.signer = Stubber(aws.signer)
+        self.signer_data = Stubber(aws.signer_data)
+        self.s3 = Stubber(aws.s3)
+        self.all = (self.lambda_, self.signer, self.signer_data, self.s3)
 
     def __enter__(self) -> Stubs:
-        for stub in (self.lambda_, self.signer, self.s3):
+        for stub in self.all:
             stub.activate()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for stub in (self.lambda_, self.signer, self.s3):
+        for stub in self.all:
             stub.deactivate()
 
     def assert_all_used(self) -> None:
-        for stub in (self.lambda_, self.signer, self.s3):
+        for stub in self.all:
             stub.assert_no_pending_responses()
 
     # -- signer ------------------------------------------------------------------------------
@@ -119,20 +134,10 @@ class Stubs:
             {"profileName": b.PROFILE_NAME},
         )
 
-    # -- lambda ------------------------------------------------------------------------------
+    def revocation_status(self, params: dict[str, Any], revoked: list[str]) -> None:
+        self.signer_data.add_response("get_revocation_status", {"revokedEntities": revoked}, params)
 
-    def function(self, name: str = b.FUNCTION_NAME) -> None:
-        """GetFunction and GetFunctionCodeSigningConfig."""
-        self.lambda_.add_response(
-            "get_function",
-            {"Configuration": configuration(b.function(), name)},
-            {"FunctionName": name},
-        )
-        self.lambda_.add_response(
-            "get_function_code_signing_config",
-            {"CodeSigningConfigArn": b.CSC_ARN, "FunctionName": name},
-            {"FunctionName": name},
-        )
+    # -- lambda ------------------------------------------------------------------------------
 
     def csc(self) -> None:
         self.lambda_.add_response(
@@ -149,16 +154,31 @@ class Stubs:
             {"CodeSigningConfigArn": b.CSC_ARN},
         )
 
-    def published(self, name: str = b.FUNCTION_NAME) -> None:
-        """ListVersionsByFunction ($LATEST is skipped) and ListAliases."""
+    def function(
+        self, name: str = b.FUNCTION_NAME, versions: tuple[CodePath, ...] | None = None
+    ) -> None:
+        """GetFunction, ListVersionsByFunction ($LATEST is skipped), GetFunctionCodeSigning-
+        Config and ListAliases, in the collector's order."""
+        latest = renamed(b.latest(), name)
+        listed = b.world().function.versions if versions is None else versions
+        assert isinstance(listed, tuple)
+        published = tuple(renamed(path, name) for path in listed)
+        self.lambda_.add_response(
+            "get_function", {"Configuration": configuration(latest, name)}, {"FunctionName": name}
+        )
         self.lambda_.add_response(
             "list_versions_by_function",
             {
                 "Versions": [
-                    configuration(b.function(), name),
-                    *(configuration(path, name) for path in b.published().versions),
+                    configuration(latest, name),
+                    *(configuration(path, name) for path in published),
                 ]
             },
+            {"FunctionName": name},
+        )
+        self.lambda_.add_response(
+            "get_function_code_signing_config",
+            {"CodeSigningConfigArn": b.CSC_ARN, "FunctionName": name},
             {"FunctionName": name},
         )
         self.lambda_.add_response(
@@ -166,7 +186,7 @@ class Stubs:
             {
                 "Aliases": [
                     {"Name": alias.name, "FunctionVersion": alias.function_version}
-                    for alias in b.published().aliases
+                    for alias in b.aliases()
                 ]
             },
             {"FunctionName": name},
@@ -247,15 +267,14 @@ class Stubs:
         self.job()
         self.profile()
         self.job(b.layer_job())
-        # lambda: the function, its CSC, the CSC, versions and aliases, then the layer.
-        self.function()
+        # lambda: the expected CSC, the function (versions, attachment, aliases), the layer.
         self.csc()
-        self.published()
+        self.function()
         self.layer_version()
-        # s3: versioning, the function's signed object, the layer's signed object, sources.
-        self.bucket()
+        # s3: the function's signed object, the layer's, the bucket's versioning, sources.
         self.signed_object()
         self.layer_signed_object()
+        self.bucket()
         if source is not None:
             self.object_version(b.UNSIGNED_KEY, b.UNSIGNED_VERSION, source["function"])
             self.object_version(b.LAYER_UNSIGNED_KEY, b.LAYER_UNSIGNED_VERSION, source["layer"])

@@ -86,10 +86,11 @@ class Reads:
             arn,
             "GetCodeSigningConfig",
             "code signing config",
+            # .get: a response without it is a ResponseError (Unavailable), not a KeyError.
             lambda: parse.csc(
-                self.aws.lambda_.get_code_signing_config(CodeSigningConfigArn=arn)[
+                self.aws.lambda_.get_code_signing_config(CodeSigningConfigArn=arn).get(
                     "CodeSigningConfig"
-                ]
+                )
             ),
         )
 
@@ -100,7 +101,7 @@ class Reads:
             "GetFunction",
             "function",
             lambda: parse.code_path(
-                self.aws.lambda_.get_function(FunctionName=name)["Configuration"],
+                self.aws.lambda_.get_function(FunctionName=name).get("Configuration"),
                 "GetFunction.Configuration",
             ),
         )

@@ -1,39 +1,32 @@
-"""The collector against stubbed clients (evidence shape, read-only calls, caching, Missing vs
-Unavailable) and its preflight against real local sockets (TLS, unreachable, plain HTTP against
-HTTPS, rejected credentials). Nothing leaves the machine."""
+"""The targeted collector (verifier.collect.targeted) against stubbed clients: the evidence it
+builds, read-only calls each made once per run, the signed key's history within its byte bound,
+revocation status for a non-current profile version, and Missing vs Unavailable."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
-import json
-import socket
-import ssl
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localaws.tls import ensure_tls_files
-from tests.conftest import isolate_from_aws
 from tests.verifier import builders as b
-from tests.verifier.aws_stubs import READ_PREFIXES, Stubs, configuration, session
-from verifier.checks import run_checks
-from verifier.collect import Collector
+from tests.verifier.aws_stubs import Stubs, collector, configuration, session
+from verifier.checks.findings import Status
+from verifier.collect import targeted
+from verifier.collect.aws import READ_PREFIXES
+from verifier.collect.targeted import Reads, TargetedCollector
 from verifier.errors import CollectionError
-from verifier.model import (
-    FunctionEvidence,
+from verifier.evidence.model import (
     Missing,
     ProvenanceEvidence,
-    PublishedEvidence,
+    RevocationStatusEvidence,
     SignedObjectEvidence,
-    SigningJobEvidence,
-    Status,
     Unavailable,
 )
 from verifier.package import build_package
@@ -52,28 +45,41 @@ def recording_session(calls: list[str]) -> Any:
     return aws
 
 
-# --- a full collect ------------------------------------------------------------------------
+def collect(c: TargetedCollector, *targets: Any) -> Any:
+    return c.collect(targets or (b.target(source_root=None),), now=b.NOW)
+
+
+def expected_evidence() -> Any:
+    """What a collect of the good deployment must rebuild: the builders' world (without
+    provenance). The layer's job is read through its layer's SigningJobArn, so it knows it."""
+    evidence = b.world(provenance=None).evidence
+    store = evidence.store
+    jobs = {**store.jobs, b.LAYER_JOB_ID: b.layer_job(job_arn=b.LAYER_JOB_ARN)}
+    return replace(evidence, store=replace(store, jobs=jobs))
+
+
+# --- a full collect --------------------------------------------------------------------------
 
 
 def test_full_collect_rebuilds_the_builders_evidence() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.good_deployment()
-        evidence = collector.collect(b.target())
+        evidence = collect(c)
         stubs.assert_all_used()
-    assert evidence == b.evidence(provenance=None)
-    findings = run_checks([evidence], b.context())
-    assert {(f.check_id, f.status) for f in findings if f.status is not Status.PASS} == {
+    assert evidence == expected_evidence()
+    w = b.World(evidence, {b.FUNCTION_NAME: b.target(source_root=None)}, b.context())
+    assert {(f.check_id, f.status) for f in w.findings() if f.status is not Status.PASS} == {
         ("source.provenance", Status.WARN)  # no --source checkout given
     }
 
 
 def test_collect_makes_only_read_calls_each_once() -> None:
     calls: list[str] = []
-    collector = Collector(recording_session(calls), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector(recording_session(calls))
+    with Stubs(c) as stubs:
         stubs.good_deployment()
-        collector.collect(b.target())
+        collect(c)
         stubs.assert_all_used()
     assert Counter(calls) == {
         "DescribeSigningJob": 2,  # the function's job and the layer's
@@ -93,14 +99,20 @@ def test_collect_makes_only_read_calls_each_once() -> None:
 def test_shared_resources_are_fetched_once_across_targets() -> None:
     """Two functions from the same build and layer: only the per-function calls repeat."""
     calls: list[str] = []
-    collector = Collector(recording_session(calls), region=b.REGION, workers=1)
-    world = b.target(key="world", function_name="signed-lambda-world")
-    with Stubs(collector) as stubs:
-        stubs.good_deployment()
+    c = collector(recording_session(calls))
+    world = b.target(key="world", function_name="signed-lambda-world", source_root=None)
+    with Stubs(c) as stubs:
+        stubs.job()
+        stubs.profile()
+        stubs.job(b.layer_job())
+        stubs.csc()
+        stubs.function()
         stubs.function("signed-lambda-world")
-        stubs.published("signed-lambda-world")
-        first = collector.collect(b.target())
-        second = collector.collect(world)
+        stubs.layer_version()
+        stubs.signed_object()
+        stubs.layer_signed_object()
+        stubs.bucket()
+        evidence = collect(c, b.target(source_root=None), world)
         stubs.assert_all_used()
     counted = Counter(calls)
     for shared in (
@@ -114,44 +126,37 @@ def test_shared_resources_are_fetched_once_across_targets() -> None:
     assert counted["ListObjectVersions"] == 2 and counted["GetObject"] == 2
     for per_function in ("GetFunction", "GetFunctionCodeSigningConfig", "ListVersionsByFunction"):
         assert counted[per_function] == 2, per_function
-    assert second.jobs == first.jobs and second.layer_versions == first.layer_versions
-    assert second.signed_objects == first.signed_objects
+    assert [f.name for f in evidence.functions] == [b.FUNCTION_NAME, "signed-lambda-world"]
+    assert evidence.store == expected_evidence().store
 
 
 def test_a_version_built_by_another_job_adds_that_job_and_object_once() -> None:
     calls: list[str] = []
-    collector = Collector(recording_session(calls), region=b.REGION, workers=1)
+    c = collector(recording_session(calls))
     earlier = b.earlier_version("2")
-    with Stubs(collector) as stubs:
+    with Stubs(c) as stubs:
+        # Jobs in order: the target's, then each code path's, then each layer's.
         stubs.job()
         stubs.profile()
-        stubs.function()
-        stubs.csc()
-        stubs.lambda_.add_response(
-            "list_versions_by_function",
-            {"Versions": [configuration(b.function()), configuration(earlier)]},
-            {"FunctionName": b.FUNCTION_NAME},
-        )
-        stubs.lambda_.add_response(
-            "list_aliases", {"Aliases": []}, {"FunctionName": b.FUNCTION_NAME}
-        )
-        stubs.layer_version()
-        stubs.bucket()
-        stubs.signed_object()
-        # Jobs in order: the target's (cached), each code path's, each layer's.
         stubs.job(b.earlier_job())
         stubs.job(b.layer_job())
+        stubs.csc()
+        stubs.function(versions=(earlier,))
+        stubs.layer_version()
+        # Signed objects in key order: the current build's, the earlier one's, the layer's.
+        stubs.signed_object()
         stubs.signed_object(
             b.EARLIER_PACKAGE, key=b.EARLIER_SIGNED_KEY, version=b.EARLIER_SIGNED_VERSION
         )
         stubs.layer_signed_object()
-        evidence = collector.collect(b.target())
+        stubs.bucket()
+        evidence = collect(c)
         stubs.assert_all_used()
-    assert isinstance(evidence.published, PublishedEvidence)
-    assert evidence.published.versions == (earlier,)
-    assert set(evidence.jobs) == {b.JOB_ID, b.LAYER_JOB_ID, b.EARLIER_JOB_ID}
-    assert evidence.jobs[b.EARLIER_JOB_ID] == b.earlier_job()
-    obj = evidence.signed_objects[(b.BUCKET, b.EARLIER_SIGNED_KEY)]
+    (function,) = evidence.functions
+    assert function.versions == (earlier,)
+    assert set(evidence.store.jobs) == {b.JOB_ID, b.LAYER_JOB_ID, b.EARLIER_JOB_ID}
+    assert evidence.store.jobs[b.EARLIER_JOB_ID] == b.earlier_job(job_arn=b.EARLIER_JOB_ARN)
+    obj = evidence.store.signed_objects[(b.BUCKET, b.EARLIER_SIGNED_KEY)]
     assert isinstance(obj, SignedObjectEvidence) and obj.signed_sha256 == b.EARLIER_SHA256
     assert Counter(calls)["GetSigningProfile"] == 1  # the same profile signed all three
 
@@ -169,13 +174,12 @@ def test_source_provenance_rebuilds_the_checkout_and_hashes_what_the_jobs_read(
     }
     # The checkout's function source was edited after the deploy: the job read other bytes.
     packages["function"] = b"PK the bytes deployed before the edit"
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.good_deployment(source=packages)
-        evidence = collector.collect(b.target(source_root=checkout))
+        evidence = collect(c, b.target(source_root=checkout))
         stubs.assert_all_used()
-    assert evidence.provenance is not None
-    function_item, layer_item = evidence.provenance
+    function_item, layer_item = evidence.store.provenance[b.FUNCTION_KEY]
     assert isinstance(function_item, ProvenanceEvidence)
     assert isinstance(layer_item, ProvenanceEvidence)
     assert (function_item.what, layer_item.what) == ("function hello", "layer shared")
@@ -184,59 +188,152 @@ def test_source_provenance_rebuilds_the_checkout_and_hashes_what_the_jobs_read(
     assert layer_item.signed_source_sha256 == hashlib.sha256(packages["layer"]).hexdigest()
 
 
+# --- the signed key's history ------------------------------------------------------------------
+
+
+def versions_listing(*versions: tuple[str, Any, int]) -> dict[str, Any]:
+    """ListObjectVersions of the signed key: (version id, LastModified, Size), newest first."""
+    return {
+        "Versions": [
+            {
+                "Key": b.SIGNED_KEY,
+                "VersionId": version,
+                "IsLatest": index == 0,
+                "LastModified": modified,
+                "Size": size,
+            }
+            for index, (version, modified, size) in enumerate(versions)
+        ]
+    }
+
+
+def signed_object(stubs: Stubs, listing: dict[str, Any]) -> Any:
+    stubs.s3.add_response(
+        "list_object_versions", listing, {"Bucket": b.BUCKET, "Prefix": b.SIGNED_KEY}
+    )
+
+
 def test_large_object_is_hashed_in_chunks() -> None:
     data = bytes(range(256)) * (3 * 4096 + 7)  # ~3 MiB, not a multiple of the chunk size
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.signed_object(data)
-        evidence = collector.signed_object(b.BUCKET, b.SIGNED_KEY)
+        evidence = c.reads.signed_object(b.BUCKET, b.SIGNED_KEY)
     assert isinstance(evidence, SignedObjectEvidence)
     expected = base64.b64encode(hashlib.sha256(data).digest()).decode()
     assert evidence.sha256_by_version == {b.SIGNED_VERSION: expected}
 
 
-def test_overwritten_key_hashes_the_signed_version_first() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    newer = b.COMPLETED_AT.replace(year=2027)
-    with Stubs(collector) as stubs:
-        stubs.s3.add_response(
-            "list_object_versions",
-            {
-                "Versions": [
-                    {
-                        "Key": b.SIGNED_KEY,
-                        "VersionId": "evil",
-                        "IsLatest": True,
-                        "LastModified": newer,
-                    },
-                    {
-                        "Key": b.SIGNED_KEY,
-                        "VersionId": b.SIGNED_VERSION,
-                        "IsLatest": False,
-                        "LastModified": b.COMPLETED_AT,
-                    },
-                ]
-            },
-            {"Bucket": b.BUCKET, "Prefix": b.SIGNED_KEY},
+def test_an_overwritten_key_hashes_the_signed_version_first_then_every_later_one() -> None:
+    c = collector()
+    newer = b.COMPLETED_AT + timedelta(days=30)
+    with Stubs(c) as stubs:
+        signed_object(
+            stubs,
+            versions_listing(
+                ("evil", newer, 4),
+                ("again", newer - timedelta(days=1), len(b.PACKAGE)),
+                (b.SIGNED_VERSION, b.COMPLETED_AT, len(b.PACKAGE)),
+            ),
         )
-        for version, data in ((b.SIGNED_VERSION, b.PACKAGE), ("evil", b"evil")):
-            stubs.object_version(b.SIGNED_KEY, version, data)
-        evidence = collector.signed_object(b.BUCKET, b.SIGNED_KEY)
+        stubs.object_version(b.SIGNED_KEY, b.SIGNED_VERSION, b.PACKAGE)
+        stubs.object_version(b.SIGNED_KEY, "evil", b"evil")
+        stubs.object_version(b.SIGNED_KEY, "again", b.PACKAGE)
+        evidence = c.reads.signed_object(b.BUCKET, b.SIGNED_KEY)
         stubs.assert_all_used()
     assert isinstance(evidence, SignedObjectEvidence)
-    assert [v.version_id for v in evidence.versions] == ["evil", b.SIGNED_VERSION]
+    assert [v.version_id for v in evidence.versions] == ["evil", "again", b.SIGNED_VERSION]
     assert evidence.signed_version == b.SIGNED_VERSION
-    assert evidence.sha256_by_version == {
+    assert dict(evidence.sha256_by_version) == {
         b.SIGNED_VERSION: b.PACKAGE_SHA256,
         "evil": b.TAMPERED_SHA256,
+        "again": b.PACKAGE_SHA256,
     }
+    assert evidence.unread_versions == ()
+
+
+def test_later_versions_beyond_the_byte_bound_are_listed_unread_never_guessed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bound is on bytes, not on the number of versions: six small re-uploads are all
+    read; one over what is left of the bound is reported unread, with why."""
+    monkeypatch.setattr(targeted, "MAX_HISTORY_BYTES", 6 * len(b.PACKAGE))
+    later = [(f"again{i}", b.NOW - timedelta(hours=i), len(b.PACKAGE)) for i in range(6)]
+    c = collector()
+    with Stubs(c) as stubs:
+        signed_object(
+            stubs,
+            versions_listing(
+                ("huge", b.NOW, 10 * len(b.PACKAGE)),
+                *later,
+                (b.SIGNED_VERSION, b.COMPLETED_AT, len(b.PACKAGE)),
+            ),
+        )
+        stubs.object_version(b.SIGNED_KEY, b.SIGNED_VERSION, b.PACKAGE)
+        for version, _, _ in later:
+            stubs.object_version(b.SIGNED_KEY, version, b.PACKAGE)
+        evidence = c.reads.signed_object(b.BUCKET, b.SIGNED_KEY)
+        stubs.assert_all_used()
+    assert isinstance(evidence, SignedObjectEvidence)
+    assert set(evidence.sha256_by_version) == {b.SIGNED_VERSION, *(v for v, _, _ in later)}
+    assert evidence.unread_versions == ("huge",)
+    assert evidence.unread_reason is not None and "MiB" in evidence.unread_reason
+
+
+def test_empty_version_listing_is_a_missing_signed_object() -> None:
+    c = collector()
+    with Stubs(c) as stubs:
+        signed_object(stubs, {})
+        evidence = c.reads.signed_object(b.BUCKET, b.SIGNED_KEY)
+    assert evidence == Missing("signed object", f"s3://{b.BUCKET}/{b.SIGNED_KEY}")
+
+
+# --- revocation of a profile version that is not its name's current one -----------------------
+
+
+def test_a_job_of_a_non_current_profile_version_asks_for_that_versions_revocation_status() -> None:
+    """GetRevocationStatus, twice: at the signature's time and now (revoked since)."""
+    previous = b.job(profile_version=b.PREVIOUS_PROFILE_VERSION)
+    calls: list[str] = []
+    c = collector(recording_session(calls))
+    base = {
+        "platformId": previous.platform_id,
+        "profileVersionArn": b.PREVIOUS_PROFILE_VERSION_ARN,
+        "jobArn": b.JOB_ARN,
+        "certificateHashes": [],
+    }
+    with Stubs(c) as stubs:
+        stubs.job(previous)
+        stubs.profile()  # the name's current version is another one
+        stubs.job(b.layer_job())
+        stubs.csc()
+        stubs.function()
+        stubs.layer_version()
+        stubs.signed_object()
+        stubs.layer_signed_object()
+        stubs.bucket()
+        stubs.revocation_status({**base, "signatureTimestamp": previous.signed_at}, [])
+        stubs.revocation_status(
+            {**base, "signatureTimestamp": b.NOW}, [b.PREVIOUS_PROFILE_VERSION_ARN]
+        )
+        evidence = collect(c)
+        stubs.assert_all_used()
+    assert evidence.store.revocations == {
+        (b.PREVIOUS_PROFILE_VERSION_ARN, b.JOB_ID): RevocationStatusEvidence(
+            profile_version_arn=b.PREVIOUS_PROFILE_VERSION_ARN,
+            job_arn=b.JOB_ARN,
+            revoked_at_signature=frozenset(),
+            revoked_now=frozenset({b.PREVIOUS_PROFILE_VERSION_ARN}),
+        )
+    }
+    assert Counter(calls)["GetRevocationStatus"] == 2
 
 
 # --- Missing vs Unavailable ------------------------------------------------------------------
 
-Fetch = Callable[[Collector], object]
+Fetch = Callable[[Reads], object]
 
-# (case, client, operation, error code, HTTP status, the collector call, what it must return)
+# (case, client, operation, error code, HTTP status, the read, what it must return)
 ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
     (
         "function not found",
@@ -244,7 +341,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_function",
         "ResourceNotFoundException",
         404,
-        lambda c: c.function(b.FUNCTION_NAME),
+        lambda r: r.latest(b.FUNCTION_NAME),
         Missing("function", b.FUNCTION_NAME),
     ),
     (
@@ -253,7 +350,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "describe_signing_job",
         "ResourceNotFoundException",
         404,
-        lambda c: c.signing_job(b.JOB_ID),
+        lambda r: r.job(b.JOB_ID),
         Missing("signing job", b.JOB_ID),
     ),
     (
@@ -262,7 +359,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_signing_profile",
         "ResourceNotFoundException",
         404,
-        lambda c: c.profile(b.PROFILE_NAME),
+        lambda r: r.profile(b.PROFILE_NAME),
         Missing("signing profile", b.PROFILE_NAME),
     ),
     (
@@ -271,7 +368,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_code_signing_config",
         "ResourceNotFoundException",
         404,
-        lambda c: c.csc(b.CSC_ARN),
+        lambda r: r.csc(b.CSC_ARN),
         Missing("code signing config", b.CSC_ARN),
     ),
     (
@@ -280,7 +377,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_layer_version",
         "ResourceNotFoundException",
         404,
-        lambda c: c.layer_version(b.LAYER_VERSION_ARN),
+        lambda r: r.layer_version(b.LAYER_VERSION_ARN),
         Missing("layer version", b.LAYER_VERSION_ARN),
     ),
     (
@@ -289,7 +386,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_bucket_versioning",
         "NoSuchBucket",
         404,
-        lambda c: c.bucket_versioning(b.BUCKET),
+        lambda r: r.bucket_versioning(b.BUCKET),
         Missing("bucket", b.BUCKET),
     ),
     (
@@ -298,7 +395,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_object",
         "NoSuchVersion",
         404,
-        lambda c: c.source_sha256(b.BUCKET, b.UNSIGNED_KEY, b.UNSIGNED_VERSION),
+        lambda r: r.source_sha256(b.BUCKET, b.UNSIGNED_KEY, b.UNSIGNED_VERSION),
         Missing(
             "unsigned object version",
             f"s3://{b.BUCKET}/{b.UNSIGNED_KEY}?versionId={b.UNSIGNED_VERSION}",
@@ -310,7 +407,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_function",
         "AccessDeniedException",
         403,
-        lambda c: c.function(b.FUNCTION_NAME),
+        lambda r: r.latest(b.FUNCTION_NAME),
         Unavailable("GetFunction", "AccessDeniedException: boom", "AccessDeniedException"),
     ),
     (
@@ -319,7 +416,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_signing_profile",
         "TooManyRequestsException",
         429,
-        lambda c: c.profile(b.PROFILE_NAME),
+        lambda r: r.profile(b.PROFILE_NAME),
         Unavailable(
             "GetSigningProfile", "TooManyRequestsException: boom", "TooManyRequestsException"
         ),
@@ -330,7 +427,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_layer_version",
         "AccessDeniedException",
         403,
-        lambda c: c.layer_version(b.LAYER_VERSION_ARN),
+        lambda r: r.layer_version(b.LAYER_VERSION_ARN),
         Unavailable("GetLayerVersion", "AccessDeniedException: boom", "AccessDeniedException"),
     ),
     (
@@ -339,7 +436,7 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "list_object_versions",
         "AccessDenied",
         403,
-        lambda c: c.signed_object(b.BUCKET, b.SIGNED_KEY),
+        lambda r: r.signed_object(b.BUCKET, b.SIGNED_KEY),
         Unavailable("ListObjectVersions/GetObject", "AccessDenied: boom", "AccessDenied"),
     ),
     (
@@ -348,8 +445,17 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         "get_code_signing_config",
         "ServiceException",
         500,
-        lambda c: c.csc(b.CSC_ARN),
+        lambda r: r.csc(b.CSC_ARN),
         Unavailable("GetCodeSigningConfig", "ServiceException: boom", "ServiceException"),
+    ),
+    (
+        "revocation status denied",
+        "signer_data",
+        "get_revocation_status",
+        "AccessDeniedException",
+        403,
+        lambda r: r.revocation(b.PREVIOUS_PROFILE_VERSION_ARN, b.job(), b.JOB_ARN, b.NOW),
+        Unavailable("GetRevocationStatus", "AccessDeniedException: boom", "AccessDeniedException"),
     ),
 ]
 
@@ -361,81 +467,70 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
 def test_errors_map_to_missing_or_unavailable(
     client: str, operation: str, code: str, status: int, fetch: Fetch, expected: object
 ) -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = TargetedCollector(session(), region=b.REGION, workers=1, max_attempts=1)
+    with Stubs(c) as stubs:
         getattr(stubs, client).add_client_error(operation, code, "boom", http_status_code=status)
-        assert fetch(collector) == expected
+        assert fetch(c.reads) == expected
         stubs.assert_all_used()
-
-
-def test_empty_version_listing_is_a_missing_signed_object() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
-        stubs.s3.add_response(
-            "list_object_versions", {}, {"Bucket": b.BUCKET, "Prefix": b.SIGNED_KEY}
-        )
-        evidence = collector.signed_object(b.BUCKET, b.SIGNED_KEY)
-    assert evidence == Missing("signed object", f"s3://{b.BUCKET}/{b.SIGNED_KEY}")
 
 
 def test_a_failed_shared_call_is_not_retried_for_the_next_target() -> None:
     """The cache keeps the Unavailable answer: the report says so once, not a flood of calls."""
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.signer.add_client_error("get_signing_profile", "AccessDeniedException", "no", 403)
-        first = collector.profile(b.PROFILE_NAME)
-        second = collector.profile(b.PROFILE_NAME)
+        first = c.reads.profile(b.PROFILE_NAME)
+        second = c.reads.profile(b.PROFILE_NAME)
         stubs.assert_all_used()
     assert isinstance(first, Unavailable) and second is first
 
 
 def test_missing_function_skips_its_dependent_calls() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.job()
         stubs.profile()
-        stubs.lambda_.add_client_error("get_function", "ResourceNotFoundException", "gone", 404)
         stubs.csc()
-        stubs.bucket()
+        stubs.lambda_.add_client_error("get_function", "ResourceNotFoundException", "gone", 404)
         stubs.signed_object()
-        evidence = collector.collect(b.target())
+        stubs.bucket()
+        evidence = collect(c)
         stubs.assert_all_used()
-    assert isinstance(evidence.function, Missing)
-    assert evidence.function_csc is None and evidence.published is None
-    assert evidence.layer_versions == {}
-    assert isinstance(evidence.job, SigningJobEvidence)
+    (function,) = evidence.functions
+    assert isinstance(function.latest, Missing)
+    assert function.versions is None and function.csc is None and function.aliases is None
+    assert evidence.store.layer_versions == {}
+    assert evidence.store.jobs == {b.JOB_ID: b.job()}
 
 
 @pytest.mark.parametrize("code", ["UnrecognizedClientException", "ExpiredTokenException"])
 def test_rejected_credentials_stop_the_run(code: str) -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.lambda_.add_client_error("get_function", code, "bad token", http_status_code=403)
         with pytest.raises(CollectionError) as raised:
-            collector.function(b.FUNCTION_NAME)
+            c.reads.latest(b.FUNCTION_NAME)
     assert raised.value.exit_code == 3
     assert code in raised.value.diagnostics()
 
 
-def test_function_reads_handler_runtime_architectures_environment_layers() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
-        stubs.function()
-        evidence = collector.function(b.FUNCTION_NAME)
-    assert isinstance(evidence, FunctionEvidence)
-    assert (evidence.handler, evidence.runtime, evidence.architectures) == (
-        b.HANDLER,
-        b.RUNTIME,
-        b.ARCHITECTURES,
-    )
-    assert evidence.environment == (("LOG_LEVEL", "debug"),)
-    assert evidence.layers == (b.layer_ref(),)
+def test_latest_reads_handler_runtime_architectures_environment_layers_file_systems() -> None:
+    efs = f"arn:aws:elasticfilesystem:{b.REGION}:{b.ACCOUNT}:access-point/fsap-0123456789abcdef0"
+    c = collector()
+    with Stubs(c) as stubs:
+        stubs.lambda_.add_response(
+            "get_function",
+            {"Configuration": configuration(b.latest(file_systems=(efs,)))},
+            {"FunctionName": b.FUNCTION_NAME},
+        )
+        evidence = c.reads.latest(b.FUNCTION_NAME)
+    assert evidence == b.latest(file_systems=(efs,))
 
 
 def test_profile_revocation_record_is_read() -> None:
     effective = b.COMPLETED_AT + timedelta(hours=1)
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.profile(
             status="Revoked",
             revocationRecord={
@@ -444,18 +539,15 @@ def test_profile_revocation_record_is_read() -> None:
                 "revokedBy": "admin",
             },
         )
-        evidence = collector.profile(b.PROFILE_NAME)
+        evidence = c.reads.profile(b.PROFILE_NAME)
     assert evidence == b.profile(
         status="Revoked", revocation_effective_from=effective, revoked_at=b.NOW
     )
 
 
 def test_weighted_alias_is_read_with_its_weights() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
-        stubs.lambda_.add_response(
-            "list_versions_by_function", {"Versions": []}, {"FunctionName": b.FUNCTION_NAME}
-        )
+    c = collector()
+    with Stubs(c) as stubs:
         stubs.lambda_.add_response(
             "list_aliases",
             {
@@ -469,177 +561,41 @@ def test_weighted_alias_is_read_with_its_weights() -> None:
             },
             {"FunctionName": b.FUNCTION_NAME},
         )
-        evidence = collector.published(b.FUNCTION_NAME)
-    assert isinstance(evidence, PublishedEvidence)
-    (alias,) = evidence.aliases
+        evidence = c.reads.aliases(b.FUNCTION_NAME)
+    assert isinstance(evidence, tuple)
+    (alias,) = evidence
     assert alias.routes == (("1", None), ("2", 0.1))
 
 
-def test_malformed_response_is_unavailable_not_a_crash() -> None:
-    collector = Collector(session(), region=b.REGION, workers=1)
-    with Stubs(collector) as stubs:
-        # Valid per the model (nothing required), but without the configuration we read.
-        stubs.lambda_.add_response("get_function", {}, {"FunctionName": b.FUNCTION_NAME})
-        evidence = collector.function(b.FUNCTION_NAME)
+class AnswersEmpty:
+    """A Lambda client whose every answer is an empty document: valid HTTP, no content (the
+    service models require CodeSigningConfig, so botocore's Stubber cannot send this)."""
+
+    def __getattr__(self, operation: str) -> Callable[..., dict[str, Any]]:
+        return lambda **params: {}
+
+
+@pytest.mark.parametrize(
+    "read",
+    [lambda r: r.latest(b.FUNCTION_NAME), lambda r: r.csc(b.CSC_ARN)],
+    ids=["GetFunction-without-Configuration", "GetCodeSigningConfig-without-the-config"],
+)
+def test_a_response_without_what_is_read_is_unavailable_not_a_crash(read: Fetch) -> None:
+    c = collector()
+    c.aws.lambda_ = AnswersEmpty()
+    evidence = read(c.reads)
     assert isinstance(evidence, Unavailable)
     assert "unexpected response" in evidence.reason
 
 
-# --- preflight against real local sockets -----------------------------------------------------
-
-
-@pytest.fixture
-def no_aws_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    isolate_from_aws(monkeypatch, tmp_path)
-
-
-Answer = tuple[int, dict[str, str], bytes]
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    answer: Answer = (200, {}, b"{}")
-
-    def _reply(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        status, headers, payload = self.answer
-        self.send_response(status)
-        for name, value in {**headers, "Content-Length": str(len(payload))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = _reply
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def local_server(tmp_path: Path) -> Iterator[Callable[..., str]]:
-    """Start a loopback HTTP(S) server answering every request with one canned response."""
-    servers: list[http.server.ThreadingHTTPServer] = []
-
-    def start(answer: Answer = (200, {}, b"{}"), *, tls: bool = False) -> str:
-        handler = type("Handler", (_Handler,), {"answer": answer})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        if tls:
-            files = ensure_tls_files(tmp_path / "tls")
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(files.server_cert, files.server_key)
-            server.socket = context.wrap_socket(server.socket, server_side=True)
-        threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        ).start()
-        servers.append(server)
-        return f"127.0.0.1:{server.server_address[1]}"
-
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-
-
-def preflight(endpoint: str, monkeypatch: pytest.MonkeyPatch, *, credentials: bool = True) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    Collector(session(credentials=credentials), region=b.REGION).preflight(b.CSC_ARN)
-
-
-def one_line(error: CollectionError) -> str:
-    line = error.diagnostics()
-    assert "\n" not in line
-    assert error.exit_code == 3
-    return line
-
-
-def test_preflight_unreachable_endpoint(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    with pytest.raises(CollectionError) as raised:
-        preflight(f"http://127.0.0.1:{port}", monkeypatch)
-    line = one_line(raised.value)
-    assert f"cannot reach http://127.0.0.1:{port}" in line
-    assert "use https://" in line  # the hint for an http:// endpoint
-
-
-def test_preflight_untrusted_tls_certificate(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
-) -> None:
-    address = local_server(tls=True)
-    with pytest.raises(CollectionError) as raised:
-        preflight(f"https://{address}", monkeypatch)
-    line = one_line(raised.value)
-    assert f"cannot reach https://{address}: TLS verification failed" in line
-    assert "AWS_CA_BUNDLE" in line
-
-
-def test_preflight_trusted_private_ca_passes(
-    no_aws_config: None,
-    monkeypatch: pytest.MonkeyPatch,
-    local_server: Callable[..., str],
-    tmp_path: Path,
-) -> None:
-    not_found = json.dumps({"message": "no such CSC"}).encode()
-    headers = {"x-amzn-ErrorType": "ResourceNotFoundException", "Content-Type": "application/json"}
-    address = local_server((404, headers, not_found), tls=True)
-    monkeypatch.setenv("AWS_CA_BUNDLE", str(ensure_tls_files(tmp_path / "tls").ca_cert))
-    # A not-found answer proves the endpoint, TLS and credentials work: no error.
-    preflight(f"https://{address}", monkeypatch)
-
-
-def test_preflight_plain_http_against_https(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
-) -> None:
-    address = local_server(tls=True)
-    with pytest.raises(CollectionError) as raised:
-        preflight(f"http://{address}", monkeypatch)
-    line = one_line(raised.value)
-    assert f"cannot reach http://{address}" in line
-    assert f"use https://{address}" in line
-
-
-def test_preflight_rejected_credentials(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
-) -> None:
-    payload = json.dumps({"message": "The security token included in the request is invalid."})
-    headers = {
-        "x-amzn-ErrorType": "UnrecognizedClientException",
-        "Content-Type": "application/json",
-    }
-    address = local_server((403, headers, payload.encode()))
-    with pytest.raises(CollectionError) as raised:
-        preflight(f"http://{address}", monkeypatch)
-    line = one_line(raised.value)
-    assert "AWS rejected the credentials: UnrecognizedClientException" in line
-    assert "security token" in line
-
-
-def test_preflight_access_denied_is_left_to_the_checks(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
-) -> None:
-    headers = {"x-amzn-ErrorType": "AccessDeniedException", "Content-Type": "application/json"}
-    address = local_server((403, headers, b'{"message": "not authorized"}'))
-    preflight(f"http://{address}", monkeypatch)  # the endpoint answered: no CollectionError
-
-
-def test_preflight_without_credentials(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
-) -> None:
-    address = local_server()
-    with pytest.raises(CollectionError) as raised:
-        preflight(f"http://{address}", monkeypatch, credentials=False)
-    line = one_line(raised.value)
-    assert "no AWS credentials" in line and "AWS_PROFILE" in line
-
-
-def test_preflight_not_an_aws_endpoint(
-    no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
-) -> None:
-    address = local_server((200, {"Content-Type": "text/html"}, b"<html>a router page</html>"))
-    with pytest.raises(CollectionError) as raised:
-        preflight(f"http://{address}", monkeypatch)
-    line = one_line(raised.value)
-    assert f"cannot reach http://{address}: the response is not an AWS API response" in line
+def test_a_version_listing_missing_code_sha256_is_unavailable() -> None:
+    item = configuration(b.code_path("1"))
+    del item["CodeSha256"]
+    c = collector()
+    with Stubs(c) as stubs:
+        stubs.lambda_.add_response(
+            "list_versions_by_function", {"Versions": [item]}, {"FunctionName": b.FUNCTION_NAME}
+        )
+        evidence = c.reads.versions(b.FUNCTION_NAME)
+    assert isinstance(evidence, Unavailable)
+    assert "CodeSha256 is missing" in evidence.reason
