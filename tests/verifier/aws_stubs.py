@@ -258,15 +258,22 @@ class Stubs:
 
     # -- a whole deployment --------------------------------------------------------------------
 
-    def good_deployment(self, *, source: dict[str, bytes] | None = None) -> None:
-        """Every response of one collect of ``builders.target()``, per client in call order.
+    def good_deployment(
+        self, *, source: dict[str, bytes] | None = None, flags: bool = False
+    ) -> None:
+        """Every response of one collect of ``builders.target()`` (``flags``: of
+        ``builders.flags_target()``), per client in call order.
 
         ``source``: the unsigned packages (function, layer) the jobs read, for ``--source``.
         """
-        # signer: the function's job, its profile, then the layer's job.
+        # signer: the function's job, its profile (the manifest names it; flags learn it from
+        # the jobs), the layer's job.
         self.job()
-        self.profile()
+        if not flags:
+            self.profile()
         self.job(b.layer_job())
+        if flags:
+            self.profile()
         # lambda: the expected CSC, the function (versions, attachment, aliases), the layer.
         self.csc()
         self.function()

@@ -1622,8 +1622,19 @@ def test_unavailable_evidence_never_passes_a_check() -> None:
 
 
 def test_unavailable_function_names_the_failed_call() -> None:
-    by_id = {f.check_id: f for f in b.world(latest=denied("GetFunction")).findings()}
-    for check_id in ("function.exists", "function.state", "function.code_sha256"):
+    w = b.world(latest=denied("GetFunction"))
+    # What the collector leaves out when the function cannot be read.
+    unread = replace(w.function, versions=None, csc=None, aliases=None)
+    w = replace(w, evidence=replace(w.evidence, functions=(unread,)))
+    by_id = {f.check_id: f for f in w.findings()}
+    # Also where the evidence was not collected because of it (one cause, one message).
+    for check_id in (
+        "function.exists",
+        "function.state",
+        "function.code_sha256",
+        "function.csc",
+        "versions.signed",
+    ):
         assert by_id[check_id].status is Status.ERROR
         assert "GetFunction: AccessDeniedException" in by_id[check_id].actual
     assert by_id["job.succeeded"].status is Status.PASS
