@@ -13,16 +13,12 @@ Terraform (test_drift.py), and the clean deploy verifies through Terraform
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from localaws.testing import running_server
-from tests.conftest import use_local_aws
 from tests.e2e.scenarios import (
     SCENARIOS,
     VERIFIER_SCENARIOS,
@@ -31,22 +27,15 @@ from tests.e2e.scenarios import (
     check_statuses,
 )
 from tests.localaws.localaws_support import SigningWorld, make_client, make_zip
-from verifier.checks import REGISTRY
+from verifier.checks.registry import Mode, checks_for
 from verifier.cli import app
 
 runner = CliRunner()
 
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as endpoint_url:
-        yield endpoint_url
-
-
-@pytest.fixture(autouse=True)
-def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-process verifier talks to the local AWS only, never a real profile."""
-    use_local_aws(monkeypatch, tmp_path, endpoint, default_region=True, max_attempts=2)
+pytestmark = [
+    pytest.mark.local_aws(default_region=True, max_attempts=2),
+    pytest.mark.usefixtures("local_env"),
+]
 
 
 @dataclass
@@ -121,7 +110,7 @@ def test_clean_world_verifies(world: World) -> None:
         assert code == 0, (check_statuses(report), stderr)
         assert check_statuses(report).keys() == {"pass"}
         # Flag mode runs every check that needs no stack declaration.
-        assert len(report["checks"]) == sum(not c.needs_declaration for c in REGISTRY.values())
+        assert {c["id"] for c in report["checks"]} == {c.id for c in checks_for(Mode.FLAGS)}
 
 
 @pytest.mark.parametrize("scenario", VERIFIER_SCENARIOS, ids=lambda s: s.name)

@@ -11,7 +11,6 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,11 +20,9 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from localaws.testing import running_server
-from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
-from verifier.checks import REGISTRY, Context, Mode
+from verifier.checks import Context, Mode
 from verifier.checks.findings import Status
 from verifier.checks.judge import judge
 from verifier.checks.registry import checks_for
@@ -36,22 +33,8 @@ from verifier.contract.targets import load_outputs, resolve_trust, targets_from_
 
 runner = CliRunner()
 
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as endpoint_url:
-        yield endpoint_url
-
-
-@pytest.fixture(scope="module")
-def world(endpoint: str) -> SigningWorld:
-    return SigningWorld.create(endpoint)
-
-
-@pytest.fixture(autouse=True)
-def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Only AWS_REGION, as the README's local setup has it (boto3 alone reads AWS_DEFAULT_REGION).
-    use_local_aws(monkeypatch, tmp_path, endpoint, max_attempts=2)
+# Only AWS_REGION, as the README's local setup has it (boto3 alone reads AWS_DEFAULT_REGION).
+pytestmark = [pytest.mark.local_aws(max_attempts=2), pytest.mark.usefixtures("local_env")]
 
 
 @pytest.fixture

@@ -1053,6 +1053,19 @@ def test_profile_revocation_effective_time_against_the_signing_time(
     assert statuses("layers.signed", w) == {status}
 
 
+@pytest.mark.parametrize(
+    ("effective", "status"),
+    [(b.COMPLETED_AT - timedelta(days=1), Status.FAIL), (b.NOW, Status.WARN)],
+    ids=["before-signing", "after-signing"],
+)
+def test_the_fleet_judges_revocation_the_same_way_in_code_signed(
+    effective: object, status: Status
+) -> None:
+    w = b.world(FLEET, profile=b.profile(status="Revoked", revocation_effective_from=effective))
+    assert statuses("code.signed", w) == {status}
+    assert statuses("layers.signed", w) == {status}
+
+
 def test_revoked_profile_without_an_effective_time_fails() -> None:
     w = b.world(profile=b.profile(status="Revoked"))
     assert one("profile.revocation", w).status is Status.FAIL
