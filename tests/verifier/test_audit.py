@@ -5,7 +5,6 @@ warns), passes the rest, errs on an unreadable one, and reads only, within its r
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,6 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from localaws.testing import running_server
-from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, add_unreadable, build_fleet
 from verifier.api import AuditPlan, audit
@@ -26,27 +23,12 @@ from verifier.collect.progress import ProgressReporter
 from verifier.contract.targets import Trust
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as endpoint_url:
-        yield endpoint_url
-
-
-@pytest.fixture(scope="module")
-def world(endpoint: str) -> SigningWorld:
-    return SigningWorld.create(endpoint)
+pytestmark = pytest.mark.usefixtures("local_env")
 
 
 @pytest.fixture(scope="module")
 def fleet(world: SigningWorld) -> Fleet:
     return build_fleet(world)
-
-
-@pytest.fixture(autouse=True)
-def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_local_aws(monkeypatch, tmp_path, endpoint)
 
 
 def run_audit(fleet: Fleet, *extra: str, prefix: str | None = None) -> tuple[int, Any, str]:

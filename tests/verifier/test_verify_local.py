@@ -11,7 +11,6 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,11 +20,9 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from localaws.testing import running_server
-from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import REGION, SigningWorld
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
-from verifier.checks import REGISTRY, Context, Mode
+from verifier.checks import Context, Mode
 from verifier.checks.findings import Status
 from verifier.checks.judge import judge
 from verifier.checks.registry import checks_for
@@ -35,28 +32,7 @@ from verifier.collect.targeted import DEFAULT_WORKERS, TargetedCollector
 from verifier.contract.targets import load_outputs, resolve_trust, targets_from_manifest
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as endpoint_url:
-        yield endpoint_url
-
-
-@pytest.fixture(scope="module")
-def world(endpoint: str) -> SigningWorld:
-    return SigningWorld.create(endpoint)
-
-
-@pytest.fixture(autouse=True)
-def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Only AWS_REGION, as the README's local setup has it (boto3 alone reads AWS_DEFAULT_REGION).
-    use_local_aws(monkeypatch, tmp_path, endpoint, max_attempts=2)
-
-
-@pytest.fixture
-def deployed(world: SigningWorld, tmp_path: Path) -> Deployed:
-    return deploy(world, tmp_path)
+pytestmark = pytest.mark.usefixtures("local_env")
 
 
 def run_verify(
@@ -93,11 +69,15 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def sign_other_build(deployed: Deployed, tmp_path: Path, profile: Any = None) -> dict[str, Any]:
-    """Another zip, signed in a new job (by the real profile unless another is given)."""
+def sign_other_build(
+    deployed: Deployed, tmp_path: Path, profile: Any = None, *, own: bool = False
+) -> dict[str, Any]:
+    """Another zip, signed in a new job (by the real profile unless another is given); with
+    ``own``, uploaded under the function's own unsigned prefix (a build of this function)."""
     write_source(tmp_path / "evil" / "fn", {"handler.py": "def handler(e, c):\n    return 'x'\n"})
+    prefix = deployed.manifest.functions[0].unsigned_key.rpartition("/")[0] if own else None
     build = sign_source(
-        deployed.world, profile or deployed.profile, tmp_path / "evil", "fn", tmp_path
+        deployed.world, profile or deployed.profile, tmp_path / "evil", "fn", tmp_path, prefix
     )
     return build.job
 
@@ -182,7 +162,7 @@ def test_1b_earlier_versions_allowed_are_proven_and_warn(
     world: SigningWorld, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, allow_earlier_versions=True)
-    job = sign_other_build(deployed, tmp_path)
+    job = sign_other_build(deployed, tmp_path, own=True)
     version = publish_version_of(deployed, job)
     deployed.world.c.lambda_.create_alias(
         FunctionName=deployed.function_name, Name="live", FunctionVersion=version
