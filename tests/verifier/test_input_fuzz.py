@@ -120,7 +120,7 @@ def classify(reader: Callable[[Path], object], path: Path, raw: bytes) -> str:
         reader(path)
     except InputError as error:
         line = error.diagnostics()
-        assert ("\n" not in line and line.startswith(str(path))) or str(path) in line, line
+        assert "\n" not in line and str(path) in line, line
         return "refused"
     return "read"
 
