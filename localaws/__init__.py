@@ -95,6 +95,8 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    - Page tokens: moto's paginator raises its own ``InvalidToken`` for a token issued for other
      filters; :mod:`localaws.paging` answers with the service's validation error instead.
    - moto resolved tag ARNs to functions only; code signing config ARNs are added.
+   - CreateFunction/UpdateFunctionConfiguration dropped ``FileSystemConfigs``; they are kept
+     and reported in every configuration (a file system is a place code can be loaded from).
    - STS AssumeRole let anyone assume any role, even one that does not exist; it is authorized
      against the role's trust policy first (AccessDenied, 403, as AWS answers).
    - Organizations ListAccounts paged 100 by default with tokens keyed on ``JoinedTimestamp``

@@ -49,10 +49,11 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from localaws.testing import LocalAws, running_local_aws  # noqa: E402
-from verifier.audit import AuditPlan, Scope, audit  # noqa: E402
-from verifier.audit.budget import DEFAULT_MAX_LAMBDA_RPS, RateBudget, RequestLog  # noqa: E402
-from verifier.audit.progress import ProgressReporter  # noqa: E402
-from verifier.model import Trust  # noqa: E402
+from verifier.api import AuditPlan, audit  # noqa: E402
+from verifier.checks.scope import Scope  # noqa: E402
+from verifier.collect.budget import DEFAULT_MAX_LAMBDA_RPS, RateBudget, RequestLog  # noqa: E402
+from verifier.collect.progress import ProgressReporter  # noqa: E402
+from verifier.contract.targets import Trust  # noqa: E402
 
 REGION = "us-east-1"
 DEFAULT_FUNCTIONS = 1000

@@ -15,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import boto3
 
+from verifier.contract.targets import load_outputs
 from verifier.errors import VerifierError
-from verifier.inputs import load_outputs
 
 
 def empty_bucket(s3: object, bucket: str) -> int:

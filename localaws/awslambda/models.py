@@ -269,6 +269,16 @@ class SignedLayerVersion(LayerVersion):
 UPDATE_STATUSES = ("Successful", "Failed", "InProgress")
 
 
+def _file_system_configs(spec: dict[str, Any]) -> tuple[dict[str, str], ...]:
+    """``FileSystemConfigs`` of a CreateFunction/UpdateFunctionConfiguration request."""
+    found = []
+    for entry in spec.get("FileSystemConfigs") or []:
+        if not isinstance(entry, dict) or not entry.get("Arn") or not entry.get("LocalMountPath"):
+            raise InvalidParameterValueException("FileSystemConfigs needs Arn and LocalMountPath")
+        found.append({"Arn": str(entry["Arn"]), "LocalMountPath": str(entry["LocalMountPath"])})
+    return tuple(found)
+
+
 class ExtendedLambdaFunction(LambdaFunction):
     """moto's LambdaFunction plus a settable State and LastUpdateStatus (with reasons).
 
@@ -279,12 +289,16 @@ class ExtendedLambdaFunction(LambdaFunction):
 
     state_reason: str | None = None
     state_reason_code: str | None = None
+    #: FileSystemConfigs (moto keeps none): EFS access points mounted into the function.
+    file_system_configs: tuple[dict[str, str], ...] = ()
     last_update_status: str = "Successful"
     last_update_status_reason: str | None = None
     last_update_status_reason_code: str | None = None
 
     def get_configuration(self, on_create: bool = False) -> dict[str, Any]:
         config = super().get_configuration(on_create=on_create)
+        if self.file_system_configs:
+            config["FileSystemConfigs"] = [dict(entry) for entry in self.file_system_configs]
         for key, value in (
             ("StateReason", self.state_reason),
             ("StateReasonCode", self.state_reason_code),
@@ -697,6 +711,7 @@ class ExtendedLambdaBackend(LambdaBackend):
         fn = ExtendedLambdaFunction(  # type: ignore[abstract]
             account_id=self.account_id, spec=spec, region=self.region_name, version="$LATEST"
         )
+        fn.file_system_configs = _file_system_configs(spec)
         self._annotate_layers(fn)
         self._lambdas.put_function(fn)
         # A new function numbers its versions from 1 (a deleted one's count is gone with it).
@@ -752,6 +767,9 @@ class ExtendedLambdaBackend(LambdaBackend):
         fn.update_configuration(body)
         self._annotate_layers(fn)
         if isinstance(fn, ExtendedLambdaFunction):
+            if "FileSystemConfigs" in body:
+                fn.file_system_configs = _file_system_configs(body)
+                fn.code_or_config_updated = True
             fn.update_finished()
         return fn.get_configuration()
 

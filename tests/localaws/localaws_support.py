@@ -168,8 +168,10 @@ class SigningWorld:
         )
         return Profile(name, reply["profileVersion"], reply["profileVersionArn"])
 
-    def sign(self, profile: Profile, data: bytes | None = None) -> dict[str, Any]:
-        key, version = self.upload(data if data is not None else make_zip())
+    def sign(
+        self, profile: Profile, data: bytes | None = None, key: str | None = None
+    ) -> dict[str, Any]:
+        key, version = self.upload(data if data is not None else make_zip(), key)
         job_id = self.c.signer.start_signing_job(
             source={"s3": {"bucketName": self.bucket, "key": key, "version": version}},
             destination={"s3": {"bucketName": self.bucket, "prefix": "signed/"}},

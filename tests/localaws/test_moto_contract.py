@@ -386,6 +386,9 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             and "OnFailure"
             not in inspect.getsource(
                 moto_cloudformation_responses.CloudFormationResponse.create_stack
+            )
+        ),
+    ),
     # -- several accounts: STS keys accounts on access keys --
     (
         "sts/organizations/securityhub backends are BackendDicts; the extended classes route "

@@ -9,6 +9,7 @@ worker: ``TargetedCollector(workers=1)``).
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -18,11 +19,13 @@ import botocore.session
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from localaws import signing
 from tests.conftest import shared_loader
 from tests.verifier import builders as b
 from verifier.collect.aws import AwsReader
 from verifier.collect.targeted import TargetedCollector
 from verifier.evidence.model import CodePath, SigningJobEvidence
+from verifier.evidence.signature import TAIL_BYTES
 
 #: Service models parsed once per test run (each new session would parse them again).
 LOADER = shared_loader()
@@ -49,6 +52,29 @@ def collector(aws: boto3.Session | None = None) -> TargetedCollector:
 
 def body(data: bytes) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
+
+
+def signed_package(profile_version_arn: str = b.PROFILE_VERSION_ARN) -> tuple[bytes, list[str]]:
+    """A zip signed as the local AWS's Signer signs it (a root and a profile version's
+    certificate), and the certificate hashes GetRevocationStatus takes for it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("handler.py", (2020, 1, 1, 0, 0, 0)), "x = 1\n")
+    root_key, key = signing.new_signing_key(), signing.new_signing_key()
+    root = signing.new_root_certificate(root_key, "test root", b.COMPLETED_AT)
+    leaf = signing.issue_signing_certificate(
+        root_key, root, key, profile_version_arn, b.COMPLETED_AT
+    )
+    signed = signing.sign_package(
+        buffer.getvalue(),
+        key=key,
+        job_arn=b.JOB_ARN,
+        profile_version_arn=profile_version_arn,
+        signed_at=int(b.COMPLETED_AT.timestamp()),
+        expires_at=int((b.NOW + timedelta(days=365)).timestamp()),
+        certificates=[leaf, root],
+    )
+    return signed, signing.certificate_hashes([leaf, root])
 
 
 def configuration(path: CodePath, name: str = b.FUNCTION_NAME) -> dict[str, Any]:
@@ -251,6 +277,16 @@ class Stubs:
             "get_object",
             {"Body": body(data), "ContentLength": len(data)},
             {"Bucket": b.BUCKET, "Key": key, "VersionId": version},
+        )
+
+    def signature_tail(
+        self, data: bytes, *, key: str = b.SIGNED_KEY, version: str = b.SIGNED_VERSION
+    ) -> None:
+        """The ranged GetObject that reads a signed object's signature (its last bytes)."""
+        self.s3.add_response(
+            "get_object",
+            {"Body": body(data[-TAIL_BYTES:])},
+            {"Bucket": b.BUCKET, "Key": key, "VersionId": version, "Range": f"bytes=-{TAIL_BYTES}"},
         )
 
     def layer_signed_object(self) -> None:

@@ -57,6 +57,22 @@ class Deployed:
     def job_id(self) -> str:
         return str(self.build.job["jobId"])
 
+    def redeclare(self, build: SignedArtifactBuild) -> None:
+        """The stack's outputs after a redeploy of the function from ``build``."""
+        source = build.job["source"]["s3"]
+        function = replace(
+            self.manifest.functions[0],
+            signing_job_id=build.job["jobId"],
+            unsigned_key=source["key"],
+            unsigned_version=source["version"],
+            signed_bucket=build.signed["bucketName"],
+            signed_key=build.signed["key"],
+            package_sha256=build.sha256_hex,
+        )
+        self.build = build
+        self.manifest = replace(self.manifest, functions=(function,))
+        self.write_outputs()
+
     def write_outputs(self, manifest: Manifest | None = None) -> None:
         document = {STACK: {"manifest": (manifest or self.manifest).to_output()}}
         self.outputs_file.write_text(json.dumps(document, indent=2, default=str))
@@ -84,11 +100,18 @@ def write_source(directory: Path, files: dict[str, str]) -> None:
 
 
 def sign_source(
-    world: SigningWorld, profile: Profile, checkout: Path, source_dir: str, scratch: Path
+    world: SigningWorld,
+    profile: Profile,
+    checkout: Path,
+    source_dir: str,
+    scratch: Path,
+    key_prefix: str | None = None,
 ) -> SignedArtifactBuild:
-    """Deterministic zip of ``checkout/source_dir`` -> unsigned upload -> signing job."""
+    """Deterministic zip of ``checkout/source_dir`` -> unsigned upload under ``key_prefix``
+    (content-addressed, as the stack does: ``<prefix>/<sha256>.zip``) -> signing job."""
     package = build_package(checkout / source_dir, scratch / f"{unique('pkg-')}.zip")
-    job = world.sign(profile, package.path.read_bytes())
+    prefix = key_prefix or f"unsigned/{unique('pkg-')}"
+    job = world.sign(profile, package.path.read_bytes(), key=f"{prefix}/{package.sha256_hex}.zip")
     return SignedArtifactBuild(job=job, source_dir=source_dir, sha256_hex=package.sha256_hex)
 
 
@@ -107,8 +130,13 @@ def deploy(
     write_source(checkout / "layers" / "shared", {"python/shared_util.py": LAYER_SOURCE})
     profile = world.profile({"value": 365, "type": "DAYS"})
     csc_arn = world.csc(policy, [profile.version_arn])
-    build = sign_source(world, profile, checkout, "functions/hello", tmp_path)
-    layer = sign_source(world, profile, checkout, "layers/shared", tmp_path)
+    # Each artifact under its own prefix, as the stack's unsigned/<function>/ keys are.
+    build = sign_source(
+        world, profile, checkout, "functions/hello", tmp_path, f"unsigned/{unique('hello-')}"
+    )
+    layer = sign_source(
+        world, profile, checkout, "layers/shared", tmp_path, f"unsigned/layers/{unique('shared-')}"
+    )
     layer_version = world.c.lambda_.publish_layer_version(
         LayerName=unique("shared-"),
         Content={"S3Bucket": layer.signed["bucketName"], "S3Key": layer.signed["key"]},

@@ -37,11 +37,6 @@ runner = CliRunner()
 pytestmark = [pytest.mark.local_aws(max_attempts=2), pytest.mark.usefixtures("local_env")]
 
 
-@pytest.fixture
-def deployed(world: SigningWorld, tmp_path: Path) -> Deployed:
-    return deploy(world, tmp_path)
-
-
 def run_verify(
     deployed: Deployed, *extra: str, source: bool = True
 ) -> tuple[int, dict[str, Any], str]:
@@ -76,11 +71,15 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def sign_other_build(deployed: Deployed, tmp_path: Path, profile: Any = None) -> dict[str, Any]:
-    """Another zip, signed in a new job (by the real profile unless another is given)."""
+def sign_other_build(
+    deployed: Deployed, tmp_path: Path, profile: Any = None, *, own: bool = False
+) -> dict[str, Any]:
+    """Another zip, signed in a new job (by the real profile unless another is given); with
+    ``own``, uploaded under the function's own unsigned prefix (a build of this function)."""
     write_source(tmp_path / "evil" / "fn", {"handler.py": "def handler(e, c):\n    return 'x'\n"})
+    prefix = deployed.manifest.functions[0].unsigned_key.rpartition("/")[0] if own else None
     build = sign_source(
-        deployed.world, profile or deployed.profile, tmp_path / "evil", "fn", tmp_path
+        deployed.world, profile or deployed.profile, tmp_path / "evil", "fn", tmp_path, prefix
     )
     return build.job
 
@@ -165,7 +164,7 @@ def test_1b_earlier_versions_allowed_are_proven_and_warn(
     world: SigningWorld, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, allow_earlier_versions=True)
-    job = sign_other_build(deployed, tmp_path)
+    job = sign_other_build(deployed, tmp_path, own=True)
     version = publish_version_of(deployed, job)
     deployed.world.c.lambda_.create_alias(
         FunctionName=deployed.function_name, Name="live", FunctionVersion=version

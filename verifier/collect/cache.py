@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 CACHE_VERSION = 2
+MAX_ENTRY_BYTES = 4096
 
 
 def default_cache_dir() -> Path:
@@ -76,11 +77,12 @@ class HashCache:
         path = self._path_for(bucket, key, version_id)
         try:
             with open(path, encoding="utf-8") as stream:
-                entry = json.loads(stream.read())
+                # An entry is under 400 bytes: a larger file is not one (read no more of it).
+                entry = json.loads(stream.read(MAX_ENTRY_BYTES + 1))
         except FileNotFoundError:
             self.misses += 1
             return None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
             self.corrupt += 1
             return None
         if (

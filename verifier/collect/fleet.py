@@ -399,6 +399,7 @@ class FleetCollector:
         self,
         jobs: Mapping[str, Collected[SigningJobEvidence]],
         profiles: Mapping[str, Collected[ProfileEvidence]],
+        objects: Mapping[tuple[str, str], Collected[SignedObjectEvidence]],
         account: str | None,
         now: datetime,
     ) -> dict[tuple[str, str], Any]:
@@ -417,7 +418,11 @@ class FleetCollector:
             job_arn = (
                 job.job_arn or f"arn:aws:signer:{self.region}:{account}:/signing-jobs/{job.job_id}"
             )
-            found[(version_arn, job.job_id)] = self.reads.revocation(version_arn, job, job_arn, now)
+            obj = objects.get((job.signed_bucket or "", job.signed_key or ""))
+            signed = obj.signed_version if isinstance(obj, SignedObjectEvidence) else None
+            found[(version_arn, job.job_id)] = self.reads.revocation(
+                version_arn, job, job_arn, now, signed
+            )
         return found
 
     def signed_objects(
@@ -625,7 +630,7 @@ class FleetCollector:
         self.phase_done("signing jobs and profiles")
         objects = self.signed_objects(in_scope.values())
         self.completion_times(in_scope, profiles, objects)
-        revocations = self.revocations(in_scope, profiles, account, now)
+        revocations = self.revocations(in_scope, profiles, objects, account, now)
         self.phase_done("signed objects")
         errors = tuple(
             error for error in (csc_error, *csc_errors, listing_error) if error is not None

@@ -47,6 +47,7 @@ from verifier.evidence.model import (
     Store,
     Unavailable,
 )
+from verifier.evidence.signature import TAIL_BYTES, SignatureFormatError, hashes_from_tail
 from verifier.package import PackageError, package_sha256
 from verifier.session import AwsSession
 
@@ -166,19 +167,25 @@ class Reads:
         )
 
     def revocation(
-        self, version_arn: str, job: SigningJobEvidence, job_arn: str, now: datetime
+        self,
+        version_arn: str,
+        job: SigningJobEvidence,
+        job_arn: str,
+        now: datetime,
+        signed_version: str | None,
     ) -> Collected[RevocationStatusEvidence]:
         """Signer's GetRevocationStatus for a profile version that is not its name's current
-        one, asked at the signature's time and now."""
+        one, asked at the signature's time and now, with the certificate hashes of the
+        signature the job's signed object carries."""
 
-        def ask(moment: datetime) -> frozenset[str]:
+        def ask(moment: datetime, hashes: list[str]) -> frozenset[str]:
             return parse.revoked_entities(
                 self.aws.signer_data.get_revocation_status(
                     signatureTimestamp=moment,
                     platformId=job.platform_id,
                     profileVersionArn=version_arn,
                     jobArn=job_arn,
-                    certificateHashes=[],
+                    certificateHashes=hashes,
                 )
             )
 
@@ -186,11 +193,12 @@ class Reads:
             signed_at = job.signed_at
             if signed_at is None:
                 raise InputError(f"job {job.job_id} reports no signature time")
+            hashes = self.certificate_hashes(job, signed_version)
             return RevocationStatusEvidence(
                 profile_version_arn=version_arn,
                 job_arn=job_arn,
-                revoked_at_signature=ask(signed_at),
-                revoked_now=ask(now),
+                revoked_at_signature=ask(signed_at, hashes),
+                revoked_now=ask(now, hashes),
             )
 
         return self.once(
@@ -200,6 +208,29 @@ class Reads:
             "revocation status",
             fetch,
         )
+
+    def certificate_hashes(self, job: SigningJobEvidence, version: str | None) -> list[str]:
+        """The certificate hashes of the signature in the job's signed object (``version``:
+        the one Signer wrote), read from the object's last bytes."""
+        if not (job.signed_bucket and job.signed_key):
+            raise InputError(f"job {job.job_id} reports no signed object")
+        if version is None:
+            raise InputError(f"the signed object of job {job.job_id} cannot be read")
+        kwargs = {"Bucket": job.signed_bucket, "Key": job.signed_key}
+        if version != "null":
+            kwargs["VersionId"] = version
+        body = self.aws.s3.get_object(Range=f"bytes=-{TAIL_BYTES}", **kwargs)["Body"]
+        try:
+            tail = body.read()
+        finally:
+            body.close()
+        try:
+            return hashes_from_tail(tail)
+        except SignatureFormatError as error:
+            raise InputError(
+                f"the certificate hashes of s3://{job.signed_bucket}/{job.signed_key} cannot "
+                f"be read: {error}"
+            ) from None
 
     # -- S3 -------------------------------------------------------------------------------
 
@@ -409,7 +440,9 @@ class TargetedCollector:
                 job_arn = job.job_arn or (
                     f"arn:aws:signer:{self.aws.region}:{account}:/signing-jobs/{job.job_id}"
                 )
-                self.reads.revocation(version_arn, job, job_arn, now)
+                obj = self.reads.signed_object(job.signed_bucket or "", job.signed_key or "")
+                signed = obj.signed_version if isinstance(obj, SignedObjectEvidence) else None
+                self.reads.revocation(version_arn, job, job_arn, now, signed)
         # 4. Provenance from a checkout.
         provenance = {
             target.key: self.provenance(target)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -35,12 +34,12 @@ from verifier.commands.options import (
     Verbose,
     check_report_paths,
 )
-from verifier.commands.verify import causes
+from verifier.commands.verify import causes, emit
 from verifier.contract.arns import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
 from verifier.contract.lock import load as load_lock
 from verifier.contract.targets import Trust
 from verifier.errors import InputError, VerifierError
-from verifier.report import Format, Location, RenderOptions, render, write_atomically
+from verifier.report import Format, Location, RenderOptions
 from verifier.report.options import lock_location
 
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
@@ -272,15 +271,7 @@ def audit_command(
                 lock_location(lock, str(lock), None) if lock is not None else Location(plan.source)
             ),
         )
-        tty = output is None and sys.stdout.isatty()
-        content = render(report, fmt, replace(options, tty=tty))
-        if output is not None:
-            write_atomically(output, content)
-        else:
-            sys.stdout.write(content)
-            sys.stdout.flush()
-        if sarif_output is not None:
-            write_atomically(sarif_output, render(report, Format.SARIF, options))
+        emit(report, fmt, output=output, sarif_output=sarif_output, options=options)
     except VerifierError as error:
         stderr(f"error: {error.diagnostics()}")
         raise typer.Exit(int(error.exit_code)) from None

@@ -23,7 +23,7 @@ from verifier.contract.arns import (
     account_of,
 )
 from verifier.contract.manifest import POLICIES, Manifest
-from verifier.contract.reader import Reader, json_type
+from verifier.contract.reader import Reader, json_type, parse_json_text, read_bytes
 from verifier.errors import InputError
 
 LOCK_FILE_NAME = "signed-lambda.lock.json"
@@ -146,19 +146,12 @@ def parse(data: Any, origin: str) -> Lock:
 def load(path: Path) -> Lock:
     """The lock at ``path``; a missing or malformed lock is one InputError line (exit 2)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no lock file", CREATE_HINT) from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected the lock file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read the lock file: {error}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
+        raw = read_bytes(path, "the lock file", missing="no lock file")
+    except InputError as error:
+        if error.what == f"{path}: no lock file":
+            raise InputError(error.what, CREATE_HINT) from None
+        raise
+    data = parse_json_text(raw, str(path))
     if not isinstance(data, dict):
         raise InputError(f"{path}: must be a JSON object, not {json_type(data)}")
     return parse(data, str(path))

@@ -99,19 +99,82 @@ class Reader:
         return value
 
 
-def read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file, or raise a one-line InputError naming it."""
+#: Input documents (outputs, lock, config) larger than this are refused: a stack's outputs are
+#: kilobytes, and a reader must not be made to hold an arbitrary file in memory.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+#: Arrays and objects nested deeper than this are refused (a manifest needs 6 levels).
+MAX_NESTING = 64
+
+
+def _nesting(text: str) -> int:
+    """The deepest array/object nesting of a JSON text (strings skipped), without parsing it."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_NESTING:
+                    return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_json_text(raw: bytes, origin: str) -> Any:
+    """A JSON document from bytes: UTF-8 (a byte order mark is accepted), at most
+    :data:`MAX_DOCUMENT_BYTES`, nested at most :data:`MAX_NESTING` deep; anything else is one
+    :class:`InputError` naming ``origin``."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise InputError(
+            f"{origin}: is {len(raw):,} bytes, over the {MAX_DOCUMENT_BYTES // 2**20} MB an "
+            "input document may have",
+            "pass the right file",
+        )
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} not found", "check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: {what} is a directory, expected a JSON file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read {what}: {error}") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{origin}: is not UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r})",
+            "save it as UTF-8",
+        ) from None
+    if _nesting(text) > MAX_NESTING:
+        raise InputError(f"{origin}: nests arrays or objects deeper than {MAX_NESTING} levels")
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+            f"{origin}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
+    except (RecursionError, ValueError) as error:  # e.g. an integer of 5,000 digits
+        raise InputError(f"{origin}: not a JSON document this verifier reads ({error})") from None
+
+
+def read_bytes(path: Path, what: str, *, missing: str | None = None) -> bytes:
+    """A file's bytes, at most :data:`MAX_DOCUMENT_BYTES` read; a missing file, a directory or
+    an unreadable file is one InputError line (``missing``: the text for a missing file)."""
+    try:
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: {missing or what + ' not found'}", "check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: {what} is a directory, expected a JSON file") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read {what}: {error.strerror or error}") from None
+    return raw
+
+
+def read_json(path: Path, what: str) -> Any:
+    """Parse a JSON file, or raise a one-line InputError naming it."""
+    return parse_json_text(read_bytes(path, what), str(path))

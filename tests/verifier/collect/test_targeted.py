@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.verifier import builders as b
-from tests.verifier.aws_stubs import Stubs, collector, configuration, session
+from tests.verifier.aws_stubs import Stubs, collector, configuration, session, signed_package
 from verifier.checks.findings import Status
 from verifier.collect import targeted
 from verifier.collect.aws import READ_PREFIXES
@@ -27,6 +27,7 @@ from verifier.evidence.model import (
     ProvenanceEvidence,
     RevocationStatusEvidence,
     SignedObjectEvidence,
+    SigningJobEvidence,
     Unavailable,
 )
 from verifier.package import build_package
@@ -291,33 +292,42 @@ def test_empty_version_listing_is_a_missing_signed_object() -> None:
 # --- revocation of a profile version that is not its name's current one -----------------------
 
 
+def revocation_world(stubs: Stubs, previous: SigningJobEvidence, package: bytes) -> None:
+    """Every read of a good deployment whose job was signed by the name's previous version."""
+    stubs.job(previous)
+    stubs.profile()  # the name's current version is another one
+    stubs.job(b.layer_job())
+    stubs.csc()
+    stubs.function()
+    stubs.layer_version()
+    stubs.signed_object(package)
+    stubs.layer_signed_object()
+    stubs.bucket()
+
+
 def test_a_job_of_a_non_current_profile_version_asks_for_that_versions_revocation_status() -> None:
-    """GetRevocationStatus, twice: at the signature's time and now (revoked since)."""
+    """GetRevocationStatus, twice (at the signature's time and now), with the certificate
+    hashes of the signature the job's signed object carries (read from its last bytes)."""
     previous = b.job(profile_version=b.PREVIOUS_PROFILE_VERSION)
+    package, hashes = signed_package(b.PREVIOUS_PROFILE_VERSION_ARN)
     calls: list[str] = []
     c = collector(recording_session(calls))
     base = {
         "platformId": previous.platform_id,
         "profileVersionArn": b.PREVIOUS_PROFILE_VERSION_ARN,
         "jobArn": b.JOB_ARN,
-        "certificateHashes": [],
+        "certificateHashes": hashes,
     }
     with Stubs(c) as stubs:
-        stubs.job(previous)
-        stubs.profile()  # the name's current version is another one
-        stubs.job(b.layer_job())
-        stubs.csc()
-        stubs.function()
-        stubs.layer_version()
-        stubs.signed_object()
-        stubs.layer_signed_object()
-        stubs.bucket()
+        revocation_world(stubs, previous, package)
+        stubs.signature_tail(package)
         stubs.revocation_status({**base, "signatureTimestamp": previous.signed_at}, [])
         stubs.revocation_status(
             {**base, "signatureTimestamp": b.NOW}, [b.PREVIOUS_PROFILE_VERSION_ARN]
         )
         evidence = collect(c)
         stubs.assert_all_used()
+    assert len(hashes) == 2 and all(len(h) == 2 * 96 for h in hashes)  # SHA-384 hex, twice
     assert evidence.store.revocations == {
         (b.PREVIOUS_PROFILE_VERSION_ARN, b.JOB_ID): RevocationStatusEvidence(
             profile_version_arn=b.PREVIOUS_PROFILE_VERSION_ARN,
@@ -327,6 +337,38 @@ def test_a_job_of_a_non_current_profile_version_asks_for_that_versions_revocatio
         )
     }
     assert Counter(calls)["GetRevocationStatus"] == 2
+
+
+def test_a_signature_that_cannot_be_read_leaves_the_revocation_unknown() -> None:
+    """A signed object whose signature is in no known format: Unavailable (an ERROR), never
+    "not revoked", and GetRevocationStatus is not asked without the hashes."""
+    previous = b.job(profile_version=b.PREVIOUS_PROFILE_VERSION)
+    c = collector()
+    with Stubs(c) as stubs:
+        revocation_world(stubs, previous, b.PACKAGE)
+        stubs.signature_tail(b.PACKAGE)  # not a ZIP
+        evidence = collect(c)
+        stubs.assert_all_used()
+    found = evidence.store.revocations[(b.PREVIOUS_PROFILE_VERSION_ARN, b.JOB_ID)]
+    assert isinstance(found, Unavailable) and found.operation == "GetRevocationStatus"
+    assert "cannot be read: not a ZIP" in found.reason
+
+
+def test_a_denied_revocation_status_is_unavailable() -> None:
+    package, _ = signed_package(b.PREVIOUS_PROFILE_VERSION_ARN)
+    c = collector()
+    with Stubs(c) as stubs:
+        stubs.signature_tail(package)
+        stubs.signer_data.add_client_error(
+            "get_revocation_status", "AccessDeniedException", "boom", http_status_code=403
+        )
+        found = c.reads.revocation(
+            b.PREVIOUS_PROFILE_VERSION_ARN, b.job(), b.JOB_ARN, b.NOW, b.SIGNED_VERSION
+        )
+        stubs.assert_all_used()
+    assert found == Unavailable(
+        "GetRevocationStatus", "AccessDeniedException: boom", "AccessDeniedException"
+    )
 
 
 # --- Missing vs Unavailable ------------------------------------------------------------------
@@ -447,15 +489,6 @@ ERRORS: list[tuple[str, str, str, str, int, Fetch, object]] = [
         500,
         lambda r: r.csc(b.CSC_ARN),
         Unavailable("GetCodeSigningConfig", "ServiceException: boom", "ServiceException"),
-    ),
-    (
-        "revocation status denied",
-        "signer_data",
-        "get_revocation_status",
-        "AccessDeniedException",
-        403,
-        lambda r: r.revocation(b.PREVIOUS_PROFILE_VERSION_ARN, b.job(), b.JOB_ARN, b.NOW),
-        Unavailable("GetRevocationStatus", "AccessDeniedException: boom", "AccessDeniedException"),
     ),
 ]
 
