@@ -109,6 +109,16 @@ def configuration(path: CodePath, name: str = b.FUNCTION_NAME) -> dict[str, Any]
     return {key: value for key, value in found.items() if value is not None}
 
 
+#: ``builders.csc()`` as GetCodeSigningConfig / ListCodeSigningConfigs return it.
+CODE_SIGNING_CONFIG: dict[str, Any] = {
+    "CodeSigningConfigId": "csc-0123456789abcdefg",
+    "CodeSigningConfigArn": b.CSC_ARN,
+    "AllowedPublishers": {"SigningProfileVersionArns": [b.PROFILE_VERSION_ARN]},
+    "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": "Enforce"},
+    "LastModified": "2026-11-17T12:00:00.000+0000",
+}
+
+
 def renamed(path: CodePath, name: str) -> CodePath:
     """The same code path of a function called ``name``."""
     return replace(path, function_name=name, arn=path.arn.replace(b.FUNCTION_NAME, name))
@@ -168,15 +178,7 @@ class Stubs:
     def csc(self) -> None:
         self.lambda_.add_response(
             "get_code_signing_config",
-            {
-                "CodeSigningConfig": {
-                    "CodeSigningConfigId": "csc-0123456789abcdefg",
-                    "CodeSigningConfigArn": b.CSC_ARN,
-                    "AllowedPublishers": {"SigningProfileVersionArns": [b.PROFILE_VERSION_ARN]},
-                    "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": "Enforce"},
-                    "LastModified": "2026-11-17T12:00:00.000+0000",
-                }
-            },
+            {"CodeSigningConfig": CODE_SIGNING_CONFIG},
             {"CodeSigningConfigArn": b.CSC_ARN},
         )
 

@@ -26,7 +26,7 @@ from botocore.exceptions import (
 from localaws.tls import ensure_tls_files
 from tests.conftest import isolate_from_aws
 from tests.verifier import builders as b
-from tests.verifier.aws_stubs import Stubs, body, session
+from tests.verifier.aws_stubs import CODE_SIGNING_CONFIG, Stubs, body, session
 from verifier.collect.aws import AwsReader, concurrently, https_hint
 from verifier.collect.cache import HashCache
 from verifier.collect.targeted import TargetedCollector
@@ -335,15 +335,7 @@ def test_preflight_answer_is_the_runs_evidence(
     no_aws_config: None, monkeypatch: pytest.MonkeyPatch, local_server: Callable[..., str]
 ) -> None:
     """The first call's answer is kept: the CSC is not asked for twice."""
-    answer = {
-        "CodeSigningConfig": {
-            "CodeSigningConfigId": "csc-0123456789abcdefg",
-            "CodeSigningConfigArn": b.CSC_ARN,
-            "AllowedPublishers": {"SigningProfileVersionArns": [b.PROFILE_VERSION_ARN]},
-            "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": "Enforce"},
-            "LastModified": "2026-11-17T12:00:00.000+0000",
-        }
-    }
+    answer = {"CodeSigningConfig": CODE_SIGNING_CONFIG}
     address = local_server((200, {"Content-Type": "application/json"}, json.dumps(answer).encode()))
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://{address}")
     collector = TargetedCollector(session(), region=b.REGION)

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.verifier.collect.conftest import FakeClock
 from verifier.collect.budget import SIGNER_RPS, RateBudget, RequestLog, TokenBucket
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def test_token_bucket_never_exceeds_its_rate_in_any_second() -> None:
-    clock = FakeClock()
+def test_token_bucket_never_exceeds_its_rate_in_any_second(clock: FakeClock) -> None:
     bucket = TokenBucket(10, clock=clock, sleep=clock.sleep)
     log = RequestLog()
     for _ in range(55):
@@ -30,8 +19,7 @@ def test_token_bucket_never_exceeds_its_rate_in_any_second() -> None:
     assert clock.now == pytest.approx(5.4, abs=0.01)  # evenly spaced, not slower
 
 
-def test_a_burst_saves_up_at_most_its_size() -> None:
-    clock = FakeClock()
+def test_a_burst_saves_up_at_most_its_size(clock: FakeClock) -> None:
     bucket = TokenBucket(2, burst=3, clock=clock, sleep=clock.sleep)
     clock.now = 100.0  # idle for a long time: still only 3 tokens saved
     waits = [bucket.acquire() for _ in range(5)]

@@ -5,19 +5,11 @@ from __future__ import annotations
 
 import io
 
+from tests.verifier.collect.conftest import FakeClock
 from verifier.collect.progress import LINE_INTERVAL_SECONDS, ProgressReporter
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_lines_off_a_terminal_and_a_bar_on_one() -> None:
-    clock = FakeClock()
+def test_lines_off_a_terminal_and_a_bar_on_one(clock: FakeClock) -> None:
     lines = io.StringIO()
     reporter = ProgressReporter(lines, tty=False, clock=clock)
     reporter.start_region("us-east-1")
@@ -35,8 +27,7 @@ def test_lines_off_a_terminal_and_a_bar_on_one() -> None:
     assert bar.getvalue().endswith("\r")
 
 
-def test_a_line_every_interval_and_on_each_new_phase() -> None:
-    clock = FakeClock()
+def test_a_line_every_interval_and_on_each_new_phase(clock: FakeClock) -> None:
     lines = io.StringIO()
     reporter = ProgressReporter(lines, tty=False, clock=clock)
     reporter.start_region("eu-west-1")
@@ -51,9 +42,9 @@ def test_a_line_every_interval_and_on_each_new_phase() -> None:
     ]
 
 
-def test_a_message_clears_the_bar_first() -> None:
+def test_a_message_clears_the_bar_first(clock: FakeClock) -> None:
     bar = io.StringIO()
-    reporter = ProgressReporter(bar, tty=True, clock=FakeClock())
+    reporter = ProgressReporter(bar, tty=True, clock=clock)
     reporter("jobs", 1, 2)
     reporter.message("listing aliases")
     assert bar.getvalue().endswith("\r" + " " * 78 + "\rlisting aliases\n")

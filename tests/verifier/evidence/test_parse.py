@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.verifier import builders as b
-from tests.verifier.aws_stubs import configuration, session
+from tests.verifier.aws_stubs import CODE_SIGNING_CONFIG, configuration, session
 from verifier.collect.aws import AwsReader
 from verifier.evidence import parse
 from verifier.evidence.model import (
@@ -23,12 +23,7 @@ from verifier.evidence.model import (
 )
 from verifier.evidence.parse import ResponseError
 
-CSC_RESPONSE: dict[str, Any] = {
-    "CodeSigningConfigId": "csc-0123456789abcdefg",
-    "CodeSigningConfigArn": b.CSC_ARN,
-    "AllowedPublishers": {"SigningProfileVersionArns": [b.PROFILE_VERSION_ARN]},
-    "CodeSigningPolicies": {"UntrustedArtifactOnDeployment": "Enforce"},
-}
+CSC_RESPONSE = CODE_SIGNING_CONFIG
 LAYER_RESPONSE: dict[str, Any] = {
     "LayerVersionArn": b.LAYER_VERSION_ARN,
     "Content": {
