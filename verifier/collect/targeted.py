@@ -262,7 +262,8 @@ class Reads:
             budget = MAX_HISTORY_BYTES
             unread = []
             for version in later:
-                size = version.size or 0
+                # A version listed without its size is not read blind: it stays unread.
+                size = version.size if version.size is not None else budget + 1
                 if size > budget:
                     unread.append(version.version_id)
                     continue
