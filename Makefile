@@ -88,8 +88,15 @@ install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_mod
 install-tools: $(TOOLS)/.installed ## Create .venv-tools (checkov; `make test` and `make lint` do this)
 
 # --- build -----------------------------------------------------------------------------
+# The config check needs no install: stacks/config.py is standard library only.
+CHECK_PY = $(if $(wildcard $(PY)),$(PY),$(PYTHON_BOOT))
+
+.PHONY: validate
+validate: ## Validate the config (signed-lambda.json, or the file SIGNED_LAMBDA_CONFIG names) in well under a second: every error, one line each
+	@$(CHECK_PY) main.py --check
+
 .PHONY: synth
-synth: install ## Synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
+synth: validate install ## Validate the config, synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
 	$(TF_ENV) $(CDKTF) synth --output $(CDKTF_OUT)
 	@for dir in $(CDKTF_OUT)/stacks/*/; do \
 	  $(TF_ENV) terraform -chdir="$$dir" init -input=false -no-color >/dev/null || { \

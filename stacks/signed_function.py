@@ -48,7 +48,7 @@ class SignedFunction(Construct):
             source_dir=function.source_dir,
             source_path=function.source_path,
             path=function.key,
-            config_field=f"functions[{function.key!r}].source_dir",
+            config_field=f"functions[{function.key}].source_dir",
         )
         self.unsigned_object = self.package.unsigned_object
         self.signing_job = self.package.signing_job

@@ -122,17 +122,21 @@ def test_region_falls_back_to_the_aws_environment() -> None:
     assert load_config({"AWS_DEFAULT_REGION": "ap-southeast-2"}).region == "ap-southeast-2"
 
 
+def without_default_layer(layers: Any) -> dict[str, Any]:
+    return {"layers": layers, "functions": [{"key": "ok"}]}
+
+
 BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     ({"untrusted_artifact_policy": "Block"}, "untrusted_artifact_policy"),
     ({"untrusted_artifact_policy": "enforce"}, "untrusted_artifact_policy"),
     ({"functions": []}, "functions"),
-    ({"functions": [{"key": "Bad Name"}]}, "functions[].key"),
+    ({"functions": [{"key": "Bad Name"}]}, "functions[0].key"),
     ({"functions": [{"key": "a"}, {"key": "a"}]}, "functions"),
     ({"functions": [{"handler": "x.y"}]}, "functions[0].key"),
-    ({"functions": [{"key": "ok", "runtime": "cobol"}]}, "functions['ok'].runtime"),
-    ({"functions": [{"key": "ok", "memory_mb": 64}]}, "functions['ok'].memory_mb"),
-    ({"functions": [{"key": "ok", "memory_mb": "128"}]}, "functions[0].memory_mb"),
-    ({"functions": [{"key": "ok", "colour": "red"}]}, "functions[0].colour"),
+    ({"functions": [{"key": "ok", "runtime": "cobol"}]}, "functions[ok].runtime"),
+    ({"functions": [{"key": "ok", "memory_mb": 64}]}, "functions[ok].memory_mb"),
+    ({"functions": [{"key": "ok", "memory_mb": "128"}]}, "functions[ok].memory_mb"),
+    ({"functions": [{"key": "ok", "colour": "red"}]}, "functions[ok].colour"),
     ({"functions": "hello"}, "functions"),
     ({"signing_profile_name": "has-dash"}, "signing_profile_name"),
     ({"signature_validity_value": 0}, "signature_validity_value"),
@@ -149,19 +153,19 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     ({"tags": {"a": 1}}, "tags.a"),
     ({"unknown_setting": 1}, "unknown_setting"),
     # Function architectures, layers and earlier versions.
-    ({"functions": [{"key": "ok", "architectures": ["sparc"]}]}, "functions['ok'].architectures"),
+    ({"functions": [{"key": "ok", "architectures": ["sparc"]}]}, "functions[ok].architectures"),
     (
         {"functions": [{"key": "ok", "architectures": ["x86_64", "arm64"]}]},
-        "functions['ok'].architectures",
+        "functions[ok].architectures",
     ),
-    ({"functions": [{"key": "ok", "architectures": []}]}, "functions['ok'].architectures"),
-    ({"functions": [{"key": "ok", "architectures": "arm64"}]}, "functions[0].architectures"),
-    ({"functions": [{"key": "ok", "architectures": [64]}]}, "functions[0].architectures"),
-    ({"functions": [{"key": "ok", "layers": ["nope"]}]}, "functions[0].layers"),
-    ({"functions": [{"key": "a"}, {"key": "b", "layers": ["nope"]}]}, "functions[1].layers"),
-    ({"functions": [{"key": "ok", "layers": "shared"}]}, "functions[0].layers"),
-    ({"functions": [{"key": "ok", "layers": [None]}]}, "functions[0].layers"),
-    ({"functions": [{"key": "ok", "layers": ["shared", "shared"]}]}, "functions['ok'].layers"),
+    ({"functions": [{"key": "ok", "architectures": []}]}, "functions[ok].architectures"),
+    ({"functions": [{"key": "ok", "architectures": "arm64"}]}, "functions[ok].architectures"),
+    ({"functions": [{"key": "ok", "architectures": [64]}]}, "functions[ok].architectures"),
+    ({"functions": [{"key": "ok", "layers": ["nope"]}]}, "functions[ok].layers"),
+    ({"functions": [{"key": "a"}, {"key": "b", "layers": ["nope"]}]}, "functions[b].layers"),
+    ({"functions": [{"key": "ok", "layers": "shared"}]}, "functions[ok].layers"),
+    ({"functions": [{"key": "ok", "layers": [None]}]}, "functions[ok].layers"),
+    ({"functions": [{"key": "ok", "layers": ["shared", "shared"]}]}, "functions[ok].layers"),
     (
         {
             "layers": [{"key": f"l{i}"} for i in range(MAX_LAYERS_PER_FUNCTION + 1)],
@@ -169,41 +173,47 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
                 {"key": "ok", "layers": [f"l{i}" for i in range(MAX_LAYERS_PER_FUNCTION + 1)]}
             ],
         },
-        "functions['ok'].layers",
+        "functions[ok].layers",
     ),
     (
         {"functions": [{"key": "ok", "runtime": "nodejs20.x", "layers": ["shared"]}]},
-        "functions[0].layers",
+        "functions[ok].layers",
     ),
     # The default hello uses the default layer: removing the layers must say so.
-    ({"layers": []}, "functions[0].layers"),
+    ({"layers": []}, "functions[hello].layers"),
     (
         {"functions": [{"key": "ok", "allow_earlier_versions": "yes"}]},
-        "functions[0].allow_earlier_versions",
+        "functions[ok].allow_earlier_versions",
     ),
-    ({"functions": [{"key": "ok", "source_dir": "/tmp"}]}, "functions['ok'].source_dir"),
-    ({"functions": [{"key": "ok", "source_dir": f"../{OUTSIDE}"}]}, "functions['ok'].source_dir"),
-    # Layers.
-    ({"layers": "shared"}, "layers"),
-    ({"layers": ["shared"]}, "layers[0]"),
-    ({"layers": [{"source_dir": "layers/shared"}]}, "layers[0].key"),
-    ({"layers": [{"key": "Bad Key"}]}, "layers[].key"),
-    ({"layers": [{"key": 7}]}, "layers[0].key"),
-    ({"layers": [{"key": "a", "colour": "red"}]}, "layers[0].colour"),
-    ({"layers": [{"key": "shared"}, {"key": "shared"}]}, "layers"),
+    ({"functions": [{"key": "ok", "source_dir": "/tmp"}]}, "functions[ok].source_dir"),
+    ({"functions": [{"key": "ok", "source_dir": f"../{OUTSIDE}"}]}, "functions[ok].source_dir"),
+    # Layers (no function uses the default layer, which these lists leave out).
+    (without_default_layer("shared"), "layers"),
+    (without_default_layer(["shared"]), "layers[0]"),
+    (without_default_layer([{"source_dir": "layers/shared"}]), "layers[0].key"),
+    (without_default_layer([{"key": "Bad Key"}]), "layers[0].key"),
+    (without_default_layer([{"key": 7}]), "layers[0].key"),
+    (without_default_layer([{"key": "a", "colour": "red"}]), "layers[a].colour"),
+    (without_default_layer([{"key": "shared"}, {"key": "shared"}]), "layers"),
     (
-        {"layers": [{"key": "a", "compatible_runtimes": ["cobol"]}]},
-        "layers['a'].compatible_runtimes",
+        without_default_layer([{"key": "a", "compatible_runtimes": ["cobol"]}]),
+        "layers[a].compatible_runtimes",
     ),
-    ({"layers": [{"key": "a", "compatible_runtimes": []}]}, "layers['a'].compatible_runtimes"),
     (
-        {"layers": [{"key": "a", "compatible_runtimes": "python3.12"}]},
-        "layers[0].compatible_runtimes",
+        without_default_layer([{"key": "a", "compatible_runtimes": []}]),
+        "layers[a].compatible_runtimes",
     ),
-    ({"layers": [{"key": "a", "description": "x" * 257}]}, "layers['a'].description"),
-    ({"layers": [{"key": "a", "description": 5}]}, "layers[0].description"),
-    ({"layers": [{"key": "a", "source_dir": "/etc"}]}, "layers['a'].source_dir"),
-    ({"layers": [{"key": "a", "source_dir": f"layers/../../{OUTSIDE}"}]}, "layers['a'].source_dir"),
+    (
+        without_default_layer([{"key": "a", "compatible_runtimes": "python3.12"}]),
+        "layers[a].compatible_runtimes",
+    ),
+    (without_default_layer([{"key": "a", "description": "x" * 257}]), "layers[a].description"),
+    (without_default_layer([{"key": "a", "description": 5}]), "layers[a].description"),
+    (without_default_layer([{"key": "a", "source_dir": "/etc"}]), "layers[a].source_dir"),
+    (
+        without_default_layer([{"key": "a", "source_dir": f"layers/../../{OUTSIDE}"}]),
+        "layers[a].source_dir",
+    ),
 ]
 
 
@@ -211,23 +221,67 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
 def test_bad_config_names_the_field(data: dict[str, Any], field: str) -> None:
     with pytest.raises(ConfigError) as raised:
         config_from_mapping(data)
-    assert raised.value.field_name == field
+    assert [error.field_name for error in raised.value.errors] == [field]
     assert "\n" not in str(raised.value)
     assert str(raised.value).startswith(f"{field}: ")
 
 
+def test_every_error_is_named_at_once_by_key_or_index() -> None:
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(
+            {
+                "region": "mars-1",
+                "colour": "red",
+                "tags": {"team": 1},
+                "layers": [{"key": "shared", "compatible_runtimes": ["cobol"]}, {"key": "x y"}],
+                "functions": [
+                    {"key": "hello", "runtime": "cobol", "memory_mb": "128", "timeout_seconds": 0},
+                    {"key": "Bad Name", "memory_mb": 64},
+                    {"key": "orders", "layers": ["nope", "shared"]},
+                    7,
+                ],
+            }
+        )
+    assert [error.field_name for error in raised.value.errors] == sorted(
+        [
+            "region",
+            "colour",
+            "tags.team",
+            "layers[shared].compatible_runtimes",
+            "layers[1].key",
+            "functions[hello].runtime",
+            "functions[hello].memory_mb",
+            "functions[hello].timeout_seconds",
+            "functions[1].key",
+            "functions[1].memory_mb",
+            # "nope" is named; "shared" is bad on its own, so orders' use of it is not an error.
+            "functions[orders].layers",
+            "functions[3]",
+        ]
+    )
+    assert len(str(raised.value).splitlines()) == len(raised.value.errors)
+
+
+def test_a_bad_list_reports_no_consequences() -> None:
+    """A list that is not a list says so once: no "at least one function is required", no
+    "hello's layer 'shared' is not a layer of this stack"."""
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping({"functions": 5, "layers": 5})
+    assert [error.field_name for error in raised.value.errors] == ["functions", "layers"]
+
+
 PYTHON_BAD_VALUES: list[tuple[type, dict[str, Any], str]] = [
-    (FunctionConfig, {"key": "ok", "architectures": "arm64"}, "functions['ok'].architectures"),
-    (FunctionConfig, {"key": "ok", "layers": ["shared"]}, "functions['ok'].layers"),
+    (FunctionConfig, {"key": "ok", "architectures": "arm64"}, "functions[ok].architectures"),
+    (FunctionConfig, {"key": "ok", "layers": ["shared"]}, "functions[ok].layers"),
     (
         FunctionConfig,
         {"key": "ok", "allow_earlier_versions": 1},
-        "functions['ok'].allow_earlier_versions",
+        "functions[ok].allow_earlier_versions",
     ),
     (
         LayerConfig,
         {"key": "a", "compatible_runtimes": "python3.12"},
-        "layers['a'].compatible_runtimes",
+        "layers[a].compatible_runtimes",
     ),
 ]
 
@@ -271,9 +325,12 @@ def run_main(tmp_path: Path, content: str | None) -> subprocess.CompletedProcess
     [
         ('{"untrusted_artifact_policy": "Block"}', "untrusted_artifact_policy"),
         ('{"functions": []}', "functions"),
-        ('{"functions": [{"key": "Bad Name"}]}', "functions[].key"),
-        ('{"functions": [{"key": "ok", "layers": ["nope"]}]}', "functions[0].layers"),
-        ('{"layers": [{"key": "a", "compatible_runtimes": 1}]}', "layers[0].compatible_runtimes"),
+        ('{"functions": [{"key": "Bad Name"}]}', "functions[0].key"),
+        ('{"functions": [{"key": "hello", "layers": ["nope"]}]}', "functions[hello].layers"),
+        (
+            '{"layers": [{"key": "a", "compatible_runtimes": 1}], "functions": [{"key": "audit"}]}',
+            "layers[a].compatible_runtimes",
+        ),
         ("{not json", "not valid JSON"),
         ("[1, 2]", "a JSON object"),
         (None, "cannot read config file"),
@@ -290,3 +347,64 @@ def test_synth_stops_with_one_line_error(
     assert lines[0].startswith("error: config ")
     assert expected in lines[0]
     assert not (tmp_path / "out").exists(), "nothing is half-written"
+
+
+#: Run in a child process: main.py --check's outcome and whether it loaded any CDK toolkit.
+_CHECK_AND_LIST_TOOLKITS = """
+import sys
+import main
+code = main.main(["--check"])
+toolkits = {"cdktf", "cdktn", "jsii", "constructs", "cdktf_cdktf_provider_aws"}
+print(sorted({name.split(".")[0] for name in sys.modules} & toolkits))
+sys.exit(code)
+"""
+
+
+def run_check(tmp_path: Path, config: dict[str, Any] | None) -> subprocess.CompletedProcess[str]:
+    path = tmp_path / "config.json"
+    if config is not None:
+        path.write_text(json.dumps(config))
+    return subprocess.run(
+        [sys.executable, "-c", _CHECK_AND_LIST_TOOLKITS],
+        cwd=REPO_ROOT,
+        env={
+            "SIGNED_LAMBDA_CONFIG": str(path) if config is not None else "",
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_prints_every_error_once_without_loading_the_cdk(tmp_path: Path) -> None:
+    result = run_check(
+        tmp_path,
+        {
+            "region": "mars-1",
+            "functions": [{"key": "hello", "runtime": "cobol"}, {"key": "orders"}],
+        },
+    )
+    assert result.returncode == 2
+    assert result.stdout == "[]\n"  # no toolkit imported
+    assert result.stderr.splitlines() == [
+        "error: config functions[hello].runtime: 'cobol' is not a Lambda runtime "
+        "(e.g. 'python3.12')",
+        "error: config functions[orders].source_dir: 'functions/orders' is not a directory",
+        "error: config region: 'mars-1' is not an AWS region (e.g. 'eu-west-1')",
+    ]
+
+
+def test_check_passes_a_valid_config_without_loading_the_cdk(tmp_path: Path) -> None:
+    result = run_check(tmp_path, None)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"
+    assert result.stderr.startswith("config ok (")
+
+
+def test_main_takes_only_check(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "main.py", "--chek"], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr == "error: usage: python main.py [--check] (got --chek)\n"
