@@ -732,6 +732,26 @@ def config_from_mapping(data: Mapping[str, Any], *, check_sources: bool = False)
     return config
 
 
+def to_mapping(value: Any) -> Any:
+    """The JSON form of a config (or of one of its entries), every field spelled out:
+    ``config_from_mapping(to_mapping(config)) == config``."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, tuple):
+        return [to_mapping(item) for item in value]
+    if not hasattr(value, "__dataclass_fields__"):
+        return value
+    hints = _type_hints(type(value))
+    return {
+        f.name: (
+            dict(getattr(value, f.name))
+            if hints[f.name] == tuple[tuple[str, str], ...]
+            else to_mapping(getattr(value, f.name))
+        )
+        for f in fields(value)
+    }
+
+
 def load_config(
     environ: Mapping[str, str], default_file: Path | None = None, *, check_sources: bool = False
 ) -> StackConfig:
@@ -798,4 +818,5 @@ __all__ = [
     "config_from_mapping",
     "load_config",
     "repo_relative",
+    "to_mapping",
 ]

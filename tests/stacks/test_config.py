@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,9 @@ from stacks.config import (
     UntrustedArtifactPolicy,
     config_from_mapping,
     load_config,
+    to_mapping,
 )
-from tests.conftest import REPO_ROOT
+from tests.conftest import CUSTOM_CONFIG, REPO_ROOT
 
 #: A sibling of the checkout: never the checkout itself, whatever its directory is called ("../x"
 #: was the checkout when it was cloned to /tmp/x).
@@ -95,6 +97,55 @@ def test_demo_config_builds_with_the_default_layer() -> None:
     config = config_from_mapping(data)
     assert [layer.key for layer in config.layers] == ["shared"]
     assert any(fn.layers == ("shared",) for fn in config.functions)
+
+
+def test_the_starter_config_is_the_defaults() -> None:
+    """signed-lambda.json (committed) restates defaults only, and names no region, so
+    AWS_REGION still chooses one."""
+    starter = json.loads((REPO_ROOT / "signed-lambda.json").read_text())
+    assert "region" not in starter
+    assert [fn["key"] for fn in starter["functions"]] == [fn.key for fn in StackConfig().functions]
+    assert load_config({}, REPO_ROOT / "signed-lambda.json") == StackConfig()
+    assert load_config({"AWS_REGION": "eu-west-1"}, REPO_ROOT / "signed-lambda.json").region == (
+        "eu-west-1"
+    )
+
+
+def test_every_field_spelled_out_reads_back_as_the_same_config() -> None:
+    for config in (StackConfig(), config_from_mapping(CUSTOM_CONFIG)):
+        assert config_from_mapping(to_mapping(config)) == config
+    assert set(to_mapping(StackConfig())) == {f.name for f in fields(StackConfig)}
+
+
+def test_an_entry_with_a_default_key_starts_from_the_default_entry() -> None:
+    """The README's layer example used to drop the default description (and so replace the
+    layer); a default entry restated in part keeps the rest of its fields."""
+    config = config_from_mapping(
+        {
+            "layers": [{"key": "shared", "compatible_runtimes": ["python3.12"]}],
+            "functions": [{"key": "hello"}, {"key": "audit", "memory_mb": 256}],
+        }
+    )
+    assert config.layers == StackConfig().layers
+    hello, audit = config.functions
+    assert hello == StackConfig().functions[0]
+    assert audit == replace(StackConfig().functions[1], memory_mb=256)
+    assert audit.environment == (("AUDIT_LEVEL", "standard"),)
+    # What a file gives replaces the default's value, field by field.
+    (layer,) = config_from_mapping(
+        {"layers": [{"key": "shared", "description": ""}], "functions": [{"key": "audit"}]}
+    ).layers
+    assert layer.description == ""
+    assert (
+        config_from_mapping({"functions": [{"key": "hello", "layers": []}]}).functions[0].layers
+        == ()
+    )
+
+
+def test_mappings_in_any_order_are_the_same_config() -> None:
+    forward = config_from_mapping({"tags": {"a": "1", "b": "2"}})
+    backward = StackConfig(tags=(("b", "2"), ("a", "1")))
+    assert forward == backward and forward.tags == (("a", "1"), ("b", "2"))
 
 
 def test_warn_is_configurable() -> None:

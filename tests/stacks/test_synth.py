@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from verifier.contract.manifest import (
 )
 from verifier.package import package_sha256
 
-#: The config the session's synth fixture builds (no config file, no overrides).
+#: The config the session's synth fixture builds (the committed signed-lambda.json, which
+#: restates defaults only: tests/stacks/test_config.py).
 DEFAULT = StackConfig()
 
 
@@ -334,6 +336,24 @@ def test_manifest_package_sha256_is_the_uploaded_zip(synth: Synth) -> None:
         ]
         uploaded = (synth.stack_dir / obj["source"]).read_bytes()
         assert entry["package_sha256"] == obj["source_hash"] == hashlib.sha256(uploaded).hexdigest()
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_restating_every_default_synthesizes_the_same_bytes(
+    synth: Synth, restated_synth: Synth
+) -> None:
+    """A config file that spells out every default field changes no resource, no output and
+    no asset: the synthesized trees are byte-identical."""
+    restated, default = tree(restated_synth.outdir), tree(synth.outdir)
+    assert sorted(restated) == sorted(default)
+    assert [name for name in default if restated[name] != default[name]] == []
 
 
 # --- A non-default config: Warn, a remote backend, three functions, two layers -------------
