@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import InitVar, dataclass, fields, replace
+from dataclasses import InitVar, dataclass, fields, is_dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_type_hints
@@ -739,7 +739,7 @@ def to_mapping(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple):
         return [to_mapping(item) for item in value]
-    if not hasattr(value, "__dataclass_fields__"):
+    if not is_dataclass(value) or isinstance(value, type):
         return value
     hints = _type_hints(type(value))
     return {
