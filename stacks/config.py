@@ -123,6 +123,15 @@ class Architecture(StrEnum):
 MAX_LAYERS_PER_FUNCTION = 5
 MAX_LAYER_RUNTIMES = 15
 MAX_LAYER_DESCRIPTION = 256
+#: Lambda's VpcConfig limits (botocore: SubnetIds max 16, SecurityGroupIds max 5).
+MAX_SUBNETS = 16
+MAX_SECURITY_GROUPS = 5
+#: IAM: managed policies per role (the hard maximum; the default quota is 10), and the
+#: characters a role's inline policies may have together.
+MAX_MANAGED_POLICIES = 20
+MAX_INLINE_POLICY_CHARACTERS = 10240
+#: Lambda: tags per function (the stack's and the function's own together).
+MAX_TAGS = 50
 
 
 _FUNCTION_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -136,6 +145,14 @@ _RUNTIME = re.compile(
 )
 _STACK_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
 _ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+_IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
+_CONDITION_OPERATOR = re.compile(r"^(ForAllValues:|ForAnyValue:)?[A-Za-z]+$")
+_SID = re.compile(r"^[A-Za-z0-9]*$")
+_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
+# Lambda's tag pattern (botocore TagKey/TagValue): letters, digits, spaces and _.:/=+-@.
+_TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 # Lambda reserves these environment variable names.
 _RESERVED_ENV = frozenset(
     {
@@ -186,6 +203,107 @@ def repo_relative(source_dir: str) -> str:
     return (REPO_ROOT / source_dir).resolve().relative_to(REPO_ROOT).as_posix()
 
 
+def _tag_problems(tags: tuple[tuple[str, str], ...], where: str, require: Any) -> None:
+    for name, value in tags:
+        require(
+            1 <= len(name) <= 128
+            and bool(_TAG_TEXT.match(name))
+            and not name.lower().startswith("aws:"),
+            where,
+            f"{name!r} is not a tag key (1-128 letters, digits, spaces or _.:/=+-@; "
+            "'aws:' is reserved)",
+        )
+        require(
+            len(value) <= 256 and bool(_TAG_TEXT.match(value)),
+            f"{where}.{name}",
+            "is not a tag value (at most 256 letters, digits, spaces or _.:/=+-@)",
+        )
+
+
+#: A condition value as IAM takes it: a string, a number or a boolean.
+ConditionValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class PolicyStatement:
+    """One IAM statement for a function's own role, written in the config as in a policy
+    document: ``Effect``, ``Action``, ``Resource``, optional ``Condition`` and ``Sid``."""
+
+    effect: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+    #: ``Condition``: (operator, ((condition key, (values, ...)), ...)), ...
+    condition: tuple[tuple[str, tuple[tuple[str, tuple[ConditionValue, ...]], ...]], ...] = ()
+    sid: str = ""
+
+    def document(self) -> dict[str, Any]:
+        """The statement as IAM reads it (``Sid`` and ``Condition`` only when set)."""
+        statement: dict[str, Any] = {"Sid": self.sid} if self.sid else {}
+        statement.update(
+            {"Effect": self.effect, "Action": list(self.actions), "Resource": list(self.resources)}
+        )
+        if self.condition:
+            statement["Condition"] = {
+                operator: {key: list(values) for key, values in keys}
+                for operator, keys in self.condition
+            }
+        return statement
+
+
+@dataclass(frozen=True)
+class VpcConfig:
+    """The subnets and security groups a function's network interfaces use."""
+
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
+
+
+def _statement_problems(statement: PolicyStatement, where: str, require: Any) -> None:
+    require(
+        statement.effect in ("Allow", "Deny"),
+        f"{where}.Effect",
+        f"{statement.effect!r} is not Allow or Deny",
+    )
+    if require(bool(statement.actions), f"{where}.Action", "names no action"):
+        for action in statement.actions:
+            if require(
+                action != "*",
+                f"{where}.Action",
+                "'*' would allow every action of every service: name the actions "
+                "(e.g. 'dynamodb:GetItem', or 'dynamodb:*')",
+            ):
+                require(
+                    bool(_IAM_ACTION.match(action)),
+                    f"{where}.Action",
+                    f"{action!r} is not an IAM action (service:Action, e.g. 'dynamodb:GetItem')",
+                )
+    if require(bool(statement.resources), f"{where}.Resource", "names no resource"):
+        for resource in statement.resources:
+            require(
+                resource == "*" or resource.startswith("arn:"),
+                f"{where}.Resource",
+                f"{resource!r} is not an ARN or '*'",
+            )
+    for operator, keys in statement.condition:
+        require(
+            bool(_CONDITION_OPERATOR.match(operator)) and bool(keys),
+            f"{where}.Condition",
+            f"{operator!r} is not a condition operator with keys (e.g. "
+            '{"StringEquals": {"aws:SourceAccount": "123456789012"}})',
+        )
+        for key, values in keys:
+            require(
+                ":" in key and bool(values),
+                f"{where}.Condition.{operator}",
+                f"{key!r} is not a condition key with values (e.g. 'aws:SourceAccount')",
+            )
+    require(
+        bool(_SID.match(statement.sid)),
+        f"{where}.Sid",
+        f"{statement.sid!r} is not a statement id (letters and digits only)",
+    )
+
+
 def _entry_path(section: str, key: Any, position: int | None) -> str:
     """``functions[hello]``; an entry without a valid key by its index (``functions[0]``), or
     ``functions[?]`` when a Python caller built it outside a list."""
@@ -215,6 +333,16 @@ class FunctionConfig:
     layers: tuple[str, ...] = ()
     #: Whether published versions may run earlier signed builds (the verifier proves each).
     allow_earlier_versions: bool = False
+    #: IAM statements added to the function's own role (which otherwise may only write the
+    #: function's logs), and managed policies attached to it.
+    policy_statements: tuple[PolicyStatement, ...] = ()
+    managed_policy_arns: tuple[str, ...] = ()
+    #: Subnets and security groups; the role then also gets the network-interface actions.
+    vpc: VpcConfig | None = None
+    #: Concurrent executions reserved for this function; None: the account's unreserved pool.
+    reserved_concurrency: int | None = None
+    #: Tags on the function's own resources (function, role, log group), beside the stack's.
+    tags: tuple[tuple[str, str], ...] = ()
     position: InitVar[int | None] = None
 
     def __post_init__(self, position: int | None) -> None:
@@ -294,7 +422,95 @@ class FunctionConfig:
             f"{where}.allow_earlier_versions",
             f"expected true or false, got {self.allow_earlier_versions!r}",
         )
+        self._permission_problems(where, require)
+        if self.vpc is not None:
+            self._vpc_problems(where, require)
+        if self.reserved_concurrency is not None:
+            require(
+                isinstance(self.reserved_concurrency, int)
+                and not isinstance(self.reserved_concurrency, bool)
+                and self.reserved_concurrency >= 0,
+                f"{where}.reserved_concurrency",
+                f"expected a number of executions (0 or more), got {self.reserved_concurrency!r}",
+            )
+        if require(
+            _is_pairs(self.tags),
+            f"{where}.tags",
+            f"expected (name, value) pairs, got {self.tags!r}",
+        ):
+            _tag_problems(self.tags, f"{where}.tags", require)
+            _sorted_pairs(self, "tags")
         problems.raise_any()
+
+    def _permission_problems(self, where: str, require: Any) -> None:
+        statements = self.policy_statements
+        if not require(
+            isinstance(statements, tuple)
+            and all(isinstance(s, PolicyStatement) for s in statements),
+            f"{where}.policy_statements",
+            f"expected a tuple of PolicyStatement, got {statements!r}",
+        ):
+            return
+        for index, statement in enumerate(statements):
+            _statement_problems(statement, f"{where}.policy_statements[{index}]", require)
+        sids = [s.sid for s in statements if s.sid]
+        repeated = sorted({sid for sid in sids if sids.count(sid) > 1})
+        require(
+            not repeated,
+            f"{where}.policy_statements",
+            f"Sid {', '.join(repeated)} is used more than once",
+        )
+        if statements:
+            size = len(json.dumps([s.document() for s in statements], separators=(",", ":")))
+            require(
+                size <= MAX_INLINE_POLICY_CHARACTERS,
+                f"{where}.policy_statements",
+                f"{size} characters; a role's inline policies may have "
+                f"{MAX_INLINE_POLICY_CHARACTERS} together (IAM): use managed_policy_arns",
+            )
+        arns = self.managed_policy_arns
+        if require(_is_strings(arns), f"{where}.managed_policy_arns", _strings_message(arns)):
+            for arn in arns:
+                require(
+                    bool(_MANAGED_POLICY_ARN.match(arn)),
+                    f"{where}.managed_policy_arns",
+                    f"{arn!r} is not a managed policy ARN "
+                    "(e.g. 'arn:aws:iam::123456789012:policy/orders-table-read')",
+                )
+            require(
+                len(arns) <= MAX_MANAGED_POLICIES and len(set(arns)) == len(arns),
+                f"{where}.managed_policy_arns",
+                f"expected at most {MAX_MANAGED_POLICIES} different ARNs (IAM), got {len(arns)}",
+            )
+
+    def _vpc_problems(self, where: str, require: Any) -> None:
+        vpc = self.vpc
+        if not isinstance(vpc, VpcConfig):
+            require(False, f"{where}.vpc", f"expected a VpcConfig, got {vpc!r}")
+            return
+        for name, ids, pattern, limit, example in (
+            ("subnet_ids", vpc.subnet_ids, _SUBNET_ID, MAX_SUBNETS, "subnet-0a1b2c3d"),
+            (
+                "security_group_ids",
+                vpc.security_group_ids,
+                _SECURITY_GROUP_ID,
+                MAX_SECURITY_GROUPS,
+                "sg-0a1b2c3d",
+            ),
+        ):
+            if not require(_is_strings(ids), f"{where}.vpc.{name}", _strings_message(ids)):
+                continue
+            require(
+                1 <= len(ids) <= limit and len(set(ids)) == len(ids),
+                f"{where}.vpc.{name}",
+                f"expected 1..{limit} different ids (Lambda), got {len(ids)}",
+            )
+            for resource_id in ids:
+                require(
+                    bool(pattern.match(resource_id)),
+                    f"{where}.vpc.{name}",
+                    f"{resource_id!r} is not an id like {example!r}",
+                )
 
     @property
     def source_path(self) -> Path:
@@ -311,6 +527,9 @@ class LayerConfig:
     source_dir: str = ""
     compatible_runtimes: tuple[str, ...] = ("python3.12",)
     description: str = ""
+    #: The instruction sets the layer is built for (informational in Lambda); empty: not
+    #: declared. A function using the layer must have one of them.
+    compatible_architectures: tuple[str, ...] = ()
     position: InitVar[int | None] = None
 
     def __post_init__(self, position: int | None) -> None:
@@ -349,6 +568,19 @@ class LayerConfig:
             f"{where}.description",
             f"expected a string of at most {MAX_LAYER_DESCRIPTION} characters",
         )
+        architectures = self.compatible_architectures
+        if require(
+            _is_strings(architectures),
+            f"{where}.compatible_architectures",
+            _strings_message(architectures),
+        ):
+            allowed = [a.value for a in Architecture]
+            require(
+                all(a in allowed for a in architectures)
+                and len(set(architectures)) == len(architectures),
+                f"{where}.compatible_architectures",
+                f"expected different values of: {', '.join(allowed)}; got {list(architectures)}",
+            )
         problems.raise_any()
 
     @property
@@ -513,6 +745,13 @@ class StackConfig:
                         f"layer {key!r} is for {', '.join(layers[key].compatible_runtimes)}, "
                         f"not {fn.runtime}",
                     )
+                    architectures = layers[key].compatible_architectures
+                    require(
+                        not architectures or fn.architectures[0] in architectures,
+                        f"functions[{fn.key}].layers",
+                        f"layer {key!r} is for {', '.join(architectures)}, "
+                        f"not {fn.architectures[0]}",
+                    )
         require(
             self.log_retention_days
             in {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653},
@@ -522,7 +761,15 @@ class StackConfig:
         if require(
             _is_pairs(self.tags), "tags", f"expected (name, value) pairs, got {self.tags!r}"
         ):
+            _tag_problems(self.tags, "tags", require)
             _sorted_pairs(self, "tags")
+            for fn in self.functions:
+                count = len(dict(self.tags) | dict(fn.tags))
+                require(
+                    count <= MAX_TAGS,
+                    f"functions[{fn.key}].tags",
+                    f"{count} tags with the stack's; Lambda allows {MAX_TAGS} per function",
+                )
         problems.raise_any()
 
     def function_name(self, fn: FunctionConfig) -> str:
@@ -593,6 +840,97 @@ _PARSE_BY_TYPE: dict[Any, Parser] = {
     bool: lambda value, where: _expect(value, bool, where, "true or false"),
     tuple[str, ...]: _strings,
     tuple[tuple[str, str], ...]: _pairs,
+    int | None: lambda value, where: (
+        None if value is None else _expect(value, int, where, "an integer or null")
+    ),
+}
+
+
+def _one_or_more(value: Any, where: str) -> tuple[str, ...]:
+    """A policy document's ``"s3:GetObject"`` or ``["s3:GetObject", ...]``."""
+    return (
+        (_expect(value, str, where, "a string"),)
+        if isinstance(value, str)
+        else _strings(value, where)
+    )
+
+
+_STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "Resource", "Condition")
+
+
+def _condition_values(value: Any, where: str) -> tuple[ConditionValue, ...]:
+    values = value if isinstance(value, list) else [value]
+    for item in values:
+        _expect(item, (str, int, float, bool), where, "a string, number or boolean, or a list")
+    return tuple(values)
+
+
+def _statement(value: Any, where: str) -> PolicyStatement:
+    data = _expect(value, dict, where, "a statement object (Effect, Action, Resource)")
+    problems = _Problems()
+    for name in sorted(set(data) - set(_STATEMENT_ELEMENTS)):
+        problems.require(
+            False,
+            f"{where}.{name}",
+            "is not supported in a function's statements "
+            f"(known: {', '.join(_STATEMENT_ELEMENTS)})",
+        )
+    for name in ("Effect", "Action", "Resource"):
+        problems.require(name in data, f"{where}.{name}", "is required")
+    kwargs: dict[str, Any] = {}
+    with problems.collecting():
+        kwargs["effect"] = _expect(data.get("Effect", ""), str, f"{where}.Effect", "a string")
+    with problems.collecting():
+        kwargs["actions"] = _one_or_more(data.get("Action", []), f"{where}.Action")
+    with problems.collecting():
+        kwargs["resources"] = _one_or_more(data.get("Resource", []), f"{where}.Resource")
+    with problems.collecting():
+        kwargs["sid"] = _expect(data.get("Sid", ""), str, f"{where}.Sid", "a string")
+    with problems.collecting():
+        condition = _expect(data.get("Condition", {}), dict, f"{where}.Condition", "an object")
+        parsed = []
+        for operator, keys in condition.items():
+            keys = _expect(keys, dict, f"{where}.Condition.{operator}", "an object")
+            parsed.append(
+                (
+                    operator,
+                    tuple(
+                        (key, _condition_values(values, f"{where}.Condition.{operator}.{key}"))
+                        for key, values in keys.items()
+                    ),
+                )
+            )
+        kwargs["condition"] = tuple(parsed)
+    problems.raise_any()
+    return PolicyStatement(**kwargs)
+
+
+def _statements(value: Any, where: str) -> tuple[PolicyStatement, ...]:
+    items = _expect(value, list, where, "a list of statement objects")
+    problems = _Problems()
+    parsed = []
+    for index, item in enumerate(items):
+        with problems.collecting():
+            parsed.append(_statement(item, f"{where}[{index}]"))
+    problems.raise_any()
+    return tuple(parsed)
+
+
+def _vpc(value: Any, where: str) -> VpcConfig | None:
+    if value is None:
+        return None
+    data = _expect(value, dict, where, "an object (subnet_ids, security_group_ids)")
+    problems = _Problems()
+    kwargs = _settings(VpcConfig, data, f"{where}.", problems)
+    for name in ("subnet_ids", "security_group_ids"):
+        problems.require(name in data, f"{where}.{name}", "is required")
+    problems.raise_any()
+    return VpcConfig(**kwargs)
+
+
+#: Fields whose JSON form is not given by their type alone.
+_FIELD_PARSERS: dict[type, dict[str, Parser]] = {
+    FunctionConfig: {"policy_statements": _statements, "vpc": _vpc},
 }
 
 
@@ -621,7 +959,11 @@ def _settings(
         if name not in data:
             continue
         hint = hints[name]
-        parser = (parsers or {}).get(name) or _PARSE_BY_TYPE.get(hint)
+        parser = (
+            (parsers or {}).get(name)
+            or _FIELD_PARSERS.get(cls, {}).get(name)
+            or _PARSE_BY_TYPE.get(hint)
+        )
         if parser is None and isinstance(hint, type) and issubclass(hint, StrEnum):
             parser = functools.partial(_enum, hint)  # type: ignore[arg-type]
         if parser is None:
@@ -737,6 +1079,8 @@ def to_mapping(value: Any) -> Any:
     ``config_from_mapping(to_mapping(config)) == config``."""
     if isinstance(value, StrEnum):
         return value.value
+    if isinstance(value, PolicyStatement):
+        return value.document()
     if isinstance(value, tuple):
         return [to_mapping(item) for item in value]
     if not is_dataclass(value) or isinstance(value, type):
@@ -811,10 +1155,12 @@ __all__ = [
     "ConfigError",
     "FunctionConfig",
     "LayerConfig",
+    "PolicyStatement",
     "RemoteBackendConfig",
     "StackConfig",
     "UntrustedArtifactPolicy",
     "ValidityUnit",
+    "VpcConfig",
     "config_from_mapping",
     "load_config",
     "repo_relative",

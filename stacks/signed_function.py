@@ -12,14 +12,32 @@ from stacks.cdk import (
     Construct,
     IamRole,
     IamRolePolicy,
+    IamRolePolicyAttachment,
     LambdaFunction,
     LambdaFunctionEnvironment,
+    LambdaFunctionVpcConfig,
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer
 from stacks.signed_package import sign_package
 from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
+
+#: What Lambda needs to attach a function to a VPC: the network-interface actions of AWS's
+#: managed policy AWSLambdaVPCAccessExecutionRole (its logs actions the role has already, for
+#: its own log group). DescribeNetworkInterfaces works only on "*" (Lambda guide).
+VPC_NETWORK_INTERFACE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def _policy(statements: list[dict[str, object]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 class SignedFunction(Construct):
@@ -56,17 +74,21 @@ class SignedFunction(Construct):
         self.signed_key = self.package.signed_key
         self.layers = [layers[key] for key in function.layers]
 
-        # 4. Least privilege: the function may only write its own logs.
+        # 4. Least privilege: the function may only write its own logs, plus what its config
+        # declares (statements, managed policies) and, in a VPC, its network interfaces.
+        tags = dict(function.tags) or None
         self.log_group = CloudwatchLogGroup(
             self,
             "log-group",
             name=f"/aws/lambda/{self.function_name}",
             retention_in_days=config.log_retention_days,
+            tags=tags,
         )
         self.role = IamRole(
             self,
             "role",
             name=f"{self.function_name}-role",
+            tags=tags,
             assume_role_policy=json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -85,19 +107,52 @@ class SignedFunction(Construct):
             "logs-policy",
             name="write-own-logs",
             role=self.role.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            "Resource": f"{self.log_group.arn}:*",
-                        }
-                    ],
-                }
+            policy=_policy(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{self.log_group.arn}:*",
+                    }
+                ]
             ),
         )
+        # Everything the role must have before the function is created or updated.
+        permissions: list[IamRolePolicy | IamRolePolicyAttachment] = [self.role_policy]
+        if function.policy_statements:
+            permissions.append(
+                IamRolePolicy(
+                    self,
+                    "declared-policy",
+                    name="declared-statements",
+                    role=self.role.id,
+                    policy=_policy([s.document() for s in function.policy_statements]),
+                )
+            )
+        permissions += [
+            IamRolePolicyAttachment(
+                self, f"managed-policy-{index}", role=self.role.name, policy_arn=arn
+            )
+            for index, arn in enumerate(function.managed_policy_arns)
+        ]
+        if function.vpc is not None:
+            permissions.append(
+                IamRolePolicy(
+                    self,
+                    "vpc-policy",
+                    name="vpc-network-interfaces",
+                    role=self.role.id,
+                    policy=_policy(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Action": list(VPC_NETWORK_INTERFACE_ACTIONS),
+                                "Resource": "*",
+                            }
+                        ]
+                    ),
+                )
+            )
 
         # 5. Deploy the signed object, with its signed layers, under the code signing config.
         environment = (
@@ -120,7 +175,17 @@ class SignedFunction(Construct):
             layers=[layer.layer_version.arn for layer in self.layers] or None,
             code_signing_config_arn=signing.config.arn,
             environment=environment,
-            depends_on=[self.log_group, self.role_policy],
+            vpc_config=(
+                LambdaFunctionVpcConfig(
+                    subnet_ids=list(function.vpc.subnet_ids),
+                    security_group_ids=list(function.vpc.security_group_ids),
+                )
+                if function.vpc is not None
+                else None
+            ),
+            reserved_concurrent_executions=function.reserved_concurrency,
+            tags=tags,
+            depends_on=[self.log_group, *permissions],
         )
 
     def manifest(self) -> FunctionManifest:

@@ -52,6 +52,7 @@ class SignedLayer(Construct):
             layer_name=self.layer_name,
             description=layer.description or None,
             compatible_runtimes=list(layer.compatible_runtimes),
+            compatible_architectures=list(layer.compatible_architectures) or None,
             s3_bucket=self.package.signed_bucket,
             s3_key=self.package.signed_key,
         )

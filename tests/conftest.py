@@ -186,17 +186,19 @@ class Synth:
 
 
 #: A non-default config (tests/stacks/test_synth.py asserts what it synthesizes): Warn, a remote
-#: backend, three functions, two layers.
+#: backend, stack tags, three functions (one with every team setting), two layers.
 CUSTOM_CONFIG: dict[str, Any] = {
     "untrusted_artifact_policy": "Warn",
     "region": "eu-west-1",
     "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
+    "tags": {"project": "orders", "cost-center": "42"},
     "layers": [
         {"key": "shared"},
         {
             "key": "tools",
             "source_dir": "layers/shared/",
             "compatible_runtimes": ["python3.12", "python3.13"],
+            "compatible_architectures": ["x86_64", "arm64"],
             "description": "the same helpers, published twice",
         },
     ],
@@ -211,6 +213,23 @@ CUSTOM_CONFIG: dict[str, Any] = {
             "layers": ["shared"],
             "allow_earlier_versions": True,
             "environment": {"PYTHONPATH": "/opt/python/extra", "GREETING": "hi"},
+            "policy_statements": [
+                {
+                    "Sid": "ReadOrders",
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                    "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+                },
+                {"Effect": "Deny", "Action": "dynamodb:DeleteTable", "Resource": "*"},
+            ],
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"],
+            "vpc": {
+                "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d"],
+                "security_group_ids": ["sg-0a1b2c3d"],
+            },
+            "reserved_concurrency": 5,
+            "tags": {"team": "orders", "project": "orders-api"},
         },
     ],
 }

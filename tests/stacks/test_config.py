@@ -17,9 +17,11 @@ from stacks.config import (
     ConfigError,
     FunctionConfig,
     LayerConfig,
+    PolicyStatement,
     RemoteBackendConfig,
     StackConfig,
     UntrustedArtifactPolicy,
+    VpcConfig,
     config_from_mapping,
     load_config,
     to_mapping,
@@ -90,6 +92,54 @@ def test_new_fields_from_json() -> None:
     assert function.architectures == ("arm64",)
     assert function.layers == ("lib",)
     assert function.allow_earlier_versions is True
+
+
+def test_team_settings_from_json() -> None:
+    (function,) = config_from_mapping(
+        {
+            "functions": [
+                {
+                    "key": "orders",
+                    "policy_statements": [
+                        {
+                            "Sid": "Read",
+                            "Effect": "Allow",
+                            "Action": "dynamodb:GetItem",
+                            "Resource": ["arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+                            "Condition": {"Bool": {"aws:SecureTransport": True}},
+                        }
+                    ],
+                    "managed_policy_arns": ["arn:aws:iam::123456789012:policy/orders-read"],
+                    "vpc": {
+                        "subnet_ids": ["subnet-0a1b2c3d"],
+                        "security_group_ids": ["sg-0a1b2c3d"],
+                    },
+                    "reserved_concurrency": 0,
+                    "tags": {"team": "orders"},
+                }
+            ]
+        }
+    ).functions
+    assert function.policy_statements == (
+        PolicyStatement(
+            effect="Allow",
+            actions=("dynamodb:GetItem",),
+            resources=("arn:aws:dynamodb:us-east-1:123456789012:table/orders",),
+            condition=(("Bool", (("aws:SecureTransport", (True,)),)),),
+            sid="Read",
+        ),
+    )
+    assert function.managed_policy_arns == ("arn:aws:iam::123456789012:policy/orders-read",)
+    assert function.vpc == VpcConfig(
+        subnet_ids=("subnet-0a1b2c3d",), security_group_ids=("sg-0a1b2c3d",)
+    )
+    assert function.reserved_concurrency == 0  # reserved, and none: the function is throttled
+    assert function.tags == (("team", "orders"),)
+    # Least privilege stays the default.
+    default = FunctionConfig(key="x")
+    assert (default.policy_statements, default.managed_policy_arns) == ((), ())
+    assert (default.vpc, default.reserved_concurrency, default.tags) == (None, None, ())
+    assert LayerConfig(key="lib").compatible_architectures == ()
 
 
 def test_demo_config_builds_with_the_default_layer() -> None:
@@ -264,6 +314,104 @@ BAD_CONFIGS: list[tuple[dict[str, Any], str]] = [
     (
         without_default_layer([{"key": "a", "source_dir": f"layers/../../{OUTSIDE}"}]),
         "layers[a].source_dir",
+    ),
+]
+
+
+def with_function(**settings: Any) -> dict[str, Any]:
+    return {"functions": [{"key": "ok", **settings}]}
+
+
+def statement(**changes: Any) -> dict[str, Any]:
+    """A valid statement, changed; a value of None leaves that element out."""
+    base = {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}
+    return {k: v for k, v in {**base, **changes}.items() if v is not None}
+
+
+STATEMENT = "functions[ok].policy_statements[0]"
+BAD_CONFIGS += [
+    # Team settings: permissions, VPC, concurrency, tags, layer architectures.
+    (with_function(policy_statements=[statement(Effect="Permit")]), f"{STATEMENT}.Effect"),
+    (with_function(policy_statements=[statement(Action="*")]), f"{STATEMENT}.Action"),
+    (with_function(policy_statements=[statement(Action=["s3 get"])]), f"{STATEMENT}.Action"),
+    (with_function(policy_statements=[statement(Action=[])]), f"{STATEMENT}.Action"),
+    (with_function(policy_statements=[statement(Resource="table")]), f"{STATEMENT}.Resource"),
+    (with_function(policy_statements=[statement(Resource=None)]), f"{STATEMENT}.Resource"),
+    (with_function(policy_statements=[statement(Principal="*")]), f"{STATEMENT}.Principal"),
+    (with_function(policy_statements=[statement(NotAction="s3:*")]), f"{STATEMENT}.NotAction"),
+    (with_function(policy_statements=[statement(Sid="read-orders")]), f"{STATEMENT}.Sid"),
+    (
+        with_function(policy_statements=[statement(Condition={"StringEquals": "x"})]),
+        f"{STATEMENT}.Condition.StringEquals",
+    ),
+    (
+        with_function(policy_statements=[statement(Condition={"Str Eq": {"aws:x": "1"}})]),
+        f"{STATEMENT}.Condition",
+    ),
+    (
+        with_function(policy_statements=[statement(Condition={"StringEquals": {"x": "1"}})]),
+        f"{STATEMENT}.Condition.StringEquals",
+    ),
+    (with_function(policy_statements=["s3:GetObject"]), STATEMENT),
+    (with_function(policy_statements={"Effect": "Allow"}), "functions[ok].policy_statements"),
+    (
+        with_function(policy_statements=[statement(Sid="A"), statement(Sid="A")]),
+        "functions[ok].policy_statements",
+    ),
+    (
+        with_function(policy_statements=[statement(Resource=["arn:aws:s3:::" + "x" * 10240])]),
+        "functions[ok].policy_statements",
+    ),
+    (with_function(managed_policy_arns=["ReadOnlyAccess"]), "functions[ok].managed_policy_arns"),
+    (
+        with_function(managed_policy_arns=["arn:aws:iam::aws:policy/A"] * 2),
+        "functions[ok].managed_policy_arns",
+    ),
+    (with_function(vpc="vpc-1"), "functions[ok].vpc"),
+    (
+        with_function(vpc={"subnet_ids": ["subnet-0a1b2c3d"]}),
+        "functions[ok].vpc.security_group_ids",
+    ),
+    (
+        with_function(vpc={"subnet_ids": ["subnet-x"], "security_group_ids": ["sg-0a1b2c3d"]}),
+        "functions[ok].vpc.subnet_ids",
+    ),
+    (
+        with_function(vpc={"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": []}),
+        "functions[ok].vpc.security_group_ids",
+    ),
+    (
+        with_function(
+            vpc={"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"] * 6}
+        ),
+        "functions[ok].vpc.security_group_ids",
+    ),
+    (
+        with_function(
+            vpc={"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"], "x": 1}
+        ),
+        "functions[ok].vpc.x",
+    ),
+    (with_function(reserved_concurrency=-1), "functions[ok].reserved_concurrency"),
+    (with_function(reserved_concurrency="5"), "functions[ok].reserved_concurrency"),
+    (with_function(tags={"aws:team": "x"}), "functions[ok].tags"),
+    (with_function(tags={"team": "a;b"}), "functions[ok].tags.team"),
+    (with_function(tags={f"t{i}": "x" for i in range(49)}), "functions[ok].tags"),
+    ({"tags": {"aws:team": "x"}}, "tags"),
+    (
+        without_default_layer([{"key": "a", "compatible_architectures": ["sparc"]}]),
+        "layers[a].compatible_architectures",
+    ),
+    (
+        without_default_layer([{"key": "a", "compatible_architectures": ["arm64", "arm64"]}]),
+        "layers[a].compatible_architectures",
+    ),
+    (
+        {
+            "layers": [{"key": "a", "compatible_architectures": ["x86_64"]}],
+            "functions": [{"key": "ok", "architectures": ["arm64"], "layers": ["a"]}],
+        },
+        "functions[ok].layers",
     ),
 ]
 

@@ -431,3 +431,105 @@ def test_custom_layers_architecture_and_declared_environment(custom: dict[str, A
         for key in ("shared", "tools")
     }
     assert len(keys) == 2
+
+
+# --- Team settings: permissions, VPC, concurrency, tags, layer architectures ---------------
+
+
+def test_declared_statements_and_managed_policies_go_to_the_functions_own_role(
+    custom: dict[str, Any],
+) -> None:
+    role, _ = at(custom, "aws_iam_role", "fn-hello-again/role")
+    _, declared = at(custom, "aws_iam_role_policy", "fn-hello-again/declared-policy")
+    assert declared["role"] == ref("aws_iam_role", role, "id")
+    assert declared["name"] == "declared-statements"
+    assert json.loads(declared["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOrders",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                "Resource": ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders"],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}},
+            },
+            {"Effect": "Deny", "Action": ["dynamodb:DeleteTable"], "Resource": ["*"]},
+        ],
+    }
+    attachment_name, attachment = at(
+        custom, "aws_iam_role_policy_attachment", "fn-hello-again/managed-policy-0"
+    )
+    assert attachment["role"] == ref("aws_iam_role", role, "name")
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    # Least privilege stays the default: the other functions' roles only write their logs.
+    policies = custom["resource"]["aws_iam_role_policy"].values()
+    others = [
+        p
+        for p in policies
+        if not p["//"]["metadata"]["path"].endswith(
+            ("fn-hello-again/declared-policy", "fn-hello-again/vpc-policy")
+        )
+    ]
+    assert {p["name"] for p in others} == {"write-own-logs"}
+    assert len(custom["resource"]["aws_iam_role_policy_attachment"]) == 1
+    # The function waits for every permission its role gets.
+    _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
+    assert f"aws_iam_role_policy_attachment.{attachment_name}" in function["depends_on"]
+    declared_name, _ = at(custom, "aws_iam_role_policy", "fn-hello-again/declared-policy")
+    assert f"aws_iam_role_policy.{declared_name}" in function["depends_on"]
+
+
+def test_vpc_functions_get_subnets_security_groups_and_the_eni_actions(
+    custom: dict[str, Any],
+) -> None:
+    role, _ = at(custom, "aws_iam_role", "fn-hello-again/role")
+    _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
+    assert function["vpc_config"] == {
+        "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d"],
+        "security_group_ids": ["sg-0a1b2c3d"],
+    }
+    vpc_policy_name, vpc_policy = at(custom, "aws_iam_role_policy", "fn-hello-again/vpc-policy")
+    assert vpc_policy["role"] == ref("aws_iam_role", role, "id")
+    # AWSLambdaVPCAccessExecutionRole's actions, less the logs ones the role has already.
+    assert json.loads(vpc_policy["policy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        }
+    ]
+    assert f"aws_iam_role_policy.{vpc_policy_name}" in function["depends_on"]
+    for key in ("hello", "audit"):
+        other = at(custom, "aws_lambda_function", f"fn-{key}/function")[1]
+        assert "vpc_config" not in other and "reserved_concurrent_executions" not in other
+
+
+def test_reserved_concurrency_and_tags_per_function_and_stack_wide(custom: dict[str, Any]) -> None:
+    _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
+    assert function["reserved_concurrent_executions"] == 5
+    # The function's own resources carry its tags; the provider's default_tags the stack's
+    # (AWS merges them; a function's tag wins over the stack's of the same name).
+    own = {"project": "orders-api", "team": "orders"}
+    assert function["tags"] == own
+    assert at(custom, "aws_iam_role", "fn-hello-again/role")[1]["tags"] == own
+    assert at(custom, "aws_cloudwatch_log_group", "fn-hello-again/log-group")[1]["tags"] == own
+    assert custom["provider"]["aws"][0]["default_tags"] == [
+        {"tags": {"cost-center": "42", "project": "orders"}}
+    ]
+    assert "tags" not in at(custom, "aws_lambda_function", "fn-hello/function")[1]
+
+
+def test_layer_compatible_architectures(custom: dict[str, Any], synth: Synth) -> None:
+    tools = at(custom, "aws_lambda_layer_version", "layer-tools/layer-version")[1]
+    assert tools["compatible_architectures"] == ["x86_64", "arm64"]
+    shared = at(custom, "aws_lambda_layer_version", "layer-shared/layer-version")[1]
+    assert "compatible_architectures" not in shared
+    for layer in resources(synth, "aws_lambda_layer_version").values():
+        assert "compatible_architectures" not in layer
