@@ -30,7 +30,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # When a filesystem mirror of hashicorp/aws exists here, `terraform init` installs from it;
 # elsewhere the user's own Terraform CLI config (and the public registry) apply unchanged.
 # Computed only by the targets that run Terraform (TF_TARGETS below), never by `make help`.
-TF_TARGETS := synth deploy drift destroy
+TF_TARGETS := synth deploy drift destroy promote
 TF_RC = $(shell $(PYTHON_BOOT) scripts/terraformrc.py build/terraformrc)
 $(TF_TARGETS): TF_ENV = $(if $(TF_RC),TF_CLI_CONFIG_FILE=$(TF_RC))
 
@@ -146,6 +146,10 @@ deploy: synth ## cdktf deploy (outputs in $(OUTPUTS)), then pin the trust anchor
 	$(TF_ENV) $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
 	  --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
 	$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
+
+.PHONY: promote
+promote: synth ## Move each canary alias fully to its newest version (refuses when anything else would change)
+	$(TF_ENV) $(PY) scripts/promote.py --stack-dir $(CDKTF_OUT)/stacks/$(STACK)
 
 .PHONY: lock
 lock: $(VENV)/.installed ## Write $(LOCK) from $(OUTPUTS) (review the diff, commit it)

@@ -45,10 +45,13 @@ TOOLCHAIN_EXTRAS = {"cdktf": "stacks", "cdktn": "cdktn"}
 _CORE_NAMES = (
     "App",
     "AssetType",
+    "Fn",
+    "Op",
     "S3Backend",
     "TerraformAsset",
     "TerraformOutput",
     "TerraformResource",
+    "TerraformResourceLifecycle",
     "TerraformStack",
     "Token",
 )
@@ -109,10 +112,13 @@ if TYPE_CHECKING:
     from cdktf import (
         App,
         AssetType,
+        Fn,
+        Op,
         S3Backend,
         TerraformAsset,
         TerraformOutput,
         TerraformResource,
+        TerraformResourceLifecycle,
         TerraformStack,
         Token,
     )

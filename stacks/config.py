@@ -152,6 +152,7 @@ _MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # Lambda's tag pattern (botocore TagKey/TagValue): letters, digits, spaces and _.:/=+-@.
+_ALIAS_NAME = re.compile(r"^(?!\d+$)[a-zA-Z0-9_-]{1,128}$")
 _TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 # Lambda reserves these environment variable names.
 _RESERVED_ENV = frozenset(
@@ -258,6 +259,21 @@ class VpcConfig:
     security_group_ids: tuple[str, ...]
 
 
+#: Construct id of a canary alias's marker of the last promoted version (a ``terraform_data``
+#: beside the function): ``make promote`` (scripts/promote.py) replaces the markers by this name.
+PROMOTED_VERSION_MARKER = "promoted-version"
+
+
+@dataclass(frozen=True)
+class AliasConfig:
+    """A named alias kept on the function's newest build. With ``canary_percent``, a new build
+    gets that share of the traffic and the last promoted version keeps the rest, until
+    ``make promote`` moves the alias fully to the newest version."""
+
+    name: str
+    canary_percent: int | None = None
+
+
 def _statement_problems(statement: PolicyStatement, where: str, require: Any) -> None:
     require(
         statement.effect in ("Allow", "Deny"),
@@ -343,6 +359,10 @@ class FunctionConfig:
     reserved_concurrency: int | None = None
     #: Tags on the function's own resources (function, role, log group), beside the stack's.
     tags: tuple[tuple[str, str], ...] = ()
+    #: Publish a version for each new signed build.
+    publish: bool = False
+    #: An alias on the newest build (needs ``publish``), optionally with a canary share.
+    alias: AliasConfig | None = None
     position: InitVar[int | None] = None
 
     def __post_init__(self, position: int | None) -> None:
@@ -440,7 +460,40 @@ class FunctionConfig:
         ):
             _tag_problems(self.tags, f"{where}.tags", require)
             _sorted_pairs(self, "tags")
+        require(
+            isinstance(self.publish, bool),
+            f"{where}.publish",
+            f"expected true or false, got {self.publish!r}",
+        )
+        if self.alias is not None:
+            self._alias_problems(where, require)
         problems.raise_any()
+
+    def _alias_problems(self, where: str, require: Any) -> None:
+        alias = self.alias
+        if not isinstance(alias, AliasConfig):
+            require(False, f"{where}.alias", f"expected an AliasConfig, got {alias!r}")
+            return
+        require(
+            isinstance(alias.name, str) and bool(_ALIAS_NAME.match(alias.name)),
+            f"{where}.alias.name",
+            f"{alias.name!r} is not an alias name (1-128 letters, digits, '-' or '_', not only "
+            "digits, e.g. 'live')",
+        )
+        if alias.canary_percent is not None:
+            require(
+                isinstance(alias.canary_percent, int)
+                and not isinstance(alias.canary_percent, bool)
+                and 1 <= alias.canary_percent <= 99,
+                f"{where}.alias.canary_percent",
+                f"expected 1..99 (the new version's share of the traffic), "
+                f"got {alias.canary_percent!r}",
+            )
+        require(
+            self.publish is True,
+            f"{where}.alias",
+            'an alias points at published versions: set "publish": true',
+        )
 
     def _permission_problems(self, where: str, require: Any) -> None:
         statements = self.policy_statements
@@ -928,9 +981,20 @@ def _vpc(value: Any, where: str) -> VpcConfig | None:
     return VpcConfig(**kwargs)
 
 
+def _alias(value: Any, where: str) -> AliasConfig | None:
+    if value is None:
+        return None
+    data = _expect(value, dict, where, 'an object ({"name": "live", "canary_percent": 10})')
+    problems = _Problems()
+    kwargs = _settings(AliasConfig, data, f"{where}.", problems)
+    problems.require("name" in data, f"{where}.name", "is required")
+    problems.raise_any()
+    return AliasConfig(**kwargs)
+
+
 #: Fields whose JSON form is not given by their type alone.
 _FIELD_PARSERS: dict[type, dict[str, Parser]] = {
-    FunctionConfig: {"policy_statements": _statements, "vpc": _vpc},
+    FunctionConfig: {"policy_statements": _statements, "vpc": _vpc, "alias": _alias},
 }
 
 
@@ -1151,6 +1215,7 @@ __all__ = [
     "DEFAULT_FUNCTIONS",
     "DEFAULT_LAYERS",
     "PROVIDER_VERSION_CONSTRAINT",
+    "AliasConfig",
     "Architecture",
     "ConfigError",
     "FunctionConfig",

@@ -10,18 +10,25 @@ from stacks.artifact_bucket import ArtifactBucket
 from stacks.cdk import (
     CloudwatchLogGroup,
     Construct,
+    Fn,
     IamRole,
     IamRolePolicy,
     IamRolePolicyAttachment,
+    LambdaAlias,
+    LambdaAliasRoutingConfig,
     LambdaFunction,
     LambdaFunctionEnvironment,
     LambdaFunctionVpcConfig,
+    Op,
+    TerraformResource,
+    TerraformResourceLifecycle,
+    Token,
 )
 from stacks.code_signing import CodeSigning
-from stacks.config import FunctionConfig, StackConfig
+from stacks.config import PROMOTED_VERSION_MARKER, AliasConfig, FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer
 from stacks.signed_package import sign_package
-from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
+from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, AliasManifest, FunctionManifest
 
 #: What Lambda needs to attach a function to a VPC: the network-interface actions of AWS's
 #: managed policy AWSLambdaVPCAccessExecutionRole (its logs actions the role has already, for
@@ -185,7 +192,49 @@ class SignedFunction(Construct):
             ),
             reserved_concurrent_executions=function.reserved_concurrency,
             tags=tags,
+            publish=function.publish or None,
             depends_on=[self.log_group, *permissions],
+        )
+
+        # 6. Releases: each new signed build is a published version; the alias follows it.
+        self.alias = None if function.alias is None else self._alias(function.alias)
+
+    def _alias(self, alias: AliasConfig) -> LambdaAlias:
+        """The alias on the newest version; with a canary, on the last promoted version, plus
+        the canary share to the newest while the two differ."""
+        newest = self.function.version
+        if alias.canary_percent is None:
+            return LambdaAlias(
+                self,
+                "alias",
+                name=alias.name,
+                function_name=self.function.function_name,
+                function_version=newest,
+            )
+        # The last promoted version lives in state: set to the first build's version, then kept
+        # (ignore_changes) until `make promote` replaces the marker, which takes the newest.
+        marker = TerraformResource(
+            self,
+            PROMOTED_VERSION_MARKER,
+            terraform_resource_type="terraform_data",
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["input"]),
+        )
+        marker.add_override("input", newest)
+        promoted = marker.get_string_attribute("output")
+        canary = Op.eq(newest, promoted)
+        weights = Fn.zipmap(
+            Token.as_list(Fn.conditional(canary, [], [newest])),
+            Fn.conditional(canary, [], [alias.canary_percent / 100]),
+        )
+        return LambdaAlias(
+            self,
+            "alias",
+            name=alias.name,
+            function_name=self.function.function_name,
+            function_version=promoted,
+            routing_config=LambdaAliasRoutingConfig(
+                additional_version_weights=Token.as_number_map(weights)
+            ),
         )
 
     def manifest(self) -> FunctionManifest:
@@ -212,4 +261,10 @@ class SignedFunction(Construct):
                 if name in CODE_LOADING_ENVIRONMENT
             ),
             allow_earlier_versions=self.function_config.allow_earlier_versions,
+            publish=self.function_config.publish,
+            alias=(
+                None
+                if (alias := self.function_config.alias) is None
+                else AliasManifest(name=alias.name, canary_percent=alias.canary_percent)
+            ),
         )

@@ -203,7 +203,7 @@ CUSTOM_CONFIG: dict[str, Any] = {
         },
     ],
     "functions": [
-        {"key": "hello", "layers": ["tools", "shared"]},
+        {"key": "hello", "layers": ["tools", "shared"], "publish": True, "alias": {"name": "live"}},
         {"key": "audit"},
         {
             "key": "hello-again",
@@ -232,6 +232,41 @@ CUSTOM_CONFIG: dict[str, Any] = {
             "tags": {"team": "orders", "project": "orders-api"},
         },
     ],
+}
+
+
+#: tests/e2e/test_release.py's stack, on a real apply: one function that publishes each build and
+#: releases it through a canary alias, with every team setting. RELEASE_V2_CONFIG is the same
+#: function built from other code (another directory: tests never write into the checkout).
+RELEASE_MANAGED_POLICY_ARN = "arn:aws:iam::123456789012:policy/orders-read"
+RELEASE_CONFIG: dict[str, Any] = {
+    "layers": [{"key": "shared", "compatible_architectures": ["x86_64"]}],
+    "functions": [
+        {
+            "key": "hello",
+            "publish": True,
+            "alias": {"name": "live", "canary_percent": 10},
+            # The canary's earlier version is this function's own earlier build; until the
+            # verifier allows that for a function that publishes, the config says so.
+            "allow_earlier_versions": True,
+            "policy_statements": [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:GetItem",
+                    "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+                }
+            ],
+            # The team's own policy (test_release.py creates it in the local AWS first).
+            "managed_policy_arns": [RELEASE_MANAGED_POLICY_ARN],
+            "vpc": {"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"]},
+            "reserved_concurrency": 2,
+            "tags": {"team": "release"},
+        }
+    ],
+}
+RELEASE_V2_CONFIG: dict[str, Any] = {
+    **RELEASE_CONFIG,
+    "functions": [{**RELEASE_CONFIG["functions"][0], "source_dir": "functions/audit"}],
 }
 
 
@@ -264,6 +299,8 @@ sys.exit(main.main())
 _EXTRA_SYNTHS: tuple[tuple[str, Any], ...] = (
     ("custom", lambda: CUSTOM_CONFIG),
     ("restated", restated_defaults),
+    ("release-v1", lambda: RELEASE_CONFIG),
+    ("release-v2", lambda: RELEASE_V2_CONFIG),
 )
 
 
@@ -324,6 +361,13 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 def custom_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The stack of CUSTOM_CONFIG, synthesized with the default one."""
     return _loaded(_shared_synth(tmp_path_factory) / "custom-out")
+
+
+@pytest.fixture(scope="session")
+def release_synths(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synth, Synth]:
+    """The stacks of RELEASE_CONFIG and RELEASE_V2_CONFIG, synthesized with the default one."""
+    shared = _shared_synth(tmp_path_factory)
+    return _loaded(shared / "release-v1-out"), _loaded(shared / "release-v2-out")
 
 
 @pytest.fixture(scope="session")

@@ -35,6 +35,7 @@ COSTS: dict[str, float] = {
     "tests/e2e/test_attacks.py::test_7_irreversible_in_order": 100.0,
     "tests/e2e/test_shared_state.py": 91.0,
     "tests/e2e/test_verify_throttled.py": 85.0,
+    "tests/e2e/test_release.py": 85.0,
     "tests/e2e/test_drift.py::test_reversible_changes_are_drift": 59.0,
     "tests/e2e/test_attacks.py": 45.0,
     "tests/e2e/test_demo.py": 44.0,

@@ -5,6 +5,7 @@ live state, and a restore that puts back what out-of-band changes altered."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -56,6 +57,23 @@ class Deployment:
         deployment.write_lock()
         deployment.baseline = deployment.live_state()
         return deployment
+
+    def use_synth(self, synth: Synth) -> None:
+        """Put another synth of the same stack in the workdir, on this deployment's state (what
+        `make synth` does after a change; `apply_changes` then deploys it)."""
+        shutil.rmtree(self.workdir / "assets", ignore_errors=True)
+        shutil.copytree(
+            synth.stack_dir,
+            self.workdir,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".terraform*"),
+        )
+
+    def apply_changes(self) -> None:
+        """Apply the workdir's synth, then refresh the outputs and the lock, as `make deploy`."""
+        self.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+        self.write_outputs()
+        self.write_lock()
 
     def terraform(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return terraform(self.workdir, *args, env=self.env, check=check)

@@ -265,7 +265,7 @@ def test_manifest_header_points_at_the_stack_resources(synth: Synth) -> None:
     bucket, _ = only(synth, "aws_s3_bucket")
     profile, _ = only(synth, "aws_signer_signing_profile")
     csc, _ = only(synth, "aws_lambda_code_signing_config")
-    assert manifest["schema_version"] == SCHEMA_VERSION == 2
+    assert manifest["schema_version"] == SCHEMA_VERSION == 3
     assert manifest["platform_id"] == LAMBDA_SIGNING_PLATFORM
     assert manifest["region"] == "us-east-1"
     assert manifest["expected_policy"] == "Enforce"
@@ -307,6 +307,8 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
             "layers": list(fn.layers),
             "code_loading_environment": {},
             "allow_earlier_versions": False,
+            "publish": False,
+            "alias": {},
         }
 
 
@@ -533,3 +535,52 @@ def test_layer_compatible_architectures(custom: dict[str, Any], synth: Synth) ->
     assert "compatible_architectures" not in shared
     for layer in resources(synth, "aws_lambda_layer_version").values():
         assert "compatible_architectures" not in layer
+
+
+# --- Releases: published versions, an alias, a canary ---------------------------------------
+
+
+def test_publish_and_an_alias_on_the_newest_version(custom: dict[str, Any]) -> None:
+    function_name, function = at(custom, "aws_lambda_function", "fn-hello/function")
+    assert function["publish"] is True
+    _, alias = at(custom, "aws_lambda_alias", "fn-hello/alias")
+    assert {k: v for k, v in alias.items() if k != "//"} == {
+        "name": "live",
+        "function_name": ref("aws_lambda_function", function_name, "function_name"),
+        "function_version": ref("aws_lambda_function", function_name, "version"),
+    }
+    assert "terraform_data" not in custom["resource"]
+    for key in ("audit", "hello-again"):
+        assert "publish" not in at(custom, "aws_lambda_function", f"fn-{key}/function")[1]
+    entry = custom["output"]["manifest"]["value"]["functions"]["hello"]
+    assert (entry["publish"], entry["alias"]) == (True, {"name": "live"})
+    default = at(custom, "aws_lambda_function", "fn-audit/function")
+    assert "publish" not in default[1]
+    other = custom["output"]["manifest"]["value"]["functions"]["audit"]
+    assert (other["publish"], other["alias"]) == (False, {})
+
+
+def test_a_canary_alias_keeps_the_promoted_version_and_weighs_the_newest(
+    release_synths: tuple[Synth, Synth],
+) -> None:
+    release = release_synths[0].config
+    function_name, function = at(release, "aws_lambda_function", "fn-hello/function")
+    assert function["publish"] is True
+    version = ref("aws_lambda_function", function_name, "version")
+    marker_name, marker = at(release, "terraform_data", "fn-hello/promoted-version")
+    # Set once, from the first build; only `make promote` (which replaces it) moves it.
+    assert marker["input"] == version
+    assert marker["lifecycle"] == {"ignore_changes": ["input"]}
+    promoted = ref("terraform_data", marker_name, "output")
+    _, alias = at(release, "aws_lambda_alias", "fn-hello/alias")
+    assert alias["name"] == "live"
+    assert alias["function_version"] == promoted
+    newest, kept = version[2:-1], promoted[2:-1]
+    same = f"({newest} == {kept})"
+    assert alias["routing_config"] == {
+        "additional_version_weights": (
+            f"${{zipmap({same} ? [] : [{newest}], {same} ? [] : [0.1])}}"
+        )
+    }
+    entry = release["output"]["manifest"]["value"]["functions"]["hello"]
+    assert entry["alias"] == {"name": "live", "canary_percent": 10}

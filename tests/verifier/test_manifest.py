@@ -11,7 +11,13 @@ import pytest
 
 from tests.verifier import builders as b
 from verifier.contract.arns import account_of, profile_version_of
-from verifier.contract.manifest import OUTPUT_NAME, SCHEMA_VERSION, Manifest, parse
+from verifier.contract.manifest import (
+    OUTPUT_NAME,
+    SCHEMA_VERSION,
+    AliasManifest,
+    Manifest,
+    parse,
+)
 from verifier.errors import InputError
 
 ORIGIN = "cdktf-outputs.json"
@@ -74,6 +80,33 @@ def test_round_trip_with_every_option_set() -> None:
     assert parse(as_json(manifest), ORIGIN) == manifest
 
 
+def test_release_settings_round_trip() -> None:
+    for alias in (None, AliasManifest("live"), AliasManifest("live", canary_percent=10)):
+        manifest = b.manifest(functions=(b.function_manifest(publish=True, alias=alias),))
+        assert parse(as_json(manifest), ORIGIN) == manifest
+    entry = as_json(b.manifest())["functions"][b.FUNCTION_KEY]
+    assert (entry["publish"], entry["alias"]) == (False, {})
+    with_canary = b.function_manifest(publish=True, alias=AliasManifest("live", 10))
+    assert with_canary.to_output()["alias"] == {"name": "live", "canary_percent": 10}
+    assert AliasManifest("live").to_output() == {"name": "live"}  # no nulls in an output
+
+
+@pytest.mark.parametrize(
+    ("alias", "named"),
+    [
+        ({"canary_percent": 10}, "alias.name is missing"),
+        ({"name": "live", "weight": 1}, "alias.weight is not a key of an alias"),
+        ({"name": "live", "canary_percent": 100}, "alias.canary_percent is 100; expected 1..99"),
+        ({"name": "live", "canary_percent": None}, "alias.canary_percent is missing"),
+        ({"name": "live", "canary_percent": "ten"}, "alias.canary_percent must be a number"),
+        ("live", "alias must be an object, not a string"),
+        (None, "alias is missing"),
+    ],
+)
+def test_a_bad_alias_names_its_key(alias: Any, named: str) -> None:
+    assert f"{FUNCTION_PATH}.{named}" in parse_error(changed_function(alias=alias))
+
+
 def test_the_output_carries_the_schema_version_and_platform() -> None:
     document = b.manifest().to_output()
     assert document["schema_version"] == SCHEMA_VERSION
@@ -133,6 +166,8 @@ FUNCTION_KEYS = [
     "architectures",
     "layers",
     "allow_earlier_versions",
+    "publish",
+    "alias",
     *ARTIFACT_KEYS,
 ]
 LAYER_KEYS = ["layer_name", "layer_version_arn", *ARTIFACT_KEYS]
@@ -262,7 +297,7 @@ def test_mistyped_key_names_its_path(document: Any, named: str) -> None:
 
 def test_old_schema_says_to_redeploy() -> None:
     line = parse_error({**as_json(b.manifest()), "schema_version": 1})
-    assert f"{OUTPUT_NAME}.schema_version is 1; this verifier reads schema_version 2" in line
+    assert f"{OUTPUT_NAME}.schema_version is 1; this verifier reads schema_version 3" in line
     assert "redeploy" in line and "make deploy" in line
 
 
