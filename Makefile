@@ -159,6 +159,10 @@ lock: $(VENV)/.installed ## Write $(LOCK) from $(OUTPUTS) (review the diff, comm
 verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS), $(LOCK) and this checkout's source
 	$(PY) -m verifier verify --outputs $(OUTPUTS) --lock $(LOCK) --source .
 
+.PHONY: repair
+repair: $(VENV)/.installed ## Changes AWS: put each function failing verify back on its signed build, then verify
+	$(PY) -m verifier repair --outputs $(OUTPUTS) --lock $(LOCK) --source .
+
 .PHONY: drift
 drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summary in $(REPORTS)/
 	$(TF_ENV) $(PY) -m verifier drift --stacks-dir $(CDKTF_OUT)/stacks --reports $(REPORTS) \
