@@ -88,6 +88,11 @@ install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_mod
 install-tools: $(TOOLS)/.installed ## Create .venv-tools (checkov; `make test` and `make lint` do this)
 
 # --- build -----------------------------------------------------------------------------
+# Off a terminal (CI, a pipe), the CDK CLI's output goes to $(LOG) and only progress lines and
+# Terraform's summaries are printed (scripts/quiet.sh); SIGNED_LAMBDA_VERBOSE=1 prints it all.
+# One log per make run, named after its goal (build/deploy.log for `make deploy`).
+LOG ?= build/$(or $(firstword $(MAKECMDGOALS)),synth).log
+QUIET := scripts/quiet.sh $(LOG)
 # The config check needs no install: stacks/config.py is standard library only.
 CHECK_PY = $(if $(wildcard $(PY)),$(PY),$(PYTHON_BOOT))
 
@@ -97,7 +102,8 @@ validate: ## Validate the config (signed-lambda.json, or the file SIGNED_LAMBDA_
 
 .PHONY: synth
 synth: validate install ## Validate the config, synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
-	$(TF_ENV) $(CDKTF) synth --output $(CDKTF_OUT)
+	@mkdir -p $(dir $(LOG)) && : > $(LOG)
+	@$(TF_ENV) $(QUIET) '$(CDK) synth' $(CDKTF) synth --output $(CDKTF_OUT)
 	@for dir in $(CDKTF_OUT)/stacks/*/; do \
 	  $(TF_ENV) terraform -chdir="$$dir" init -input=false -no-color >/dev/null || { \
 	    echo "error: terraform init failed in $$dir (run it there to see why)" >&2; exit 2; }; \
@@ -143,9 +149,9 @@ test-fast: ## Lint and every test except the end-to-end ones (no Terraform appli
 # --- deploy and verify -------------------------------------------------------------------
 .PHONY: deploy
 deploy: synth ## cdktf deploy (outputs in $(OUTPUTS)), then pin the trust anchor in $(LOCK)
-	$(TF_ENV) $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
-	  --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
-	$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
+	@$(TF_ENV) $(QUIET) '$(CDK) deploy' $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth \
+	  --auto-approve --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
+	@$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
 
 .PHONY: promote
 promote: synth ## Move each canary alias fully to its newest version (refuses when anything else would change)
@@ -174,7 +180,7 @@ audit: $(VENV)/.installed ## Audit every function in the account against the pro
 
 .PHONY: destroy
 destroy: synth ## cdktf destroy (the versioned bucket must be empty: see empty-bucket)
-	$(TF_ENV) $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve || { \
+	@$(TF_ENV) $(QUIET) '$(CDK) destroy' $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve || { \
 	  echo "error: cdktf destroy failed; if it is the artifact bucket (BucketNotEmpty), its object versions are the verifier's evidence: run \`make empty-bucket\` first if you really mean to delete it" >&2; exit 2; }
 
 .PHONY: empty-bucket
