@@ -100,8 +100,10 @@ install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_mod
 
 .PHONY: install-demo
 install-demo: ## Only what `make demo` runs (and synth, deploy, drift on cdktf): no cdktn, no dev tools
-	@$(MAKE) -q $(VENV)/.installed || $(MAKE) $(VENV)/.installed-demo
-	@$(MAKE) -q node_modules/.installed || $(MAKE) node_modules/.installed-demo
+	@$(MAKE) -q $(VENV)/.installed || $(MAKE) -q $(VENV)/.installed-demo || \
+	  $(MAKE) $(VENV)/.installed-demo
+	@$(MAKE) -q node_modules/.installed || $(MAKE) -q node_modules/.installed-demo || \
+	  $(MAKE) node_modules/.installed-demo
 
 .PHONY: install-tools
 install-tools: $(TOOLS)/.installed ## Create .venv-tools (checkov; `make test` and `make lint` do this)
