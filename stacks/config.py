@@ -958,38 +958,58 @@ def _statement(value: Any, where: str) -> PolicyStatement:
     return PolicyStatement(**kwargs)
 
 
-def _statements(value: Any, where: str) -> tuple[PolicyStatement, ...]:
-    items = _expect(value, list, where, "a list of statement objects")
-    problems = _Problems()
+def _each(
+    value: Any, where: str, what: str, parse: Callable[[Any, int], Any], problems: _Problems
+) -> tuple[Any, ...]:
+    """Each item of a JSON list, parsed; a bad item's problems go to ``problems`` and the
+    others are kept."""
+    items = _expect(value, list, where, what)
     parsed = []
     for index, item in enumerate(items):
         with problems.collecting():
-            parsed.append(_statement(item, f"{where}[{index}]"))
-    problems.raise_any()
+            parsed.append(parse(item, index))
     return tuple(parsed)
 
 
-def _vpc(value: Any, where: str) -> VpcConfig | None:
-    if value is None:
-        return None
-    data = _expect(value, dict, where, "an object (subnet_ids, security_group_ids)")
+def _statements(value: Any, where: str) -> tuple[PolicyStatement, ...]:
     problems = _Problems()
-    kwargs = _settings(VpcConfig, data, f"{where}.", problems)
-    for name in ("subnet_ids", "security_group_ids"):
-        problems.require(name in data, f"{where}.{name}", "is required")
+    parsed = _each(
+        value,
+        where,
+        "a list of statement objects",
+        lambda item, index: _statement(item, f"{where}[{index}]"),
+        problems,
+    )
     problems.raise_any()
-    return VpcConfig(**kwargs)
+    return parsed
 
 
-def _alias(value: Any, where: str) -> AliasConfig | None:
-    if value is None:
-        return None
-    data = _expect(value, dict, where, 'an object ({"name": "live", "canary_percent": 10})')
-    problems = _Problems()
-    kwargs = _settings(AliasConfig, data, f"{where}.", problems)
-    problems.require("name" in data, f"{where}.name", "is required")
-    problems.raise_any()
-    return AliasConfig(**kwargs)
+def _object(cls: type, required: tuple[str, ...], example: str) -> Parser:
+    """A parser for a nested settings object (``vpc``, ``alias``, ``backend``): null, or an
+    object of ``cls``'s fields with ``required`` ones present."""
+
+    def parse(value: Any, where: str) -> Any:
+        if value is None:
+            return None
+        data = _expect(value, dict, where, f"an object ({example})")
+        problems = _Problems()
+        kwargs = _settings(cls, data, f"{where}.", problems)
+        for name in required:
+            problems.require(name in data, f"{where}.{name}", "is required")
+        problems.raise_any()
+        return cls(**kwargs)
+
+    return parse
+
+
+_vpc = _object(
+    VpcConfig,
+    ("subnet_ids", "security_group_ids"),
+    '{"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"]}',
+)
+
+
+_alias = _object(AliasConfig, ("name",), '{"name": "live", "canary_percent": 10}')
 
 
 #: Fields whose JSON form is not given by their type alone.
@@ -1074,23 +1094,16 @@ def _entries(
 ) -> tuple[Any, ...]:
     """The entries of a ``functions`` or ``layers`` list that are valid; the others' problems
     go to ``problems``, so the checks across entries still run over the rest."""
-    items = _expect(value, list, section, f"a list of {section[:-1]} objects")
-    parsed = []
-    for index, item in enumerate(items):
-        with problems.collecting():
-            parsed.append(_entry_from(cls, section, defaults, item, index))
-    return tuple(parsed)
+    return _each(
+        value,
+        section,
+        f"a list of {section[:-1]} objects",
+        lambda item, index: _entry_from(cls, section, defaults, item, index),
+        problems,
+    )
 
 
-def _backend(value: Any, where: str) -> RemoteBackendConfig | None:
-    if value is None:
-        return None
-    data = _expect(value, dict, where, "an object")
-    problems = _Problems()
-    kwargs = _settings(RemoteBackendConfig, data, f"{where}.", problems)
-    problems.require("bucket" in data, f"{where}.bucket", "is required")
-    problems.raise_any()
-    return RemoteBackendConfig(**kwargs)
+_backend = _object(RemoteBackendConfig, ("bucket",), '{"bucket": "my-team-tf-state"}')
 
 
 #: The stack's lists of entries: (entry class, the default entries).

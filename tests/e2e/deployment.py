@@ -240,12 +240,18 @@ class Deployment:
 
     def verify(self, *args: str) -> tuple[int, dict[str, Any]]:
         """Run the verifier CLI as a user would; return its exit code and JSON report."""
+        code, report, _ = self.run_verifier("verify", *args)
+        return code, report
+
+    def run_verifier(self, command: str, *args: str) -> tuple[int, dict[str, Any], str]:
+        """``signed-lambda COMMAND`` (verify, repair) on this deployment as `make` runs it,
+        with a JSON report: its exit code, the report (``{}`` when none) and its stderr."""
         result = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "verifier",
-                "verify",
+                command,
                 "--outputs",
                 str(self.outputs_file),
                 "--lock",
@@ -263,7 +269,7 @@ class Deployment:
         )
         assert "Traceback" not in result.stderr, result.stderr
         report = json.loads(result.stdout) if result.stdout.strip() else {}
-        return result.returncode, report
+        return result.returncode, report, result.stderr
 
     def plan_exit_code(self) -> int:
         """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error."""

@@ -6,46 +6,13 @@ tests/e2e/scenarios.py's table, plus two changes only repair's configuration ste
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from typing import Any
-
 import pytest
 
-from tests.conftest import REPO_ROOT, tool_env
 from tests.e2e.deployment import Deployment
 from tests.e2e.drifting import live_snapshot
 from tests.e2e.scenarios import SCENARIOS, Change, Target, check_statuses, hello
 
 pytestmark = pytest.mark.e2e
-
-
-def run_repair(deployment: Deployment) -> tuple[int, dict[str, Any], str]:
-    """`make repair`'s command; its exit code, JSON report (the final verify) and stderr."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "verifier",
-            "repair",
-            "--outputs",
-            str(deployment.outputs_file),
-            "--lock",
-            str(deployment.lock_file),
-            "--source",
-            str(REPO_ROOT),
-            "--format",
-            "json",
-        ],
-        env=tool_env(deployment.env),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    report = json.loads(result.stdout) if result.stdout.strip() else {}
-    return result.returncode, report, result.stderr
 
 
 def add_code_loading_variable(target: Target) -> None:
@@ -117,7 +84,7 @@ def test_repair_after(deployment: Deployment, name: str) -> None:
     outcome, code, line = EXPECTED[name]
     CHANGES[name](deployment)
     changed = live_snapshot(deployment)
-    exit_code, report, stderr = run_repair(deployment)
+    exit_code, report, stderr = deployment.run_verifier("repair")  # what `make repair` runs
     assert exit_code == code, stderr
     assert line in stderr, stderr
     # Repair verifies first: a "repaired" line means that run failed, "every check passes"
