@@ -19,6 +19,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +33,76 @@ from verifier.errors import CollectionError, InputError, VerifierError
 PLAN_FILE = "promote.tfplan"
 
 
-def markers(stack_dir: Path) -> dict[str, str]:
-    """``{function construct: terraform_data address}`` of every promoted-version marker."""
+@dataclass(frozen=True)
+class Release:
+    """A function with a canary alias: its promoted-version marker and its alias (addresses)."""
+
+    function: str
+    marker: str
+    alias: str
+
+
+def releases(stack_dir: Path) -> list[Release]:
+    """Every function of the synthesized stack that has a promoted-version marker."""
     path = stack_dir / "cdk.tf.json"
     if not path.is_file():
         raise InputError(f"{stack_dir} has no cdk.tf.json", "run `make synth` first")
-    resources = json.loads(path.read_text()).get("resource", {}).get("terraform_data", {})
-    found = {}
-    for name, body in resources.items():
-        construct, _, leaf = body["//"]["metadata"]["path"].rpartition("/")
-        if leaf == PROMOTED_VERSION_MARKER:
-            found[construct.rpartition("/")[2]] = f"terraform_data.{name}"
-    return found
+    resources = json.loads(path.read_text()).get("resource", {})
+
+    def by_construct(kind: str, leaf: str) -> dict[str, str]:
+        found = {}
+        for name, body in resources.get(kind, {}).items():
+            construct, _, last = body["//"]["metadata"]["path"].rpartition("/")
+            if last == leaf:
+                # The function's construct is fn-<key> (stacks/stack.py): name it by its key.
+                found[construct.rpartition("/")[2].removeprefix("fn-")] = f"{kind}.{name}"
+        return found
+
+    markers = by_construct("terraform_data", PROMOTED_VERSION_MARKER)
+    aliases = by_construct("aws_lambda_alias", "alias")
+    return [Release(function, markers[function], aliases[function]) for function in sorted(markers)]
+
+
+def _weights(alias: Mapping[str, Any] | None) -> dict[str, float]:
+    """An alias's canary weights from Terraform's JSON (``routing_config`` is a list block)."""
+    routing = (alias or {}).get("routing_config") or [{}]
+    return dict((routing[0] or {}).get("additional_version_weights") or {})
+
+
+def _routes(alias: Mapping[str, Any]) -> str:
+    """``1 (90%) + 2 (10%)``, or ``2`` when the alias sends everything to one version."""
+    weights = _weights(alias)
+    if not weights:
+        return str(alias["function_version"])
+    rest = 1 - sum(weights.values())
+    extra = " + ".join(f"{version} ({weight:.0%})" for version, weight in sorted(weights.items()))
+    return f"{alias['function_version']} ({rest:.0%}) + {extra}"
+
+
+def promotions(plan: Mapping[str, Any], found: list[Release]) -> list[str]:
+    """What a plan that replaces the markers moves: one line per canary alias (none when no
+    canary runs). Any other change in the plan is refused: promote must not deploy."""
+    ours = {r.marker for r in found} | {r.alias for r in found}
+    changes = {c["address"]: c for c in plan.get("resource_changes", [])}
+    others = sorted(
+        f"{address} ({', '.join(c['change']['actions'])})"
+        for address, c in changes.items()
+        if address not in ours and c["change"]["actions"] not in (["no-op"], ["read"])
+    )
+    if others:
+        raise InputError(
+            f"the stack has changes that are not deployed: {'; '.join(others)}",
+            "run `make deploy` first (a canary starts there), then `make promote`",
+        )
+    lines = []
+    for release in found:
+        before = (changes.get(release.alias) or {}).get("change", {}).get("before")
+        if before and _weights(before):
+            newest = changes[release.marker]["change"]["after"]["input"]
+            lines.append(
+                f"{release.function}: alias {before['name']}: {_routes(before)} -> {newest}"
+            )
+    return lines
 
 
 def _terraform(stack_dir: Path, *args: str) -> str:
@@ -55,62 +115,19 @@ def _terraform(stack_dir: Path, *args: str) -> str:
     return result.stdout
 
 
-def _weights(alias: dict[str, Any] | None) -> dict[str, float]:
-    """An alias's canary weights from Terraform's JSON (``routing_config`` is a list block)."""
-    routing = (alias or {}).get("routing_config") or [{}]
-    return dict((routing[0] or {}).get("additional_version_weights") or {})
-
-
-def _routes(alias: dict[str, Any] | None) -> str:
-    """``1 (90%) + 2 (10%)``, or ``2`` when the alias sends everything to one version."""
-    if not alias:
-        return "none"
-    weights = _weights(alias)
-    if not weights:
-        return str(alias["function_version"])
-    rest = 1 - sum(weights.values())
-    extra = " + ".join(f"{version} ({weight:.0%})" for version, weight in sorted(weights.items()))
-    return f"{alias['function_version']} ({rest:.0%}) + {extra}"
-
-
 def promote(stack_dir: Path) -> list[str]:
-    """Plan the markers' replacement, refuse any other change, apply; the lines say what moved."""
-    found = markers(stack_dir)
+    """Plan the markers' replacement, refuse any other change, apply; the lines say what moved.
+    The stack is initialized already (`make synth` runs `terraform init`)."""
+    found = releases(stack_dir)
     if not found:
         return ["nothing to promote: no function has an alias with canary_percent"]
-    replace = [f"-replace={address}" for address in found.values()]
-    _terraform(stack_dir, "init", "-input=false", "-no-color")
+    replace = [f"-replace={release.marker}" for release in found]
     _terraform(stack_dir, "plan", "-input=false", "-no-color", f"-out={PLAN_FILE}", *replace)
-    plan = json.loads(_terraform(stack_dir, "show", "-json", PLAN_FILE))
-    moving, others = [], []
-    for change in plan.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if actions in (["no-op"], ["read"]):
-            continue
-        if change["address"] in found.values() or change["type"] == "aws_lambda_alias":
-            if change["type"] == "aws_lambda_alias":
-                moving.append(change)
-            continue
-        others.append(f"{change['address']} ({', '.join(actions)})")
-    if others:
-        raise InputError(
-            f"the stack has changes that are not deployed: {'; '.join(sorted(others))}",
-            "run `make deploy` first (a canary starts there), then `make promote`",
-        )
-    canaries = [change for change in moving if _weights(change["change"]["before"])]
-    if not canaries:
-        return ["nothing to promote: every canary alias already sends all traffic to one version"]
+    lines = promotions(json.loads(_terraform(stack_dir, "show", "-json", PLAN_FILE)), found)
+    if not lines:
+        return ["nothing to promote: every canary alias sends all its traffic to one version"]
     _terraform(stack_dir, "apply", "-input=false", "-no-color", "-auto-approve", PLAN_FILE)
-    shown = json.loads(_terraform(stack_dir, "show", "-json"))
-    now = {
-        r["address"]: r["values"]
-        for r in shown.get("values", {}).get("root_module", {}).get("resources", [])
-    }
-    return [
-        f"{c['address']}: alias {c['change']['before']['name']}: "
-        f"{_routes(c['change']['before'])} -> {_routes(now.get(c['address']))}"
-        for c in canaries
-    ]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
