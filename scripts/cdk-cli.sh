@@ -15,21 +15,20 @@ bin="$root/node_modules/.bin"
 toolchain=${SIGNED_LAMBDA_CDK:-cdktf}
 
 case "$toolchain" in
-  cdktf | cdktn) ;;
+  cdktf) cli="$root/node_modules/cdktf-cli/bundle/bin/cdktf" ;;
+  cdktn) cli="$root/node_modules/cdktn-cli/bin/cdktn" ;;
   *)
     echo "error: config SIGNED_LAMBDA_CDK: '$toolchain' is not a CDK toolchain; expected cdktf or cdktn" >&2
     exit 2
     ;;
 esac
-if [[ ! -x "$bin/$toolchain" ]]; then
-  echo "error: $bin/$toolchain is missing; run \`make install\`" >&2
+if [[ ! -f "$cli" ]]; then
+  echo "error: the $toolchain CLI ($cli) is missing; run \`make install\`" >&2
   exit 2
 fi
 
 if [[ -x "$bin/node" ]]; then
   export PATH="$bin:$PATH"
-  # cdktf's bundled code calls util.isArray, deprecated in Node 22: one warning per process.
-  export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--no-deprecation"
 elif [[ "$toolchain" == cdktn ]]; then
   version=$(node --version 2>/dev/null || echo none)
   if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
@@ -40,4 +39,7 @@ elif [[ "$toolchain" == cdktn ]]; then
   fi
 fi
 
-exec "$bin/$toolchain" "$@"
+# The CLI and jsii's runtime (started by the app, main.py) on Node without deprecation
+# warnings (scripts/node-quiet.sh says why); a JSII_NODE of the user's own is kept.
+export JSII_NODE="${JSII_NODE:-$root/scripts/node-quiet.sh}"
+exec "$root/scripts/node-quiet.sh" "$cli" "$@"

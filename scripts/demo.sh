@@ -16,10 +16,15 @@ DEPLOY_LOG=build/demo-deploy.log
 export SIGNED_LAMBDA_CONFIG=demo/config.json
 STACK=signed-lambda-demo
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Bold step headers on a terminal only: a log keeps no ANSI codes.
+if [ -t 2 ]; then
+  step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+else
+  step() { printf '\n==> %s\n' "$*" >&2; }
+fi
 
 step "1/5 install and start the local AWS"
-make install >&2 || exit 2
+make install-demo >&2 || exit 2
 mkdir -p "$STATE_DIR" build
 exports=$($PY -m localaws start --port "$PORT" --pid-file "$STATE_DIR/server.pid" \
   --log-file "$STATE_DIR/server.log") || { echo "error: the local AWS did not start; see $STATE_DIR/server.log" >&2; exit 3; }
@@ -33,16 +38,10 @@ echo "local AWS at $AWS_ENDPOINT_URL" >&2
 rm -f "terraform.$STACK.tfstate" "terraform.$STACK.tfstate.backup"
 
 step "2/5 cdktf deploy (package, upload, sign, code signing config, deploy), then the lock"
-deploy=(make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" CDKTF_OUT=build/demo.out LOCK="$LOCK")
-if [ -t 2 ]; then
-  "${deploy[@]}" >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
-else
-  # Not a terminal (CI, a pipe): progress lines only; the full log, plan included, in a file.
-  echo "deploying; the full log (plan included) goes to $DEPLOY_LOG" >&2
-  "${deploy[@]}" > "$DEPLOY_LOG" 2>&1 || {
-    echo "error: cdktf deploy failed; the last lines of $DEPLOY_LOG:" >&2; tail -25 "$DEPLOY_LOG" >&2; exit 3; }
-  grep -aE "Plan: |Apply complete|lock: " "$DEPLOY_LOG" | sed -E 's/\x1b\[[0-9;]*m//g' | sort -u >&2 || true
-fi
+# A plain `make deploy`: off a terminal (CI, a pipe) it prints progress lines and Terraform's
+# summary, and the full log, plan included, goes to $DEPLOY_LOG (scripts/quiet.sh).
+make deploy STACK="$STACK" OUTPUTS="$OUTPUTS" CDKTF_OUT=build/demo.out LOCK="$LOCK" \
+  LOG="$DEPLOY_LOG" >&2 || { echo "error: cdktf deploy failed" >&2; exit 3; }
 
 step "3/5 an unsigned package is rejected by the Enforce code signing config"
 $PY scripts/demo_unsigned.py "$OUTPUTS" "$STACK" >&2 || exit 3

@@ -45,9 +45,13 @@ TOOLCHAIN_EXTRAS = {"cdktf": "stacks", "cdktn": "cdktn"}
 _CORE_NAMES = (
     "App",
     "AssetType",
+    "Fn",
+    "Op",
     "S3Backend",
     "TerraformAsset",
     "TerraformOutput",
+    "TerraformResource",
+    "TerraformResourceLifecycle",
     "TerraformStack",
     "Token",
 )
@@ -55,12 +59,14 @@ _PROVIDER_NAMES: dict[str, tuple[str, ...]] = {
     "cloudwatch_log_group": ("CloudwatchLogGroup",),
     "iam_role": ("IamRole",),
     "iam_role_policy": ("IamRolePolicy",),
+    "iam_role_policy_attachment": ("IamRolePolicyAttachment",),
+    "lambda_alias": ("LambdaAlias", "LambdaAliasRoutingConfig"),
     "lambda_code_signing_config": (
         "LambdaCodeSigningConfig",
         "LambdaCodeSigningConfigAllowedPublishers",
         "LambdaCodeSigningConfigPolicies",
     ),
-    "lambda_function": ("LambdaFunction", "LambdaFunctionEnvironment"),
+    "lambda_function": ("LambdaFunction", "LambdaFunctionEnvironment", "LambdaFunctionVpcConfig"),
     "lambda_layer_version": ("LambdaLayerVersion",),
     "provider": ("AwsProvider", "AwsProviderDefaultTags"),
     "s3_bucket": ("S3Bucket",),
@@ -106,21 +112,31 @@ if TYPE_CHECKING:
     from cdktf import (
         App,
         AssetType,
+        Fn,
+        Op,
         S3Backend,
         TerraformAsset,
         TerraformOutput,
+        TerraformResource,
+        TerraformResourceLifecycle,
         TerraformStack,
         Token,
     )
     from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
     from cdktf_cdktf_provider_aws.iam_role import IamRole
     from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+    from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+    from cdktf_cdktf_provider_aws.lambda_alias import LambdaAlias, LambdaAliasRoutingConfig
     from cdktf_cdktf_provider_aws.lambda_code_signing_config import (
         LambdaCodeSigningConfig,
         LambdaCodeSigningConfigAllowedPublishers,
         LambdaCodeSigningConfigPolicies,
     )
-    from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionEnvironment
+    from cdktf_cdktf_provider_aws.lambda_function import (
+        LambdaFunction,
+        LambdaFunctionEnvironment,
+        LambdaFunctionVpcConfig,
+    )
     from cdktf_cdktf_provider_aws.lambda_layer_version import LambdaLayerVersion
     from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
     from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket

@@ -10,16 +10,41 @@ from stacks.artifact_bucket import ArtifactBucket
 from stacks.cdk import (
     CloudwatchLogGroup,
     Construct,
+    Fn,
     IamRole,
     IamRolePolicy,
+    IamRolePolicyAttachment,
+    LambdaAlias,
+    LambdaAliasRoutingConfig,
     LambdaFunction,
     LambdaFunctionEnvironment,
+    LambdaFunctionVpcConfig,
+    Op,
+    TerraformResource,
+    TerraformResourceLifecycle,
+    Token,
 )
 from stacks.code_signing import CodeSigning
-from stacks.config import FunctionConfig, StackConfig
+from stacks.config import PROMOTED_VERSION_MARKER, AliasConfig, FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer
 from stacks.signed_package import sign_package
-from verifier.contract.manifest import FunctionManifest, environment_digest
+from verifier.contract.manifest import AliasManifest, FunctionManifest, environment_digest
+
+#: What Lambda needs to attach a function to a VPC: the network-interface actions of AWS's
+#: managed policy AWSLambdaVPCAccessExecutionRole (its logs actions the role has already, for
+#: its own log group). DescribeNetworkInterfaces works only on "*" (Lambda guide).
+VPC_NETWORK_INTERFACE_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def _policy(statements: list[dict[str, object]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 class SignedFunction(Construct):
@@ -48,7 +73,7 @@ class SignedFunction(Construct):
             source_dir=function.source_dir,
             source_path=function.source_path,
             path=function.key,
-            config_field=f"functions[{function.key!r}].source_dir",
+            config_field=f"functions[{function.key}].source_dir",
         )
         self.unsigned_object = self.package.unsigned_object
         self.signing_job = self.package.signing_job
@@ -56,17 +81,21 @@ class SignedFunction(Construct):
         self.signed_key = self.package.signed_key
         self.layers = [layers[key] for key in function.layers]
 
-        # 4. Least privilege: the function may only write its own logs.
+        # 4. Least privilege: the function may only write its own logs, plus what its config
+        # declares (statements, managed policies) and, in a VPC, its network interfaces.
+        tags = dict(function.tags) or None
         self.log_group = CloudwatchLogGroup(
             self,
             "log-group",
             name=f"/aws/lambda/{self.function_name}",
             retention_in_days=config.log_retention_days,
+            tags=tags,
         )
         self.role = IamRole(
             self,
             "role",
             name=f"{self.function_name}-role",
+            tags=tags,
             assume_role_policy=json.dumps(
                 {
                     "Version": "2012-10-17",
@@ -85,19 +114,52 @@ class SignedFunction(Construct):
             "logs-policy",
             name="write-own-logs",
             role=self.role.id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                            "Resource": f"{self.log_group.arn}:*",
-                        }
-                    ],
-                }
+            policy=_policy(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": f"{self.log_group.arn}:*",
+                    }
+                ]
             ),
         )
+        # Everything the role must have before the function is created or updated.
+        permissions: list[IamRolePolicy | IamRolePolicyAttachment] = [self.role_policy]
+        if function.policy_statements:
+            permissions.append(
+                IamRolePolicy(
+                    self,
+                    "declared-policy",
+                    name="declared-statements",
+                    role=self.role.id,
+                    policy=_policy([s.document() for s in function.policy_statements]),
+                )
+            )
+        permissions += [
+            IamRolePolicyAttachment(
+                self, f"managed-policy-{index}", role=self.role.name, policy_arn=arn
+            )
+            for index, arn in enumerate(function.managed_policy_arns)
+        ]
+        if function.vpc is not None:
+            permissions.append(
+                IamRolePolicy(
+                    self,
+                    "vpc-policy",
+                    name="vpc-network-interfaces",
+                    role=self.role.id,
+                    policy=_policy(
+                        [
+                            {
+                                "Effect": "Allow",
+                                "Action": list(VPC_NETWORK_INTERFACE_ACTIONS),
+                                "Resource": "*",
+                            }
+                        ]
+                    ),
+                )
+            )
 
         # 5. Deploy the signed object, with its signed layers, under the code signing config.
         environment = (
@@ -120,7 +182,59 @@ class SignedFunction(Construct):
             layers=[layer.layer_version.arn for layer in self.layers] or None,
             code_signing_config_arn=signing.config.arn,
             environment=environment,
-            depends_on=[self.log_group, self.role_policy],
+            vpc_config=(
+                LambdaFunctionVpcConfig(
+                    subnet_ids=list(function.vpc.subnet_ids),
+                    security_group_ids=list(function.vpc.security_group_ids),
+                )
+                if function.vpc is not None
+                else None
+            ),
+            reserved_concurrent_executions=function.reserved_concurrency,
+            tags=tags,
+            publish=function.publish or None,
+            depends_on=[self.log_group, *permissions],
+        )
+
+        # 6. Releases: each new signed build is a published version; the alias follows it.
+        self.alias = None if function.alias is None else self._alias(function.alias)
+
+    def _alias(self, alias: AliasConfig) -> LambdaAlias:
+        """The alias on the newest version; with a canary, on the last promoted version, plus
+        the canary share to the newest while the two differ."""
+        newest = self.function.version
+        if alias.canary_percent is None:
+            return LambdaAlias(
+                self,
+                "alias",
+                name=alias.name,
+                function_name=self.function.function_name,
+                function_version=newest,
+            )
+        # The last promoted version lives in state: set to the first build's version, then kept
+        # (ignore_changes) until `make promote` replaces the marker, which takes the newest.
+        marker = TerraformResource(
+            self,
+            PROMOTED_VERSION_MARKER,
+            terraform_resource_type="terraform_data",
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["input"]),
+        )
+        marker.add_override("input", newest)
+        promoted = marker.get_string_attribute("output")
+        canary = Op.eq(newest, promoted)
+        weights = Fn.zipmap(
+            Token.as_list(Fn.conditional(canary, [], [newest])),
+            Fn.conditional(canary, [], [alias.canary_percent / 100]),
+        )
+        return LambdaAlias(
+            self,
+            "alias",
+            name=alias.name,
+            function_name=self.function.function_name,
+            function_version=promoted,
+            routing_config=LambdaAliasRoutingConfig(
+                additional_version_weights=Token.as_number_map(weights)
+            ),
         )
 
     def manifest(self) -> FunctionManifest:
@@ -146,4 +260,10 @@ class SignedFunction(Construct):
                 for name, value in self.function_config.environment
             ),
             allow_earlier_versions=self.function_config.allow_earlier_versions,
+            publish=self.function_config.publish,
+            alias=(
+                None
+                if (alias := self.function_config.alias) is None
+                else AliasManifest(name=alias.name, canary_percent=alias.canary_percent)
+            ),
         )

@@ -41,7 +41,7 @@ class SignedLayer(Construct):
             source_dir=layer.source_dir,
             source_path=layer.source_path,
             path=f"{LAYER_PATH}/{layer.key}",
-            config_field=f"layers[{layer.key!r}].source_dir",
+            config_field=f"layers[{layer.key}].source_dir",
         )
 
         # 4. Publish a layer version from the job's signed object. New code means a new
@@ -52,6 +52,7 @@ class SignedLayer(Construct):
             layer_name=self.layer_name,
             description=layer.description or None,
             compatible_runtimes=list(layer.compatible_runtimes),
+            compatible_architectures=list(layer.compatible_architectures) or None,
             s3_bucket=self.package.signed_bucket,
             s3_key=self.package.signed_key,
         )

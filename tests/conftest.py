@@ -226,22 +226,24 @@ class Synth:
 
 
 #: A non-default config (tests/stacks/test_synth.py asserts what it synthesizes): Warn, a remote
-#: backend, three functions, two layers.
+#: backend, stack tags, three functions (one with every team setting), two layers.
 CUSTOM_CONFIG: dict[str, Any] = {
     "untrusted_artifact_policy": "Warn",
     "region": "eu-west-1",
     "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
+    "tags": {"project": "orders", "cost-center": "42"},
     "layers": [
         {"key": "shared"},
         {
             "key": "tools",
             "source_dir": "layers/shared/",
             "compatible_runtimes": ["python3.12", "python3.13"],
+            "compatible_architectures": ["x86_64", "arm64"],
             "description": "the same helpers, published twice",
         },
     ],
     "functions": [
-        {"key": "hello", "layers": ["tools", "shared"]},
+        {"key": "hello", "layers": ["tools", "shared"], "publish": True, "alias": {"name": "live"}},
         {"key": "audit"},
         {
             "key": "hello-again",
@@ -251,48 +253,117 @@ CUSTOM_CONFIG: dict[str, Any] = {
             "layers": ["shared"],
             "allow_earlier_versions": True,
             "environment": {"PYTHONPATH": "/opt/python/extra", "GREETING": "hi"},
+            "policy_statements": [
+                {
+                    "Sid": "ReadOrders",
+                    "Effect": "Allow",
+                    "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                    "Resource": "arn:aws:dynamodb:eu-west-1:123456789012:table/orders",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+                },
+                {"Effect": "Deny", "Action": "dynamodb:DeleteTable", "Resource": "*"},
+            ],
+            "managed_policy_arns": ["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"],
+            "vpc": {
+                "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d"],
+                "security_group_ids": ["sg-0a1b2c3d"],
+            },
+            "reserved_concurrency": 5,
+            "tags": {"team": "orders", "project": "orders-api"},
         },
     ],
 }
 
-# main.py's main() for the custom config, then for the default one, in one process: loading the
-# jsii bindings is most of a synth's time (about 20 s) and memory (1.7 GB), so the second synth
-# costs a few seconds. jsii's Node process reads CDKTF_OUTDIR once, when it starts: the first
-# output is moved aside before the second synth writes the same directory.
-_SYNTH_BOTH = """
-import os, shutil, sys
+
+#: tests/e2e/test_release.py's stack, on a real apply: one function that publishes each build and
+#: releases it through a canary alias, with every team setting. RELEASE_V2_CONFIG is the same
+#: function built from other code (another directory: tests never write into the checkout).
+RELEASE_MANAGED_POLICY_ARN = "arn:aws:iam::123456789012:policy/orders-read"
+RELEASE_CONFIG: dict[str, Any] = {
+    "layers": [{"key": "shared", "compatible_architectures": ["x86_64"]}],
+    "functions": [
+        {
+            "key": "hello",
+            "publish": True,
+            "alias": {"name": "live", "canary_percent": 10},
+            # No allow_earlier_versions: a function that publishes may run its own earlier
+            # builds (the canary's previous version), and only those.
+            "policy_statements": [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:GetItem",
+                    "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+                }
+            ],
+            # The team's own policy (test_release.py creates it in the local AWS first).
+            "managed_policy_arns": [RELEASE_MANAGED_POLICY_ARN],
+            "vpc": {"subnet_ids": ["subnet-0a1b2c3d"], "security_group_ids": ["sg-0a1b2c3d"]},
+            "reserved_concurrency": 2,
+            "tags": {"team": "release"},
+        }
+    ],
+}
+RELEASE_V2_CONFIG: dict[str, Any] = {
+    **RELEASE_CONFIG,
+    "functions": [{**RELEASE_CONFIG["functions"][0], "source_dir": "functions/audit"}],
+}
+
+
+def restated_defaults() -> dict[str, Any]:
+    """A config file that restates every default field: it must synthesize exactly what the
+    defaults do (tests/stacks/test_synth.py compares the two byte for byte)."""
+    from stacks.config import StackConfig, to_mapping
+
+    return dict(to_mapping(StackConfig()))
+
+
+# main.py's main() for each extra config, then for the default one (the committed
+# signed-lambda.json), in one process: loading the jsii bindings is most of a synth's time
+# (about 20 s) and memory (1.7 GB), so each further synth costs a few seconds. jsii's Node
+# process reads CDKTF_OUTDIR once, when it starts: each output is moved aside before the next
+# synth writes the same directory.
+_SYNTH_ALL = """
+import json, os, shutil, sys
 import main
-outdir, custom_config, custom_outdir = sys.argv[1:]
-os.environ["SIGNED_LAMBDA_CONFIG"] = custom_config
-if main.main() != 0:
-    sys.exit("the custom config's synth failed")
-shutil.move(outdir, custom_outdir)
+outdir, extra = sys.argv[1], json.loads(sys.argv[2])
+for config, moved_to in extra:
+    os.environ["SIGNED_LAMBDA_CONFIG"] = config
+    if main.main() != 0:
+        sys.exit(f"the synth of {config} failed")
+    shutil.move(outdir, moved_to)
 os.environ["SIGNED_LAMBDA_CONFIG"] = ""
 sys.exit(main.main())
 """
+#: The configs synthesized beside the default one: (name, config); each output is ``<name>-out``.
+_EXTRA_SYNTHS: tuple[tuple[str, Any], ...] = (
+    ("custom", lambda: CUSTOM_CONFIG),
+    ("restated", restated_defaults),
+    ("release-v1", lambda: RELEASE_CONFIG),
+    ("release-v2", lambda: RELEASE_V2_CONFIG),
+)
 
 
 def _shared_synth(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Both synths, once per test run: the first worker that needs one runs them, the others
-    wait and reuse them. Returns the directory holding ``cdktf-out`` and ``custom-out``."""
+    """Every synth, once per test run: the first worker that needs one runs them, the others
+    wait and reuse them. Returns the directory holding ``cdktf-out`` and ``<name>-out``."""
     require_tool("node")
     shared = run_root(tmp_path_factory) / "synth"
     outcome = shared / "outcome.json"
     with run_lock(shared / ".lock"):
         if not outcome.exists():
             started = time.monotonic()
-            (shared / "custom.json").write_text(json.dumps(CUSTOM_CONFIG))
+            extra = []
+            for name, config in _EXTRA_SYNTHS:
+                (shared / f"{name}.json").write_text(json.dumps(config()))
+                extra.append((str(shared / f"{name}.json"), str(shared / f"{name}-out")))
+            # The region comes from the config alone (the defaults' us-east-1).
+            env = tool_env({"CDKTF_OUTDIR": str(shared / "cdktf-out")})
+            for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+                env.pop(name, None)
             result = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    _SYNTH_BOTH,
-                    str(shared / "cdktf-out"),
-                    str(shared / "custom.json"),
-                    str(shared / "custom-out"),
-                ],
+                [sys.executable, "-c", _SYNTH_ALL, str(shared / "cdktf-out"), json.dumps(extra)],
                 cwd=REPO_ROOT,
-                env=tool_env({"CDKTF_OUTDIR": str(shared / "cdktf-out")}),
+                env=env,
                 capture_output=True,
                 text=True,
                 timeout=300,
@@ -319,7 +390,8 @@ def _loaded(outdir: Path) -> Synth:
 
 @pytest.fixture(scope="session")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """The default stack (two functions, Enforce), synthesized once per test run.
+    """The default stack (two functions, Enforce: the committed signed-lambda.json, which
+    restates defaults only), synthesized once per test run.
     Nothing writes into it afterwards (Terraform runs in copies: terraform_workdir)."""
     return _loaded(_shared_synth(tmp_path_factory) / "cdktf-out")
 
@@ -328,6 +400,19 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 def custom_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """The stack of CUSTOM_CONFIG, synthesized with the default one."""
     return _loaded(_shared_synth(tmp_path_factory) / "custom-out")
+
+
+@pytest.fixture(scope="session")
+def release_synths(tmp_path_factory: pytest.TempPathFactory) -> tuple[Synth, Synth]:
+    """The stacks of RELEASE_CONFIG and RELEASE_V2_CONFIG, synthesized with the default one."""
+    shared = _shared_synth(tmp_path_factory)
+    return _loaded(shared / "release-v1-out"), _loaded(shared / "release-v2-out")
+
+
+@pytest.fixture(scope="session")
+def restated_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The stack of restated_defaults(), synthesized with the default one."""
+    return _loaded(_shared_synth(tmp_path_factory) / "restated-out")
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ live state, and a restore that puts back what out-of-band changes altered."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -56,6 +57,23 @@ class Deployment:
         deployment.write_lock()
         deployment.baseline = deployment.live_state()
         return deployment
+
+    def use_synth(self, synth: Synth) -> None:
+        """Put another synth of the same stack in the workdir, on this deployment's state (what
+        `make synth` does after a change; `apply_changes` then deploys it)."""
+        shutil.rmtree(self.workdir / "assets", ignore_errors=True)
+        shutil.copytree(
+            synth.stack_dir,
+            self.workdir,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(".terraform*"),
+        )
+
+    def apply_changes(self) -> None:
+        """Apply the workdir's synth, then refresh the outputs and the lock, as `make deploy`."""
+        self.terraform("apply", "-auto-approve", "-input=false", "-no-color")
+        self.write_outputs()
+        self.write_lock()
 
     def terraform(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return terraform(self.workdir, *args, env=self.env, check=check)
@@ -222,12 +240,18 @@ class Deployment:
 
     def verify(self, *args: str) -> tuple[int, dict[str, Any]]:
         """Run the verifier CLI as a user would; return its exit code and JSON report."""
+        code, report, _ = self.run_verifier("verify", *args)
+        return code, report
+
+    def run_verifier(self, command: str, *args: str) -> tuple[int, dict[str, Any], str]:
+        """``signed-lambda COMMAND`` (verify, repair) on this deployment as `make` runs it,
+        with a JSON report: its exit code, the report (``{}`` when none) and its stderr."""
         result = subprocess.run(
             [
                 sys.executable,
                 "-m",
                 "verifier",
-                "verify",
+                command,
                 "--outputs",
                 str(self.outputs_file),
                 "--lock",
@@ -245,7 +269,7 @@ class Deployment:
         )
         assert "Traceback" not in result.stderr, result.stderr
         report = json.loads(result.stdout) if result.stdout.strip() else {}
-        return result.returncode, report
+        return result.returncode, report, result.stderr
 
     def plan_exit_code(self) -> int:
         """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes, 1 error."""

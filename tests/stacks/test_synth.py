@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,8 @@ from verifier.contract.manifest import (
 )
 from verifier.package import package_sha256
 
-#: The config the session's synth fixture builds (no config file, no overrides).
+#: The config the session's synth fixture builds (the committed signed-lambda.json, which
+#: restates defaults only: tests/stacks/test_config.py).
 DEFAULT = StackConfig()
 
 
@@ -305,6 +307,8 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
             "layers": list(fn.layers),
             "environment": {name: environment_digest(value) for name, value in fn.environment},
             "allow_earlier_versions": False,
+            "publish": False,
+            "alias": {},
         }
 
 
@@ -334,6 +338,24 @@ def test_manifest_package_sha256_is_the_uploaded_zip(synth: Synth) -> None:
         ]
         uploaded = (synth.stack_dir / obj["source"]).read_bytes()
         assert entry["package_sha256"] == obj["source_hash"] == hashlib.sha256(uploaded).hexdigest()
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_restating_every_default_synthesizes_the_same_bytes(
+    synth: Synth, restated_synth: Synth
+) -> None:
+    """A config file that spells out every default field changes no resource, no output and
+    no asset: the synthesized trees are byte-identical."""
+    restated, default = tree(restated_synth.outdir), tree(synth.outdir)
+    assert sorted(restated) == sorted(default)
+    assert [name for name in default if restated[name] != default[name]] == []
 
 
 # --- A non-default config: Warn, a remote backend, three functions, two layers -------------
@@ -414,3 +436,154 @@ def test_custom_layers_architecture_and_declared_environment(custom: dict[str, A
         for key in ("shared", "tools")
     }
     assert len(keys) == 2
+
+
+# --- Team settings: permissions, VPC, concurrency, tags, layer architectures ---------------
+
+
+def test_declared_statements_and_managed_policies_go_to_the_functions_own_role(
+    custom: dict[str, Any],
+) -> None:
+    role, _ = at(custom, "aws_iam_role", "fn-hello-again/role")
+    _, declared = at(custom, "aws_iam_role_policy", "fn-hello-again/declared-policy")
+    assert declared["role"] == ref("aws_iam_role", role, "id")
+    assert declared["name"] == "declared-statements"
+    assert json.loads(declared["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOrders",
+                "Effect": "Allow",
+                "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                "Resource": ["arn:aws:dynamodb:eu-west-1:123456789012:table/orders"],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}},
+            },
+            {"Effect": "Deny", "Action": ["dynamodb:DeleteTable"], "Resource": ["*"]},
+        ],
+    }
+    attachment_name, attachment = at(
+        custom, "aws_iam_role_policy_attachment", "fn-hello-again/managed-policy-0"
+    )
+    assert attachment["role"] == ref("aws_iam_role", role, "name")
+    assert attachment["policy_arn"] == "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    # Least privilege stays the default: the other functions' roles only write their logs.
+    policies = custom["resource"]["aws_iam_role_policy"].values()
+    others = [
+        p
+        for p in policies
+        if not p["//"]["metadata"]["path"].endswith(
+            ("fn-hello-again/declared-policy", "fn-hello-again/vpc-policy")
+        )
+    ]
+    assert {p["name"] for p in others} == {"write-own-logs"}
+    assert len(custom["resource"]["aws_iam_role_policy_attachment"]) == 1
+    # The function waits for every permission its role gets.
+    _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
+    assert f"aws_iam_role_policy_attachment.{attachment_name}" in function["depends_on"]
+    declared_name, _ = at(custom, "aws_iam_role_policy", "fn-hello-again/declared-policy")
+    assert f"aws_iam_role_policy.{declared_name}" in function["depends_on"]
+
+
+def test_vpc_functions_get_subnets_security_groups_and_the_eni_actions(
+    custom: dict[str, Any],
+) -> None:
+    role, _ = at(custom, "aws_iam_role", "fn-hello-again/role")
+    _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
+    assert function["vpc_config"] == {
+        "subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d"],
+        "security_group_ids": ["sg-0a1b2c3d"],
+    }
+    vpc_policy_name, vpc_policy = at(custom, "aws_iam_role_policy", "fn-hello-again/vpc-policy")
+    assert vpc_policy["role"] == ref("aws_iam_role", role, "id")
+    # AWSLambdaVPCAccessExecutionRole's actions, less the logs ones the role has already.
+    assert json.loads(vpc_policy["policy"])["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        }
+    ]
+    assert f"aws_iam_role_policy.{vpc_policy_name}" in function["depends_on"]
+    for key in ("hello", "audit"):
+        other = at(custom, "aws_lambda_function", f"fn-{key}/function")[1]
+        assert "vpc_config" not in other and "reserved_concurrent_executions" not in other
+
+
+def test_reserved_concurrency_and_tags_per_function_and_stack_wide(custom: dict[str, Any]) -> None:
+    _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
+    assert function["reserved_concurrent_executions"] == 5
+    # The function's own resources carry its tags; the provider's default_tags the stack's
+    # (AWS merges them; a function's tag wins over the stack's of the same name).
+    own = {"project": "orders-api", "team": "orders"}
+    assert function["tags"] == own
+    assert at(custom, "aws_iam_role", "fn-hello-again/role")[1]["tags"] == own
+    assert at(custom, "aws_cloudwatch_log_group", "fn-hello-again/log-group")[1]["tags"] == own
+    assert custom["provider"]["aws"][0]["default_tags"] == [
+        {"tags": {"cost-center": "42", "project": "orders"}}
+    ]
+    assert "tags" not in at(custom, "aws_lambda_function", "fn-hello/function")[1]
+
+
+def test_layer_compatible_architectures(custom: dict[str, Any], synth: Synth) -> None:
+    tools = at(custom, "aws_lambda_layer_version", "layer-tools/layer-version")[1]
+    assert tools["compatible_architectures"] == ["x86_64", "arm64"]
+    shared = at(custom, "aws_lambda_layer_version", "layer-shared/layer-version")[1]
+    assert "compatible_architectures" not in shared
+    for layer in resources(synth, "aws_lambda_layer_version").values():
+        assert "compatible_architectures" not in layer
+
+
+# --- Releases: published versions, an alias, a canary ---------------------------------------
+
+
+def test_publish_and_an_alias_on_the_newest_version(custom: dict[str, Any]) -> None:
+    function_name, function = at(custom, "aws_lambda_function", "fn-hello/function")
+    assert function["publish"] is True
+    _, alias = at(custom, "aws_lambda_alias", "fn-hello/alias")
+    assert {k: v for k, v in alias.items() if k != "//"} == {
+        "name": "live",
+        "function_name": ref("aws_lambda_function", function_name, "function_name"),
+        "function_version": ref("aws_lambda_function", function_name, "version"),
+    }
+    assert "terraform_data" not in custom["resource"]
+    for key in ("audit", "hello-again"):
+        assert "publish" not in at(custom, "aws_lambda_function", f"fn-{key}/function")[1]
+    entry = custom["output"]["manifest"]["value"]["functions"]["hello"]
+    assert (entry["publish"], entry["alias"]) == (True, {"name": "live"})
+    default = at(custom, "aws_lambda_function", "fn-audit/function")
+    assert "publish" not in default[1]
+    other = custom["output"]["manifest"]["value"]["functions"]["audit"]
+    assert (other["publish"], other["alias"]) == (False, {})
+
+
+def test_a_canary_alias_keeps_the_promoted_version_and_weighs_the_newest(
+    release_synths: tuple[Synth, Synth],
+) -> None:
+    release = release_synths[0].config
+    function_name, function = at(release, "aws_lambda_function", "fn-hello/function")
+    assert function["publish"] is True
+    version = ref("aws_lambda_function", function_name, "version")
+    marker_name, marker = at(release, "terraform_data", "fn-hello/promoted-version")
+    # Set once, from the first build; only `make promote` (which replaces it) moves it.
+    assert marker["input"] == version
+    assert marker["lifecycle"] == {"ignore_changes": ["input"]}
+    promoted = ref("terraform_data", marker_name, "output")
+    _, alias = at(release, "aws_lambda_alias", "fn-hello/alias")
+    assert alias["name"] == "live"
+    assert alias["function_version"] == promoted
+    newest, kept = version[2:-1], promoted[2:-1]
+    same = f"({newest} == {kept})"
+    assert alias["routing_config"] == {
+        "additional_version_weights": (
+            f"${{zipmap({same} ? [] : [{newest}], {same} ? [] : [0.1])}}"
+        )
+    }
+    entry = release["output"]["manifest"]["value"]["functions"]["hello"]
+    assert entry["alias"] == {"name": "live", "canary_percent": 10}

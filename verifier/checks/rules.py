@@ -1076,7 +1076,7 @@ def layers_signed(path: CodePath, subject: Subject, ctx: Context) -> Sequence[Ve
 def earlier_builds_allowed(target: VerificationTarget) -> bool:
     declared = target.declared
     return declared is not None and (
-        declared.allow_earlier_versions or bool(getattr(declared, "publish", False))
+        declared.allow_earlier_versions or declared.publish
     )
 
 

@@ -29,7 +29,8 @@ from verifier.contract.reader import Reader
 
 #: Version of the ``manifest`` output's shape. 2 added layers, source provenance, the declared
 #: handler/runtime/architectures/code-loading environment, and earlier-version policy; 3 declares
-#: the whole environment (each value's digest).
+#: the whole environment (each value's digest) and each function's release settings
+#: (``publish``, ``alias``).
 SCHEMA_VERSION = 3
 #: The name of the stack's output that holds the manifest.
 OUTPUT_NAME = "manifest"
@@ -88,6 +89,22 @@ class LayerManifest(SignedArtifact):
 
 
 @dataclass(frozen=True)
+class AliasManifest:
+    """The alias a function keeps on its newest build; with ``canary_percent``, that share of
+    traffic goes to the newest version and the rest to the last promoted one."""
+
+    name: str
+    canary_percent: int | None = None
+
+    def to_output(self) -> dict[str, Any]:
+        # No nulls: the CDK drops keys whose value is None from the output.
+        output: dict[str, Any] = {"name": self.name}
+        if self.canary_percent is not None:
+            output["canary_percent"] = self.canary_percent
+        return output
+
+
+@dataclass(frozen=True)
 class FunctionManifest(SignedArtifact):
     function_name: str = ""
     function_arn: str = ""
@@ -101,6 +118,9 @@ class FunctionManifest(SignedArtifact):
     environment: tuple[tuple[str, str], ...] = ()
     #: Whether published versions may run earlier signed builds (each proven on its own).
     allow_earlier_versions: bool = False
+    #: Whether each new signed build is published as a version.
+    publish: bool = False
+    alias: AliasManifest | None = None
 
     def to_output(self) -> dict[str, Any]:
         return {
@@ -113,6 +133,8 @@ class FunctionManifest(SignedArtifact):
             "layers": list(self.layers),
             "environment": dict(self.environment),
             "allow_earlier_versions": self.allow_earlier_versions,
+            "publish": self.publish,
+            "alias": {} if self.alias is None else self.alias.to_output(),
         }
 
 
@@ -158,6 +180,24 @@ def _architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tupl
             f"{where}.architectures", f'is {list(found)}; expected ["x86_64"] or ["arm64"]'
         )
     return found
+
+
+def _alias(reader: Reader, entry: Mapping[str, Any], where: str) -> AliasManifest | None:
+    """``{}`` (no alias), ``{"name": ...}`` (on the newest version), or with a
+    ``"canary_percent"`` of 1..99. The output holds no nulls (the CDK drops them)."""
+    path = f"{where}.alias"
+    alias = reader.obj(entry, "alias", where)
+    if not alias:
+        return None
+    unknown = sorted(set(alias) - {"name", "canary_percent"})
+    if unknown:
+        raise reader.fail(f"{path}.{unknown[0]}", "is not a key of an alias (name, canary_percent)")
+    canary = None
+    if "canary_percent" in alias:
+        canary = reader.integer(alias, "canary_percent", path)
+        if not 1 <= canary <= 99:
+            raise reader.fail(f"{path}.canary_percent", f"is {canary}; expected 1..99")
+    return AliasManifest(name=reader.string(alias, "name", path), canary_percent=canary)
 
 
 def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -251,6 +291,8 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
                 layers=used,
                 environment=tuple(sorted((name, environment[name]) for name in environment)),
                 allow_earlier_versions=reader.boolean(entry, "allow_earlier_versions", where),
+                publish=reader.boolean(entry, "publish", where),
+                alias=_alias(reader, entry, where),
                 **_artifact_fields(reader, entry, where),
             )
         )

@@ -111,7 +111,7 @@ def parse_plan(stack: str, plan_json: dict[str, Any]) -> PlanResult:
     )
 
 
-def _terraform(
+def run_terraform(
     stack_dir: Path, *args: str, env: dict[str, str], timeout: int
 ) -> subprocess.CompletedProcess[str]:
     try:
@@ -134,7 +134,7 @@ def _terraform(
         ) from None
 
 
-def _last_error_line(stderr: str) -> str:
+def last_error_line(stderr: str) -> str:
     lines = [line.strip(" │╷╵") for line in stderr.splitlines()]
     errors = [line for line in lines if line.startswith("Error:")]
     return (errors[0] if errors else (lines[-1] if lines else "no output")).strip()
@@ -161,13 +161,13 @@ def plan_stack(stack_dir: Path, env: dict[str, str], timeout: int = 900) -> Plan
         raise InputError(
             f"{stack_dir} has no cdk.tf.json", "run `make synth` (or `cdktf synth`) first"
         )
-    init = _terraform(stack_dir, "init", "-input=false", "-no-color", env=env, timeout=timeout)
+    init = run_terraform(stack_dir, "init", "-input=false", "-no-color", env=env, timeout=timeout)
     if init.returncode != 0:
         raise CollectionError(
-            f"terraform init failed in {stack_dir}: {_last_error_line(init.stderr)}",
+            f"terraform init failed in {stack_dir}: {last_error_line(init.stderr)}",
             _init_hint(init.stderr, env),
         )
-    plan = _terraform(
+    plan = run_terraform(
         stack_dir,
         "plan",
         "-detailed-exitcode",
@@ -180,13 +180,13 @@ def plan_stack(stack_dir: Path, env: dict[str, str], timeout: int = 900) -> Plan
     )
     if plan.returncode not in (PLAN_CLEAN, PLAN_CHANGES):
         raise CollectionError(
-            f"terraform plan failed in {stack_dir}: {_last_error_line(plan.stderr)}",
+            f"terraform plan failed in {stack_dir}: {last_error_line(plan.stderr)}",
             "check credentials, region and network access to AWS",
         )
-    shown = _terraform(stack_dir, "show", "-json", "drift.tfplan", env=env, timeout=timeout)
+    shown = run_terraform(stack_dir, "show", "-json", "drift.tfplan", env=env, timeout=timeout)
     if shown.returncode != 0:
         raise CollectionError(
-            f"terraform show failed in {stack_dir}: {_last_error_line(shown.stderr)}",
+            f"terraform show failed in {stack_dir}: {last_error_line(shown.stderr)}",
             "run `terraform show -json drift.tfplan` there to see why",
         )
     result = parse_plan(stack_dir.name, json.loads(shown.stdout))
@@ -200,10 +200,10 @@ def plan_stack(stack_dir: Path, env: dict[str, str], timeout: int = 900) -> Plan
 
 def stack_outputs(stack_dir: Path, env: dict[str, str], timeout: int = 300) -> dict[str, Any]:
     """The stack's outputs from its (possibly remote) state, as ``{name: value}``."""
-    shown = _terraform(stack_dir, "output", "-json", "-no-color", env=env, timeout=timeout)
+    shown = run_terraform(stack_dir, "output", "-json", "-no-color", env=env, timeout=timeout)
     if shown.returncode != 0:
         raise CollectionError(
-            f"terraform output failed in {stack_dir}: {_last_error_line(shown.stderr)}",
+            f"terraform output failed in {stack_dir}: {last_error_line(shown.stderr)}",
             "check the backend configuration and credentials",
         )
     data = json.loads(shown.stdout or "{}")

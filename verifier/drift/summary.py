@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from verifier.checks.findings import Finding, Report, Status
 from verifier.drift.plan import PlanResult, ResourceChange
 from verifier.exitcodes import ExitCode
+from verifier.repair import EVIDENCE_CHECKS, LEFT_AS_IS, REPAIRED_CHECKS
 
 _STATUS_ICON = {Status.FAIL: "❌", Status.WARN: "⚠️", Status.ERROR: "⛔"}
 
@@ -63,6 +64,35 @@ def flagged_rows(report: Report) -> list[tuple[Finding, list[str]]]:
     return list(rows.values())
 
 
+def remedies(verdict: StackVerdict) -> list[str]:
+    """What to do, one line each: `make repair` where it puts the functions back, a new
+    signature where the signed evidence itself is bad (repair refuses), `make deploy` where
+    Terraform would change something, and the advice for what repair leaves."""
+    report = verdict.report
+    failing = (
+        [f for f in report.findings if f.status in (Status.FAIL, Status.ERROR)] if report else []
+    )
+    bad = sorted({f.check_id for f in failing if f.check_id in EVIDENCE_CHECKS})
+    repairable = sorted({f.function for f in failing if f.check_id in REPAIRED_CHECKS})
+    lines = []
+    if bad:
+        lines.append(
+            f"- The signed evidence itself is bad ({', '.join(f'`{c}`' for c in bad)}): "
+            "`make repair` refuses; only a redeploy with a new signature helps "
+            '(README, "A way back").'
+        )
+    elif repairable:
+        lines.append(
+            f"- `make repair` puts {', '.join(repairable)} back on the signed build (code, the "
+            "pinned CSC, the declared configuration), then verifies again."
+        )
+    if verdict.plan and verdict.plan.changes:
+        lines.append("- `make deploy` applies the declared configuration over the changes above.")
+    left = sorted({f.check_id for f in failing if f.check_id in LEFT_AS_IS})
+    lines += [f"- `{check}`: {LEFT_AS_IS[check]}." for check in left]
+    return lines
+
+
 def render(verdicts: list[StackVerdict], exit_code: int, reports_note: str) -> str:
     title = {0: "✅ no drift", 1: "❌ drift found"}.get(exit_code, f"⛔ error (exit {exit_code})")
     lines = [f"## Drift check: {title}", ""]
@@ -92,5 +122,8 @@ def render(verdicts: list[StackVerdict], exit_code: int, reports_note: str) -> s
                     f"`{_cell(finding.resource)}` | {_cell(finding.expected)} | "
                     f"{_cell(finding.actual)} |"
                 )
+        todo = remedies(verdict)
+        if todo:
+            lines += ["", f"### `{verdict.stack}`: what to do", "", *todo]
     lines += ["", reports_note]
     return "\n".join(lines) + "\n"

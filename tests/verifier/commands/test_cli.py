@@ -77,7 +77,9 @@ def broken_function(**changes: Any) -> dict[str, Any]:
     """The manifest output with the function entry's keys replaced (None removes one)."""
     document = b.manifest_output()
     entry = {**document["functions"][b.FUNCTION_KEY], **changes}
-    document["functions"][b.FUNCTION_KEY] = {k: v for k, v in entry.items() if v is not None}
+    document["functions"][b.FUNCTION_KEY] = {
+        k: v for k, v in entry.items() if not (k in changes and v is None)
+    }
     return document
 
 
@@ -413,7 +415,7 @@ def test_malformed_csc_arn_without_region_names_the_csc_arn(
 
 
 def test_string_schema_version_and_booleans_are_tolerated(tmp_path: Path) -> None:
-    """Terraform renders numbers and booleans as strings: "2"/"true" pass input validation and
+    """Terraform renders numbers and booleans as strings: "3"/"true" pass input validation and
     the run reaches AWS (here an unreachable endpoint: exit 3, not 2)."""
     document = broken_function(allow_earlier_versions="true")
     document["schema_version"] = str(SCHEMA_VERSION)

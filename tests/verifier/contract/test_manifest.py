@@ -15,6 +15,7 @@ from verifier.contract.arns import account_of, profile_version_of
 from verifier.contract.manifest import (
     OUTPUT_NAME,
     SCHEMA_VERSION,
+    AliasManifest,
     Manifest,
     environment_digest,
     parse,
@@ -91,6 +92,33 @@ def test_the_environment_is_declared_by_digest_never_by_value() -> None:
     assert "debug" not in json.dumps(b.manifest().to_output())
 
 
+def test_release_settings_round_trip() -> None:
+    for alias in (None, AliasManifest("live"), AliasManifest("live", canary_percent=10)):
+        manifest = b.manifest(functions=(b.function_manifest(publish=True, alias=alias),))
+        assert parse(as_json(manifest), ORIGIN) == manifest
+    entry = as_json(b.manifest())["functions"][b.FUNCTION_KEY]
+    assert (entry["publish"], entry["alias"]) == (False, {})
+    with_canary = b.function_manifest(publish=True, alias=AliasManifest("live", 10))
+    assert with_canary.to_output()["alias"] == {"name": "live", "canary_percent": 10}
+    assert AliasManifest("live").to_output() == {"name": "live"}  # no nulls in an output
+
+
+@pytest.mark.parametrize(
+    ("alias", "named"),
+    [
+        ({"canary_percent": 10}, "alias.name is missing"),
+        ({"name": "live", "weight": 1}, "alias.weight is not a key of an alias"),
+        ({"name": "live", "canary_percent": 100}, "alias.canary_percent is 100; expected 1..99"),
+        ({"name": "live", "canary_percent": None}, "alias.canary_percent is missing"),
+        ({"name": "live", "canary_percent": "ten"}, "alias.canary_percent must be a number"),
+        ("live", "alias must be an object, not a string"),
+        (None, "alias is missing"),
+    ],
+)
+def test_a_bad_alias_names_its_key(alias: Any, named: str) -> None:
+    assert f"{FUNCTION_PATH}.{named}" in parse_error(changed_function(alias=alias))
+
+
 def test_the_output_carries_the_schema_version_and_platform() -> None:
     document = b.manifest().to_output()
     assert document["schema_version"] == SCHEMA_VERSION
@@ -151,6 +179,8 @@ FUNCTION_KEYS = [
     "layers",
     "environment",
     "allow_earlier_versions",
+    "publish",
+    "alias",
     *ARTIFACT_KEYS,
 ]
 LAYER_KEYS = ["layer_name", "layer_version_arn", *ARTIFACT_KEYS]

@@ -131,6 +131,42 @@ def test_summary_names_functions_once_per_shared_finding() -> None:
     assert len(rows) == 1 and "| a, b |" in rows[0]
 
 
+def failing(*checks: tuple[str, str]) -> Report:
+    """A report where each ``(check id, function)`` fails."""
+    return Report(
+        findings=tuple(
+            Finding(check_id, "T", Status.FAIL, Severity.HIGH, function, "r", "e", "a", "x")
+            for check_id, function in checks
+        ),
+        source="outputs.json",
+    )
+
+
+def test_summary_says_what_to_do() -> None:
+    clean = parse_plan("s", {"resource_changes": []})
+    swapped = render([StackVerdict("s", clean, failing(("function.code_sha256", "hello")))], 1, "")
+    assert "### `s`: what to do" in swapped
+    assert "- `make repair` puts hello back on the signed build" in swapped
+    assert "make deploy" not in swapped  # the plan sees nothing: deploy says "No changes"
+
+    detached = StackVerdict(
+        "s", parse_plan("s", PLAN), failing(("function.csc", "a"), ("function.csc", "b"))
+    )
+    text = render([detached], 1, "")
+    assert "- `make repair` puts a, b back" in text
+    assert "- `make deploy` applies the declared configuration" in text
+
+    revoked = failing(("job.not_revoked", "hello"), ("function.code_sha256", "hello"))
+    text = render([StackVerdict("s", clean, revoked)], 1, "")
+    assert "- The signed evidence itself is bad (`job.not_revoked`): `make repair` refuses" in text
+    assert "`make repair` puts" not in text
+
+    versions = failing(("versions.signed", "hello"))
+    text = render([StackVerdict("s", clean, versions)], 1, "")
+    assert "- `versions.signed`: delete the published version" in text
+    assert "make repair" not in text
+
+
 def test_clean_summary_says_so() -> None:
     verdict = StackVerdict("s", parse_plan("s", {"resource_changes": []}), report("pass", "pass"))
     text = render([verdict], 0, "")
