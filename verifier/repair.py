@@ -11,7 +11,7 @@ Repair, in order:
    is not proven, and only a new signature helps (:data:`EVIDENCE_CHECKS`);
 3. for each failing function: the pinned code signing config (the lock's policy and
    publishers, attached to the function), the declared configuration (handler, runtime,
-   layers, code-loading environment), then the code from the signed object's exact version
+   layers, environment, no file systems), then the code from the signed object's exact version
    (the one Signer wrote) with the declared architecture, each step waiting for Lambda;
 4. runs the verifier again; the command exits with its code.
 
@@ -62,6 +62,7 @@ REPAIRED_CHECKS = frozenset(
         "csc.publishers",
         "function.configuration",
         "function.environment",
+        "function.file_systems",
         "layers.declared",
         "function.signing_job",
         "function.signing_profile",
@@ -223,6 +224,8 @@ class Repairer:
             update["Layers"] = wanted_layers
         if live_env != wanted_env:
             update["Environment"] = {"Variables": wanted_env}
+        if live.get("FileSystemConfigs"):
+            update["FileSystemConfigs"] = []  # none is declared
         if update:
             self.lambda_.update_function_configuration(FunctionName=name, **update)
             self.changed(key, f"configuration: {', '.join(sorted(update))} as declared")
