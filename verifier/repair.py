@@ -131,17 +131,18 @@ def _refuse_bad_evidence(failing: Sequence[Finding]) -> None:
 def declared_environment(
     declared: FunctionManifest, live: Mapping[str, str]
 ) -> tuple[dict[str, str], list[str]]:
-    """The live variables that are exactly as declared (an undeclared one removed), and the
-    declared variables whose value repair cannot put back: the manifest declares each value by
-    its digest only, so a changed or removed one is restored by ``make deploy`` (Terraform sees
-    the environment)."""
+    """The live environment without the variables the config does not declare, and the
+    declared variables repair cannot put back: the manifest declares each value by its digest
+    only, so a changed or missing one is left as it is for ``make deploy`` (Terraform sees the
+    environment)."""
     digests = dict(declared.environment)
-    kept = {
-        name: value
-        for name, value in live.items()
-        if name in digests and environment_digest(value) == digests[name]
-    }
-    return kept, sorted(set(digests) - set(kept))
+    kept = {name: value for name, value in live.items() if name in digests}
+    unrestored = [
+        name
+        for name in sorted(digests)
+        if name not in kept or environment_digest(kept[name]) != digests[name]
+    ]
+    return kept, unrestored
 
 
 class Repairer:

@@ -58,8 +58,14 @@ EXPECTED: dict[str, tuple[str, int, str]] = {
         1,
         "not repaired hello: versions.signed: delete the published version",
     ),
-    # Terraform sees these (make deploy undoes them); the verifier passes: nothing to repair.
-    "function environment changed": (UNCHANGED, 0, "repair: nothing changed: every check passes"),
+    # The declaration holds each value's digest only: repair cannot put a value back, it says
+    # so (Terraform sees the environment: make deploy undoes it).
+    "function environment changed": (
+        LEFT,
+        1,
+        "not repaired audit: function.environment: AUDIT_LEVEL declared by digest only",
+    ),
+    # Terraform sees this (make deploy undoes it); the verifier passes: nothing to repair.
     "function role changed": (UNCHANGED, 0, "repair: nothing changed: every check passes"),
     "code-loading variable added": (
         REPAIRED,

@@ -91,7 +91,7 @@ def test_the_environment_is_put_back_to_what_was_declared() -> None:
         ),
     )
     live = {"LEVEL": "debug", "MODE": "lax", "AWS_LAMBDA_EXEC_WRAPPER": "/tmp/w", "X": "1"}
-    assert declared_environment(declared, live) == ({"LEVEL": "debug"}, ["MODE"])
+    assert declared_environment(declared, live) == ({"LEVEL": "debug", "MODE": "lax"}, ["MODE"])
     assert declared_environment(b.function_manifest(), {}) == ({}, ["LOG_LEVEL"])
 
 
