@@ -1075,9 +1075,7 @@ def layers_signed(path: CodePath, subject: Subject, ctx: Context) -> Sequence[Ve
 
 def earlier_builds_allowed(target: VerificationTarget) -> bool:
     declared = target.declared
-    return declared is not None and (
-        declared.allow_earlier_versions or declared.publish
-    )
+    return declared is not None and (declared.allow_earlier_versions or declared.publish)
 
 
 def _from_prefix(job: SigningJobEvidence, bucket: str | None, unsigned_key: str) -> bool:
