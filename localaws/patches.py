@@ -6,7 +6,7 @@ from moto.awslambda import models as moto_lambda
 from moto.core.base_backend import BackendDict
 from moto.signer import models as moto_signer
 
-from localaws import s3_listing, s3_policy
+from localaws import iam, s3_listing, s3_policy
 from localaws.awslambda.models import ExtendedLambdaBackend
 from localaws.signer.models import ExtendedSignerBackend
 
@@ -29,5 +29,6 @@ def install() -> None:
     """
     _use_backend_class(moto_signer.signer_backends, ExtendedSignerBackend)
     _use_backend_class(moto_lambda.lambda_backends, ExtendedLambdaBackend)
+    iam.install()
     s3_policy.install()
     s3_listing.install()
