@@ -8,7 +8,9 @@ statement excepting some principals (``ArnNotLike`` on ``aws:PrincipalArn``) den
 :mod:`localaws.iam.policy` (conditions, principals, explicit deny first) against the actual
 request: ``aws:SecureTransport`` from the request's scheme, ``aws:PrincipalArn`` and
 ``aws:PrincipalAccount`` from the caller when known (the admin keys act as the account's root
-user; see :mod:`localaws.iam.enforce`).
+user; see :mod:`localaws.iam.enforce`). A denial is S3's AccessDenied naming the action, not
+moto's bare 403. For a caller :mod:`localaws.iam.enforce` has authorized (bucket policy
+included, with S3's own action names) moto's check is not repeated.
 """
 
 from __future__ import annotations
@@ -55,12 +57,21 @@ def install() -> None:
     }
 
     def get_permission(self: FakeBucket, action: str, resource: str) -> Any:
-        if self.policy is None:
+        if self.policy is None or enforce.authorized_caller() is not None:
             return PermissionResult.NEUTRAL
         try:
             document = json.loads(self.policy)
         except ValueError:
             return PermissionResult.NEUTRAL
-        return results[policy.evaluate([document], request_for(action, resource)).decision]
+        request = request_for(action, resource)
+        result = results[policy.evaluate([document], request).decision]
+        if result is PermissionResult.DENIED:
+            # moto answers a bare 403 here; S3 answers AccessDenied naming the action.
+            who = request.principal_arn or "anonymous"
+            raise enforce.S3ActionDenied(
+                f"User: {who} is not authorized to perform: {action} on resource: {resource} "
+                "with an explicit deny in a resource-based policy"
+            )
+        return result
 
     FakeBucket.get_permission = get_permission  # type: ignore[method-assign]

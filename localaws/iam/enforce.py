@@ -36,6 +36,7 @@ from moto.core.responses import BaseResponse
 from moto.iam.access_control import IAMPolicy, IAMRequest, S3IAMRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import s3_backends
+from moto.s3.responses import S3Response
 from moto.sts.models import sts_backends
 from werkzeug.exceptions import HTTPException
 
@@ -43,7 +44,9 @@ from localaws.iam import policy
 from localaws.iam.requests import PARTITION, Authorization, Parsed, authorizations
 from localaws.process import CLIENT_ACCESS_KEY_ID
 
-_moto_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+#: moto's own methods, before install() replaces them (the contract test reads them too).
+moto_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
+moto_key_response = S3Response._key_response
 _request = threading.local()
 
 
@@ -322,9 +325,9 @@ def _authorize(self: BaseResponse, iam_request_cls: type, resource: str = "*") -
     admin = access_key_of(self.headers, self.querystring) == CLIENT_ACCESS_KEY_ID
     _request.admin_account = self.current_account if admin else None
     if ActionAuthenticatorMixin.request_count < settings.INITIAL_NO_AUTH_ACTION_COUNT:
-        _moto_authorize(self, iam_request_cls, resource)  # not enforcing: moto counts
+        moto_authorize(self, iam_request_cls, resource)  # not enforcing: moto counts
     elif not admin:
-        _moto_authorize(self, _ENFORCED.get(iam_request_cls, iam_request_cls), resource)
+        moto_authorize(self, _ENFORCED.get(iam_request_cls, iam_request_cls), resource)
 
 
 def request_is_secure() -> bool:
@@ -338,10 +341,29 @@ def set_request_secure(secure: bool) -> None:
     _request.admin_account = None
 
 
+def authorized_caller() -> Caller | None:
+    """The non-admin caller this request was already authorized for (its bucket policy
+    included), if any: moto's own bucket-policy check then has nothing left to decide."""
+    return getattr(_request, "caller", None)
+
+
+def _key_response(self: S3Response, request: Any, full_url: str) -> Any:
+    """moto checks the bucket policy of an object request (bare 403 on DENIED) before its
+    handlers authorize the caller; authorize first, so a denial is S3's AccessDenied naming
+    the action, decided with the caller's identity."""
+    self._set_action("KEY", request.method, self.querystring)
+    self._authenticate_and_authorize_s3_action(
+        bucket_name=self.parse_bucket_name_from_url(request, full_url),
+        key_name=self.parse_key_name(),
+    )
+    return moto_key_response(self, request, full_url)
+
+
 def install(enforce: bool) -> None:
     """Route moto's authorization through :func:`_authorize` (idempotent); ``enforce`` turns
     IAM on for every caller but the admin keys, as moto's ``INITIAL_NO_AUTH_ACTION_COUNT=0``."""
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _authorize  # type: ignore[method-assign]
+    S3Response._key_response = _key_response  # type: ignore[method-assign]
     if enforce:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
 
