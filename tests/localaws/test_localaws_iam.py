@@ -376,3 +376,20 @@ def test_bucket_policy_principals_and_signer_writes_as_the_caller(
         admin_s3.put_object(Bucket=bucket, Key="signed/evil.zip", Body=b"x")
     assert denial(raised)[0] == 403
     deployer.client("s3").put_object(Bucket=bucket, Key="signed/by-deployer.zip", Body=b"x")
+
+
+def test_iam_flag_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``start --iam``/``serve --iam`` and LOCAL_AWS_IAM=1 reach the server's command line."""
+    from localaws import __main__ as cli
+    from localaws import process
+    from localaws.limits import LimitSettings
+
+    monkeypatch.delenv("LOCAL_AWS_IAM", raising=False)
+    assert cli._iam(cli._parser().parse_args(["start", "--iam"])) is True
+    assert cli._iam(cli._parser().parse_args(["--iam", "serve"])) is True
+    assert cli._iam(cli._parser().parse_args(["start"])) is False
+    monkeypatch.setenv("LOCAL_AWS_IAM", "1")
+    assert cli._iam(cli._parser().parse_args(["serve"])) is True
+    command = process.serve_command("127.0.0.1", 4566, LimitSettings(), None, iam=True)
+    assert command[-1] == "--iam"
+    assert "--iam" not in process.serve_command("127.0.0.1", 4566, LimitSettings(), None)
