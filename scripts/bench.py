@@ -45,8 +45,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verifier import lock as lock_module
-from verifier.manifest import (
+from verifier.contract import lock as lock_module
+from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     OUTPUT_NAME,
     FunctionManifest,

@@ -11,7 +11,7 @@ from stacks.cdk import (
     SignerSigningProfileSignatureValidityPeriod,
 )
 from stacks.config import StackConfig
-from verifier.manifest import LAMBDA_SIGNING_PLATFORM
+from verifier.contract.manifest import LAMBDA_SIGNING_PLATFORM
 
 
 class CodeSigning(Construct):

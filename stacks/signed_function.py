@@ -19,7 +19,7 @@ from stacks.code_signing import CodeSigning
 from stacks.config import FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer
 from stacks.signed_package import sign_package
-from verifier.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
+from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
 
 
 class SignedFunction(Construct):

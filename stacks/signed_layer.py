@@ -11,7 +11,7 @@ from stacks.cdk import (
 from stacks.code_signing import CodeSigning
 from stacks.config import LayerConfig, StackConfig
 from stacks.signed_package import sign_package
-from verifier.manifest import LayerManifest
+from verifier.contract.manifest import LayerManifest
 
 #: Layer packages live beside function packages, under their own sub-prefix.
 LAYER_PATH = "layers"

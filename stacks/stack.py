@@ -16,7 +16,7 @@ from stacks.code_signing import CodeSigning
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from stacks.signed_function import SignedFunction
 from stacks.signed_layer import SignedLayer
-from verifier.manifest import OUTPUT_NAME, Manifest
+from verifier.contract.manifest import OUTPUT_NAME, Manifest
 
 
 class SignedLambdaStack(TerraformStack):
@@ -67,7 +67,7 @@ class SignedLambdaStack(TerraformStack):
             for fn in config.functions
         ]
 
-        # Everything the verifier needs, in one output whose shape verifier.manifest defines.
+        # Everything the verifier needs, in one output (its shape: verifier.contract.manifest).
         manifest = Manifest(
             region=config.region,
             bucket=bucket.name,
@@ -81,6 +81,6 @@ class SignedLambdaStack(TerraformStack):
         TerraformOutput(
             self,
             OUTPUT_NAME,
-            description="What the signed-lambda verifier checks (verifier.manifest reads this)",
+            description="What the signed-lambda verifier checks (verifier.contract.manifest)",
             value=manifest.to_output(),
         )

@@ -19,6 +19,7 @@ import botocore.exceptions
 
 from verifier.checks import REGISTRY, Context, run_checks
 from verifier.collect import DEFAULT_MAX_ATTEMPTS, Collector
+from verifier.contract.lock import LOCK_FILE_NAME
 from verifier.errors import CollectionError, InputError
 from verifier.exitcodes import ExitCode
 from verifier.inputs import (
@@ -27,7 +28,6 @@ from verifier.inputs import (
     target_from_flags,
     targets_from_manifest,
 )
-from verifier.lock import LOCK_FILE_NAME
 from verifier.model import (
     Missing,
     Options,

@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
-from verifier.manifest import CODE_LOADING_ENVIRONMENT, LAMBDA_SIGNING_PLATFORM, account_of
+from verifier.contract.arns import account_of, job_id_of
+from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, LAMBDA_SIGNING_PLATFORM
 from verifier.model import (
     BucketVersioningEvidence,
     CodePath,
@@ -169,11 +170,6 @@ def _warn(expected: str, actual: str, resource: str) -> Verdict:
 
 def _judge(ok: bool, expected: str, actual: str, resource: str) -> Verdict:
     return Verdict(Status.PASS if ok else Status.FAIL, expected, actual, resource)
-
-
-def job_id_of(job_arn: str) -> str:
-    # arn:aws:signer:{region}:{account}:/signing-jobs/{jobId}
-    return job_arn.rsplit("/", 1)[-1]
 
 
 def _pinned(ev: TargetEvidence) -> str:

@@ -45,10 +45,10 @@ from botocore.exceptions import (
 )
 
 from verifier import __version__
-from verifier.checks import job_id_of
+from verifier.contract.arns import job_id_of
+from verifier.contract.manifest import SignedArtifact
 from verifier.errors import CollectionError, InputError
 from verifier.inputs import parse_signing_job
-from verifier.manifest import SignedArtifact
 from verifier.model import (
     AliasEvidence,
     BucketVersioningEvidence,

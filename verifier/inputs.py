@@ -9,26 +9,23 @@ missing``) or the flag. Tolerance is limited to harmless spellings Terraform pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from verifier import lock as lock_module
-from verifier.errors import InputError
-from verifier.manifest import (
+from verifier.contract import lock as lock_module
+from verifier.contract.arns import (
     CSC_ARN,
     CSC_ARN_FORMAT,
-    OUTPUT_NAME,
     PROFILE_VERSION_ARN,
     PROFILE_VERSION_ARN_FORMAT,
-    Manifest,
-    Reader,
-    json_type,
 )
-from verifier.manifest import parse as parse_manifest
+from verifier.contract.manifest import OUTPUT_NAME, Manifest
+from verifier.contract.manifest import parse as parse_manifest
+from verifier.contract.reader import Reader, json_type, read_json
+from verifier.errors import InputError
 from verifier.model import (
     Policy,
     RevocationEvidence,
@@ -36,24 +33,6 @@ from verifier.model import (
     Trust,
     VerificationTarget,
 )
-
-
-def read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file, or raise a one-line InputError naming it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: {what} not found", "check the path") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: {what} is a directory, expected a JSON file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: cannot read {what}: {error}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
-        ) from None
 
 
 def parse_policy(value: str, where: str) -> Policy:

@@ -14,13 +14,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar, Union
 
-from verifier.lock import StackLock
-from verifier.manifest import (
-    LAMBDA_SIGNING_PLATFORM,
-    FunctionManifest,
-    LayerManifest,
-    profile_version_of,
-)
+from verifier.contract.arns import profile_version_of
+from verifier.contract.lock import StackLock
+from verifier.contract.manifest import LAMBDA_SIGNING_PLATFORM, FunctionManifest, LayerManifest
 
 
 class Policy(StrEnum):

@@ -21,8 +21,8 @@ from tests.conftest import (
     terraform_workdir,
     tool_env,
 )
-from verifier.lock import LOCK_FILE_NAME, entry_from_manifest, render
-from verifier.manifest import parse as parse_manifest
+from verifier.contract.lock import LOCK_FILE_NAME, entry_from_manifest, render
+from verifier.contract.manifest import parse as parse_manifest
 
 # Fields of GetFunction's Configuration that change on every update, whatever it changes.
 VOLATILE_CONFIGURATION = {"LastModified", "RevisionId", "ResponseMetadata"}

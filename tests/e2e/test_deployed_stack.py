@@ -1,7 +1,8 @@
 """The shared apply of the default stack (Terraform and the AWS provider against the local AWS):
-what ``terraform output -json`` gives is a manifest :func:`verifier.manifest.parse` accepts,
-and every layer and function runs exactly what the manifest says was signed. (That a plan of
-the shared apply has no changes is test_drift.py's clean run: its plan is that plan.)"""
+what ``terraform output -json`` gives is a manifest that
+:func:`verifier.contract.manifest.parse` accepts, and every layer and function runs exactly what
+the manifest says was signed. (That a plan of the shared apply has no changes is test_drift.py's
+clean run: its plan is that plan.)"""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from stacks.config import StackConfig
 from tests.e2e.deployment import Deployment
-from verifier.manifest import OUTPUT_NAME, SCHEMA_VERSION, Manifest, parse
+from verifier.contract.manifest import OUTPUT_NAME, SCHEMA_VERSION, Manifest, parse
 
 pytestmark = pytest.mark.e2e
 

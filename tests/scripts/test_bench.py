@@ -12,8 +12,8 @@ from typing import Any
 import bench  # scripts/ is on sys.path (tests/conftest.py)
 import pytest
 
+from verifier.contract.manifest import FunctionManifest
 from verifier.inputs import load_outputs
-from verifier.manifest import FunctionManifest
 
 
 def test_package_is_a_stored_zip_of_the_requested_size() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth
-from verifier.manifest import (
+from verifier.contract.manifest import (
     CODE_LOADING_ENVIRONMENT,
     LAMBDA_SIGNING_PLATFORM,
     SCHEMA_VERSION,
@@ -52,7 +52,7 @@ def at(config: dict[str, Any], kind: str, construct_path: str) -> tuple[str, dic
 
 
 def output_keys(cls: type) -> set[str]:
-    """The keys ``cls.to_output()`` writes, taken from verifier.manifest itself."""
+    """The keys ``cls.to_output()`` writes, taken from verifier.contract.manifest itself."""
     required = {
         f.name: () if f.name == "functions" else ""
         for f in dataclasses.fields(cls)

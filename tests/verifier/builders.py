@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from verifier.checks import Context
-from verifier.lock import LOCK_FILE_NAME, StackLock
-from verifier.manifest import (
+from verifier.contract.lock import LOCK_FILE_NAME, StackLock
+from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     FunctionManifest,
     LayerManifest,

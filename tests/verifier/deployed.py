@@ -2,7 +2,8 @@
 
 The stack's recipe, without Terraform: source directories in a checkout, deterministic zips,
 unsigned uploads, signing jobs, a signed layer, a CSC, and a function from the signed object;
-then the stack's manifest (through ``verifier.manifest``, the one contract) and a lock file.
+then the stack's manifest (through ``verifier.contract.manifest``, the one contract) and a
+lock file.
 Tests change AWS out of band with the boto3 clients and run the verifier CLI.
 """
 
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.localaws.localaws_support import Profile, SigningWorld, unique
-from verifier import lock as lock_module
-from verifier.manifest import FunctionManifest, LayerManifest, Manifest
+from verifier.contract import lock as lock_module
+from verifier.contract.manifest import FunctionManifest, LayerManifest, Manifest
 from verifier.package import build_package
 
 STACK = "signed-lambda"

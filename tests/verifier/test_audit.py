@@ -301,7 +301,7 @@ def test_bad_inputs_are_one_line_and_exit_2(
 
 
 def test_lock_file_trust_is_the_union_of_its_stacks(fleet: Fleet, tmp_path: Path) -> None:
-    from verifier import lock as lock_module
+    from verifier.contract import lock as lock_module
 
     def entry(stack: str, arn: str) -> lock_module.StackLock:
         return lock_module.StackLock(

@@ -23,7 +23,7 @@ from verifier.checks import (
     run_checks,
     selected_checks,
 )
-from verifier.manifest import CODE_LOADING_ENVIRONMENT
+from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT
 from verifier.model import (
     AliasEvidence,
     BucketVersioningEvidence,

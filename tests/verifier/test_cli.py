@@ -20,11 +20,11 @@ from tests.conftest import isolate_from_aws, shared_loader
 from tests.verifier import builders as b
 from tests.verifier.aws_stubs import Stubs
 from verifier import api
-from verifier import lock as lock_module
 from verifier.checks import REGISTRY, run_checks
 from verifier.cli import app, main
 from verifier.collect import Collector
-from verifier.lock import LOCK_FILE_NAME, StackLock
+from verifier.contract import lock as lock_module
+from verifier.contract.lock import LOCK_FILE_NAME, StackLock
 from verifier.report import Format
 
 runner = CliRunner()

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from tests.verifier import builders as b
-from verifier import lock as lock_module
+from verifier.contract import lock as lock_module
+from verifier.contract.lock import LOCK_FILE_NAME
 from verifier.errors import InputError
 from verifier.inputs import (
     load_outputs,
@@ -20,7 +21,6 @@ from verifier.inputs import (
     target_from_flags,
     targets_from_manifest,
 )
-from verifier.lock import LOCK_FILE_NAME
 from verifier.model import Policy, RevocationEvidence, Trust
 
 

@@ -1,5 +1,5 @@
-"""The trust anchor file (``verifier.lock``): render -> parse round trip, one InputError per
-problem naming the dotted key, and choosing a stack's entry."""
+"""The trust anchor file (``verifier.contract.lock``): render -> parse round trip, one
+InputError per problem naming the dotted key, and choosing a stack's entry."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from tests.verifier import builders as b
-from verifier.errors import InputError
-from verifier.lock import (
+from verifier.contract.lock import (
     LOCK_VERSION,
     Lock,
     entry_from_manifest,
@@ -19,6 +18,7 @@ from verifier.lock import (
     parse,
     render,
 )
+from verifier.errors import InputError
 
 ORIGIN = "signed-lambda.lock.json"
 ENTRY = f"stacks.{b.STACK}"

@@ -1,5 +1,6 @@
-"""The stack/verifier contract (``verifier.manifest``): what the stack writes parses back to the
-same manifest, and every missing or mistyped key is one InputError naming its dotted path."""
+"""The stack/verifier contract (``verifier.contract.manifest``): what the stack writes parses
+back to the same manifest, and every missing or mistyped key is one InputError naming its dotted
+path."""
 
 from __future__ import annotations
 
@@ -9,15 +10,9 @@ from typing import Any
 import pytest
 
 from tests.verifier import builders as b
+from verifier.contract.arns import account_of, profile_version_of
+from verifier.contract.manifest import OUTPUT_NAME, SCHEMA_VERSION, Manifest, parse
 from verifier.errors import InputError
-from verifier.manifest import (
-    OUTPUT_NAME,
-    SCHEMA_VERSION,
-    Manifest,
-    account_of,
-    parse,
-    profile_version_of,
-)
 
 ORIGIN = "cdktf-outputs.json"
 FUNCTION_PATH = f"{OUTPUT_NAME}.functions.{b.FUNCTION_KEY}"

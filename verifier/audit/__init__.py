@@ -21,8 +21,8 @@ from verifier.audit.model import AuditPlan, ExpiringSignature, RegionEvidence, S
 from verifier.audit.progress import ProgressReporter
 from verifier.checks import Context
 from verifier.collect import DEFAULT_MAX_ATTEMPTS
+from verifier.contract.arns import profile_version_of
 from verifier.errors import InputError
-from verifier.manifest import profile_version_of
 from verifier.model import Finding, Missing, Report
 from verifier.session import AwsSession
 

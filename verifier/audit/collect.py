@@ -45,7 +45,6 @@ from botocore.exceptions import (
 from verifier.audit.budget import RateBudget
 from verifier.audit.cache import HashCache
 from verifier.audit.model import IMAGE, LATEST, FunctionRecord, RegionEvidence, Scope
-from verifier.checks import job_id_of
 from verifier.collect import (
     DEFAULT_MAX_ATTEMPTS,
     Collector,
@@ -57,6 +56,7 @@ from verifier.collect import (
     reaching,
     sha256_of,
 )
+from verifier.contract.arns import job_id_of
 from verifier.inputs import parse_signing_job
 from verifier.model import (
     AliasEvidence,

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from verifier.audit.model import ExpiringSignature, FunctionRecord, RegionEvidence, Scope
-from verifier.checks import Context, Proof, job_id_of, prove_layer, prove_signature
+from verifier.checks import Context, Proof, prove_layer, prove_signature
+from verifier.contract.arns import job_id_of
 from verifier.model import (
     AliasEvidence,
     CodePath,

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from verifier.checks import job_id_of
-from verifier.manifest import profile_version_of
+from verifier.contract.arns import job_id_of, profile_version_of
 from verifier.model import (
     AliasEvidence,
     CodePath,

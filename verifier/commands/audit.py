@@ -24,9 +24,9 @@ from verifier.commands.options import (
     check_report_paths,
 )
 from verifier.commands.verify import causes
+from verifier.contract.arns import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
+from verifier.contract.lock import load as load_lock
 from verifier.errors import InputError, VerifierError
-from verifier.lock import load as load_lock
-from verifier.manifest import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
 from verifier.model import Status, Trust
 from verifier.report import Format, write_atomically
 

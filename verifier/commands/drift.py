@@ -19,13 +19,13 @@ from verifier.api import TrustOptions, exit_code_for, plan_from_outputs, session
 from verifier.atomic import write_atomically
 from verifier.commands.options import ExpiryWarningDays, LockFile, NoLock, Source
 from verifier.commands.verify import causes, emit, summary_line
+from verifier.contract.lock import LOCK_FILE_NAME
+from verifier.contract.manifest import OUTPUT_NAME
 from verifier.drift.plan import plan_stack, stack_outputs
 from verifier.drift.summary import StackVerdict, render
 from verifier.drift.terraformrc import terraform_env
 from verifier.errors import InputError, VerifierError
 from verifier.exitcodes import ExitCode
-from verifier.lock import LOCK_FILE_NAME
-from verifier.manifest import OUTPUT_NAME
 from verifier.model import Options
 from verifier.report import Format
 

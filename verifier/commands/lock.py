@@ -13,13 +13,13 @@ from typing import Annotated
 
 import typer
 
-from verifier import lock as lock_module
 from verifier.api import stderr
 from verifier.atomic import write_atomically
+from verifier.contract import lock as lock_module
+from verifier.contract.lock import LOCK_FILE_NAME, StackLock
 from verifier.errors import VerifierError
 from verifier.exitcodes import ExitCode
 from verifier.inputs import load_outputs
-from verifier.lock import LOCK_FILE_NAME, StackLock
 
 
 def describe_change(before: StackLock | None, after: StackLock) -> list[str]:

@@ -30,9 +30,9 @@ from verifier.commands.options import (
     Source,
     check_report_paths,
 )
+from verifier.contract.arns import CSC_ARN, CSC_ARN_FORMAT
+from verifier.contract.lock import LOCK_FILE_NAME
 from verifier.errors import InputError, VerifierError
-from verifier.lock import LOCK_FILE_NAME
-from verifier.manifest import CSC_ARN, CSC_ARN_FORMAT
 from verifier.model import Options, Policy, Report, Status
 from verifier.report import Format, render, write_atomically
 

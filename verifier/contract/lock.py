@@ -15,18 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from verifier.errors import InputError
-from verifier.manifest import (
+from verifier.contract.arns import (
     CSC_ARN,
     CSC_ARN_FORMAT,
-    POLICIES,
     PROFILE_VERSION_ARN,
     PROFILE_VERSION_ARN_FORMAT,
-    Manifest,
-    Reader,
     account_of,
-    json_type,
 )
+from verifier.contract.manifest import POLICIES, Manifest
+from verifier.contract.reader import Reader, json_type
+from verifier.errors import InputError
 
 LOCK_FILE_NAME = "signed-lambda.lock.json"
 LOCK_VERSION = 1

@@ -7,18 +7,23 @@ platform are defined here and nowhere else. This module imports nothing heavy (n
 boto3), so both sides can use it.
 
 Terraform state is *not* a trust root: whoever can write state can rewrite this document. The
-trust root is the reviewed lock file (:mod:`verifier.lock`); the verifier checks that the two
-agree.
+trust root is the reviewed lock file (:mod:`verifier.contract.lock`); the verifier checks that
+the two agree.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from verifier.errors import InputError
+from verifier.contract.arns import (
+    CSC_ARN,
+    CSC_ARN_FORMAT,
+    PROFILE_VERSION_ARN,
+    PROFILE_VERSION_ARN_FORMAT,
+)
+from verifier.contract.reader import Reader
 
 #: Version of the ``manifest`` output's shape. 2 added layers, source provenance, the declared
 #: handler/runtime/architectures/code-loading environment, and earlier-version policy.
@@ -55,30 +60,6 @@ CODE_LOADING_ENVIRONMENT = frozenset(
         "CORECLR_PROFILER_PATH",
     }
 )
-
-# botocore's pattern for Lambda's CodeSigningConfigArn.
-CSC_ARN = re.compile(
-    r"^arn:(aws[a-zA-Z-]*)?:lambda:([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}):(\d{12}):"
-    r"code-signing-config:csc-[a-z0-9]{17}$"
-)
-PROFILE_VERSION_ARN = re.compile(
-    r"^arn:aws[a-zA-Z-]*:signer:([a-z0-9-]+):(\d{12}):/signing-profiles/([a-zA-Z0-9_]{2,64})/"
-    r"([a-zA-Z0-9]+)$"
-)
-CSC_ARN_FORMAT = "arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>"
-PROFILE_VERSION_ARN_FORMAT = "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>"
-
-
-def account_of(arn: str) -> str | None:
-    """The account id field of an ARN (``arn:partition:service:region:account:...``)."""
-    parts = arn.split(":", 5)
-    return parts[4] if len(parts) > 4 and parts[4].isdigit() else None
-
-
-def profile_version_of(arn: str) -> tuple[str, str] | None:
-    """(profile name, profile version) of a signing profile version ARN."""
-    match = PROFILE_VERSION_ARN.match(arn)
-    return (match.group(3), match.group(4)) if match else None
 
 
 @dataclass(frozen=True)
@@ -183,94 +164,6 @@ class Manifest:
 
 
 # --- parsing ------------------------------------------------------------------------------
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
-class Reader:
-    """Typed access into parsed JSON that names ``origin: dotted.path`` in every error."""
-
-    def __init__(self, origin: str) -> None:
-        self.origin = origin
-
-    def fail(self, path: str, problem: str, todo: str | None = None) -> InputError:
-        return InputError(f"{self.origin}: {path} {problem}", todo)
-
-    @staticmethod
-    def join(path: str, key: str) -> str:
-        return f"{path}.{key}" if path else key
-
-    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"must be an object, not {json_type(value)}")
-        return value
-
-    def get(self, parent: Mapping[str, Any], key: str, path: str) -> Any:
-        if key not in parent or parent[key] is None:
-            raise self.fail(self.join(path, key), "is missing")
-        return parent[key]
-
-    def string(self, parent: Mapping[str, Any], key: str, path: str) -> str:
-        value = self.get(parent, key, path)
-        full = self.join(path, key)
-        if not isinstance(value, str):
-            raise self.fail(full, f"must be a string, not {json_type(value)}")
-        if not value.strip():
-            raise self.fail(full, "is empty")
-        return value
-
-    def optional_string(self, parent: Mapping[str, Any], key: str, path: str) -> str | None:
-        if parent.get(key) is None:
-            return None
-        return self.string(parent, key, path)
-
-    def obj(self, parent: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
-        return self.mapping(self.get(parent, key, path), self.join(path, key))
-
-    def strings(self, parent: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
-        value = self.get(parent, key, path)
-        full = self.join(path, key)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(full, f"must be an array of strings, not {json_type(value)}")
-        return tuple(value)
-
-    def boolean(self, parent: Mapping[str, Any], key: str, path: str) -> bool:
-        value = self.get(parent, key, path)
-        # Terraform may render booleans in outputs as "true"/"false".
-        if isinstance(value, str) and value in ("true", "false"):
-            return value == "true"
-        if not isinstance(value, bool):
-            raise self.fail(self.join(path, key), f"must be true or false, not {json_type(value)}")
-        return value
-
-    def integer(self, parent: Mapping[str, Any], key: str, path: str) -> int:
-        raw = self.get(parent, key, path)
-        # Terraform may render numbers as strings in outputs: "2" is accepted, "two" is not.
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().isdigit():
-            return int(raw.strip())
-        raise self.fail(self.join(path, key), f"must be a number, not {json_type(raw)}")
-
-    def pattern(
-        self, parent: Mapping[str, Any], key: str, path: str, regex: re.Pattern[str], form: str
-    ) -> str:
-        value = self.string(parent, key, path)
-        if not regex.match(value):
-            raise self.fail(self.join(path, key), f"is not {form} ({value!r})")
-        return value
 
 
 def _architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tuple[str, ...]:

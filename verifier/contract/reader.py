@@ -1,0 +1,117 @@
+"""Strict reading of JSON inputs: every problem is one :class:`InputError` naming the key."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from verifier.errors import InputError
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
+class Reader:
+    """Typed access into parsed JSON that names ``origin: dotted.path`` in every error."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def fail(self, path: str, problem: str, todo: str | None = None) -> InputError:
+        return InputError(f"{self.origin}: {path} {problem}", todo)
+
+    @staticmethod
+    def join(path: str, key: str) -> str:
+        return f"{path}.{key}" if path else key
+
+    def mapping(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"must be an object, not {json_type(value)}")
+        return value
+
+    def get(self, parent: Mapping[str, Any], key: str, path: str) -> Any:
+        if key not in parent or parent[key] is None:
+            raise self.fail(self.join(path, key), "is missing")
+        return parent[key]
+
+    def string(self, parent: Mapping[str, Any], key: str, path: str) -> str:
+        value = self.get(parent, key, path)
+        full = self.join(path, key)
+        if not isinstance(value, str):
+            raise self.fail(full, f"must be a string, not {json_type(value)}")
+        if not value.strip():
+            raise self.fail(full, "is empty")
+        return value
+
+    def optional_string(self, parent: Mapping[str, Any], key: str, path: str) -> str | None:
+        if parent.get(key) is None:
+            return None
+        return self.string(parent, key, path)
+
+    def obj(self, parent: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
+        return self.mapping(self.get(parent, key, path), self.join(path, key))
+
+    def strings(self, parent: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+        value = self.get(parent, key, path)
+        full = self.join(path, key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(full, f"must be an array of strings, not {json_type(value)}")
+        return tuple(value)
+
+    def boolean(self, parent: Mapping[str, Any], key: str, path: str) -> bool:
+        value = self.get(parent, key, path)
+        # Terraform may render booleans in outputs as "true"/"false".
+        if isinstance(value, str) and value in ("true", "false"):
+            return value == "true"
+        if not isinstance(value, bool):
+            raise self.fail(self.join(path, key), f"must be true or false, not {json_type(value)}")
+        return value
+
+    def integer(self, parent: Mapping[str, Any], key: str, path: str) -> int:
+        raw = self.get(parent, key, path)
+        # Terraform may render numbers as strings in outputs: "2" is accepted, "two" is not.
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().isdigit():
+            return int(raw.strip())
+        raise self.fail(self.join(path, key), f"must be a number, not {json_type(raw)}")
+
+    def pattern(
+        self, parent: Mapping[str, Any], key: str, path: str, regex: re.Pattern[str], form: str
+    ) -> str:
+        value = self.string(parent, key, path)
+        if not regex.match(value):
+            raise self.fail(self.join(path, key), f"is not {form} ({value!r})")
+        return value
+
+
+def read_json(path: Path, what: str) -> Any:
+    """Parse a JSON file, or raise a one-line InputError naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found", "check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: {what} is a directory, expected a JSON file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read {what}: {error}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            f"{path}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        ) from None
