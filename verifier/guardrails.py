@@ -26,6 +26,7 @@ is an assumed role's role ARN, so role ARNs name the exceptions.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,9 @@ from typing import Any
 SCP_MAX_CHARACTERS = 5120
 POLICY_VERSION = "2012-10-17"
 LAMBDA_SERVICE = "lambda.amazonaws.com"
+#: An IAM role ARN as the exceptions name it (``*`` wildcards allowed in the name).
+ROLE_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*):iam::(\d{12}):role/[\w+=,.@*/-]{1,512}$")
+ROLE_ARN_FORMAT = "arn:aws:iam::<account>:role/<name> (the name may use * wildcards)"
 
 Statement = dict[str, Any]
 Document = dict[str, Any]
@@ -47,7 +51,8 @@ class Scope:
     region: str
     code_signing_config_arns: tuple[str, ...]
     signing_profile_name: str
-    signing_profile_version_arns: tuple[str, ...]
+    #: The pinned profile versions (the last part of each locked profile version ARN).
+    signing_profile_versions: tuple[str, ...]
     bucket: str
     #: Key prefixes of the stack's packages (the stack's ``signed_prefix``/``unsigned_prefix``).
     signed_prefix: str = "signed/"
@@ -77,9 +82,15 @@ class Scope:
         return f"{self.bucket_arn}/{prefix}*"
 
     @property
-    def profile_versions(self) -> list[str]:
-        """The version part of each locked profile version ARN (``signer:ProfileVersion``)."""
-        return sorted({arn.rsplit("/", 1)[-1] for arn in self.signing_profile_version_arns})
+    def function_roles(self) -> str:
+        """The functions' execution roles (the stack names them ``<function name>-role``)."""
+        return f"arn:{self.partition}:iam::{self.account_id}:role/{self.name_prefix}-*-role"
+
+    def is_function_role(self, role_arn: str) -> bool:
+        """Whether ``role_arn`` is among :attr:`function_roles` (a deploy role there could
+        rewrite its own permissions)."""
+        name = role_arn.rsplit(":role/", 1)[-1].rsplit("/", 1)[-1]
+        return name.startswith(f"{self.name_prefix}-") and name.endswith("-role")
 
 
 @dataclass(frozen=True)
@@ -282,12 +293,15 @@ BUCKET_SETTINGS = (
 )
 
 
-def deployer_policy(scope: Scope) -> Document:
+def deployer_policy(scope: Scope, own_policy_of: str | None = None) -> Document:
     """The deploy role's identity policy: what ``make deploy`` does to the stack's resources
     once the trust anchor (bucket, signing profile, CSC) exists and is locked.
 
     Creating or changing the trust anchor (a CSC, the signing profile, the bucket's policy) is
-    not in it: that is a reviewed change for the admin roles, followed by ``make lock``.
+    not in it: that is a reviewed change for the admin roles, followed by ``make lock``. Nor is
+    any write to the deploy role itself; ``own_policy_of`` (the deploy role, when the stack
+    attaches this policy to it) adds reading that inline policy back, which Terraform's refresh
+    of it needs.
     """
     prefix = scope.name_prefix
     functions = [
@@ -295,7 +309,7 @@ def deployer_policy(scope: Scope) -> Document:
         scope.lambda_arn(f"function:{prefix}-*:*"),
     ]
     csc_arns = sorted(scope.code_signing_config_arns)
-    roles = [f"arn:{scope.partition}:iam::{scope.account_id}:role/{prefix}-*"]
+    roles = [scope.function_roles]
     log_groups = [
         f"arn:{scope.partition}:logs:{scope.region}:{scope.account_id}:log-group:/aws/lambda/{prefix}-*"
     ]
@@ -353,7 +367,9 @@ def deployer_policy(scope: Scope) -> Document:
                 "SignOnlyWithTheLockedProfileVersions",
                 ["signer:StartSigningJob"],
                 [scope.profile_arn],
-                StringEquals={"signer:ProfileVersion": _one_or_many(scope.profile_versions)},
+                StringEquals={
+                    "signer:ProfileVersion": _one_or_many(sorted(scope.signing_profile_versions))
+                },
             ),
             _allow(
                 "ReadTheProfileAndItsJobs",
@@ -426,21 +442,29 @@ def deployer_policy(scope: Scope) -> Document:
             ),
             # DescribeLogGroups has no resource type: it is granted on "*" or not at all.
             _allow("ListLogGroups", ["logs:DescribeLogGroups"], ["*"]),
+            *(
+                [_allow("ReadItsOwnGuardrailPolicy", ["iam:GetRolePolicy"], [own_policy_of])]
+                if own_policy_of
+                else []
+            ),
         ]
     )
 
 
-def bucket_policy_statements(scope: Scope, principals: Principals) -> list[Statement]:
+def bucket_policy_statements(
+    bucket: str, signed_prefix: str, principals: Principals, partition: str = "aws"
+) -> list[Statement]:
     """Statements to add to the artifact bucket's policy: they hold even for principals whose
     identity policies (or a missing SCP) would allow the write."""
     deploy = [principals.deploy_role_arn] if principals.deploy_role_arn else []
     admins = list(principals.admin_role_arns)
+    bucket_arn = f"arn:{partition}:s3:::{bucket}"
     return [
         _statement(
             "Deny",
             "DenyBucketVersioningChangesOutsideThePipeline",
             ["s3:PutBucketVersioning"],
-            [scope.bucket_arn],
+            [bucket_arn],
             _except(deploy),
             principal="*",
         ),
@@ -448,7 +472,7 @@ def bucket_policy_statements(scope: Scope, principals: Principals) -> list[State
             "Deny",
             "DenySignedPackageWritesOutsideThePipeline",
             ["s3:DeleteObjectVersion", "s3:PutObject"],
-            [scope.objects_arn(scope.signed_prefix)],
+            [f"{bucket_arn}/{signed_prefix}*"],
             _except([*deploy, *admins]),
             principal="*",
         ),

@@ -22,6 +22,7 @@ action and the resource, as AWS's do.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -274,6 +275,17 @@ def _profile_version(parsed: Parsed) -> str | None:
     return None
 
 
+def _log(caller: Caller, requested: list[Authorization], denial: Denial | None) -> None:
+    """One line per authorization in the server's log (what CloudTrail would show): which
+    actions a principal used, e.g. to derive a least-privilege policy from a real run."""
+    for authorization in requested:
+        verdict = "DENY" if denial and denial.authorization == authorization else "ALLOW"
+        line = f"{caller.principal_arn} {authorization.action} {authorization.resource}"
+        print(f"iam: {verdict} {line}", file=sys.stderr, flush=True)
+        if verdict == "DENY":
+            return
+
+
 def _checker(base: type[IAMRequest] | type[S3IAMRequest]) -> type:
     class EnforcedRequest(base):  # type: ignore[valid-type,misc]
         """moto's request authentication, with this package's policy check."""
@@ -300,6 +312,7 @@ def _checker(base: type[IAMRequest] | type[S3IAMRequest]) -> type:
             profile_version = _profile_version(parsed) if service == "signer" else None
             requested = authorizations(parsed, profile_version)
             denial = decide(caller, requested, parsed.region, request_is_secure())
+            _log(caller, requested, denial)
             if denial is not None:
                 raise _denied(response, service, denial.message)
             if self._is_assuming_role_operation(resource) and not (

@@ -46,7 +46,7 @@ def scope(**changes: Any) -> guardrails.Scope:
         region=b.REGION,
         code_signing_config_arns=(b.CSC_ARN,),
         signing_profile_name=b.PROFILE_NAME,
-        signing_profile_version_arns=(b.PROFILE_VERSION_ARN,),
+        signing_profile_versions=(b.PROFILE_VERSION,),
         bucket=b.BUCKET,
         layer_names=(LAYER_NAME,),
     )
@@ -153,7 +153,7 @@ def test_the_deployer_policy_is_conditioned_on_the_locked_csc_and_profile() -> N
 
 
 def test_bucket_statements_bind_every_principal() -> None:
-    statements = guardrails.bucket_policy_statements(scope(), PRINCIPALS)
+    statements = guardrails.bucket_policy_statements(b.BUCKET, "signed/", PRINCIPALS)
     assert [s["Sid"] for s in statements] == [
         "DenyBucketVersioningChangesOutsideThePipeline",
         "DenySignedPackageWritesOutsideThePipeline",
@@ -191,7 +191,7 @@ def test_the_policies_pass_parliament() -> None:
     bucket = guardrails.document(
         [
             {k: v for k, v in s.items() if k != "Principal"}
-            for s in guardrails.bucket_policy_statements(scope(), PRINCIPALS)
+            for s in guardrails.bucket_policy_statements(b.BUCKET, "signed/", PRINCIPALS)
         ]
     )
     assert lint(bucket) == []
@@ -258,7 +258,9 @@ def test_a_split_is_said_on_stderr(tmp_path: Path) -> None:
         ("deployer-policy", lambda: guardrails.deployer_policy(scope(layer_names=()))),
         (
             "bucket-policy",
-            lambda: guardrails.document(guardrails.bucket_policy_statements(scope(), PRINCIPALS)),
+            lambda: guardrails.document(
+                guardrails.bucket_policy_statements(b.BUCKET, "signed/", PRINCIPALS)
+            ),
         ),
     ],
 )
@@ -296,6 +298,15 @@ def test_no_deploy_role_is_said(tmp_path: Path) -> None:
         (["--outputs", "OUTPUTS", "--signed-prefix", "other/"], "is not under --signed-prefix"),
         (["--outputs", "OUTPUTS", "--name-prefix", "team"], "does not start with --name-prefix"),
         (["--outputs", "OUTPUTS", "--format", "json"], "'json' is not one of"),
+        (
+            [
+                "--outputs",
+                "OUTPUTS",
+                "--deploy-role",
+                f"arn:aws:iam::{b.ACCOUNT}:role/signed-lambda-x-role",
+            ],
+            "is named like the functions' roles",
+        ),
         (["--lock", "missing.json", "--outputs", "OUTPUTS"], "missing.json: no lock file"),
     ],
 )

@@ -29,8 +29,6 @@ from verifier.errors import InputError, VerifierError
 from verifier.exitcodes import ExitCode
 from verifier.inputs import load_outputs
 
-ROLE_ARN = re.compile(r"^arn:(aws[a-zA-Z-]*):iam::(\d{12}):role/[\w+=,.@*/-]{1,512}$")
-ROLE_ARN_FORMAT = "arn:aws:iam::<account>:role/<name> (the name may use * wildcards)"
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 KEY_PREFIX = re.compile(r"^[a-zA-Z0-9!_.'()/-]+/$")
 
@@ -42,9 +40,11 @@ class GuardrailFormat(StrEnum):
 
 
 def _role(arn: str, flag: str, account: str) -> str:
-    match = ROLE_ARN.match(arn)
+    match = guardrails.ROLE_ARN.match(arn)
     if match is None:
-        raise InputError(f"{flag} {arn}: not an IAM role ARN", f"expected {ROLE_ARN_FORMAT}")
+        raise InputError(
+            f"{flag} {arn}: not an IAM role ARN", f"expected {guardrails.ROLE_ARN_FORMAT}"
+        )
     if match.group(2) != account:
         raise InputError(
             f"{flag} {arn}: is in account {match.group(2)}, the lock pins {account}",
@@ -140,7 +140,9 @@ def build_scope(
         region=entry.region,
         code_signing_config_arns=(entry.code_signing_config_arn,),
         signing_profile_name=entry.signing_profile_name,
-        signing_profile_version_arns=entry.signing_profile_version_arns,
+        signing_profile_versions=tuple(
+            arn.rsplit("/", 1)[-1] for arn in entry.signing_profile_version_arns
+        ),
         bucket=_bucket(bucket, manifest, origin),
         signed_prefix=_prefix(signed_prefix, "--signed-prefix"),
         unsigned_prefix=_prefix(unsigned_prefix, "--unsigned-prefix"),
@@ -237,6 +239,12 @@ def guardrails_command(
             unsigned_prefix=unsigned_prefix,
             name_prefix=name_prefix,
         )
+        if principals.deploy_role_arn and scope.is_function_role(principals.deploy_role_arn):
+            raise InputError(
+                f"--deploy-role {principals.deploy_role_arn}: is named like the functions' "
+                f"roles ({scope.function_roles}), which the deployer policy lets it rewrite",
+                "use a deploy role whose name does not end in -role under the name prefix",
+            )
         if fmt is not GuardrailFormat.DEPLOYER_POLICY and principals.deploy_role_arn is None:
             stderr(
                 "guardrails: no --deploy-role: signing with the profile, writing signed "
@@ -266,7 +274,9 @@ def guardrails_command(
             stderr(f"guardrails: deployer policy, {len(guardrails.minified(policy)):,} characters")
             _print(policy)
         else:
-            statements = guardrails.bucket_policy_statements(scope, principals)
+            statements = guardrails.bucket_policy_statements(
+                scope.bucket, scope.signed_prefix, principals, scope.partition
+            )
             stderr(
                 f"guardrails: {len(statements)} statements to add to the policy of "
                 f"{scope.bucket} (keep its TLS-only statement)"
