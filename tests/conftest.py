@@ -351,7 +351,9 @@ def terraform(
 def shared_deployment(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.e2e.deployment import Deployment
 
-    with running_local_aws(tls=True) as local:
+    # IAM enforced (the admin keys stay all-powerful): tests/e2e/test_guardrails.py acts as
+    # other principals on this deployment.
+    with running_local_aws(tls=True, iam=True) as local:
         yield Deployment.apply(synth, tmp_path_factory.mktemp("shared"), local)
 
 

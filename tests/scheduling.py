@@ -51,6 +51,7 @@ COSTS: dict[str, float] = {
     "tests/verifier/test_audit_throttled.py": 18.0,
     "tests/e2e/test_attacks.py::test_1_to_3_each_fail_drift": 18.0,
     "tests/e2e/test_verify_out_of_band.py": 8.0,
+    "tests/e2e/test_guardrails.py": 14.0,
     "tests/localaws/test_localaws_limits.py": 7.0,
     "tests/scripts/test_bench_audit.py": 7.0,
     "tests/verifier/test_cli.py": 7.0,
