@@ -38,7 +38,14 @@ from botocore.exceptions import ClientError
 from tests.conftest import REPO_ROOT, terraform, tool_env
 from tests.e2e.deployment import Deployment
 from tests.e2e.scenarios import SCENARIOS, hello, unsigned_zip
-from tests.localaws.iam_support import ACCOUNT, ALLOW_ALL, AssumedRole, assume_role_with, denial
+from tests.localaws.iam_support import (
+    ACCOUNT,
+    ALLOW_ALL,
+    AssumedRole,
+    assume_role_with,
+    denial,
+    trust,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -338,18 +345,7 @@ def test_the_pipeline_still_works_under_the_same_policies(guarded: Guarded) -> N
     name = f"signed-lambda-extra-{uuid.uuid4().hex[:6]}"
     role = iam.create_role(
         RoleName=f"{name}-role",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        AssumeRolePolicyDocument=json.dumps(trust({"Service": "lambda.amazonaws.com"})),
     )["Role"]["Arn"]
     try:
         created = lambda_.create_function(

@@ -13,17 +13,19 @@ from botocore.config import Config
 from localaws.testing import LocalAws
 
 ACCOUNT = "123456789012"
+
+
+def trust(principal: dict[str, str]) -> dict[str, Any]:
+    """A role trust policy letting ``principal`` (``{"AWS": ...}`` or ``{"Service": ...}``)
+    assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}],
+    }
+
+
 #: Who may assume the test roles: any principal of the account (the admin keys included).
-TRUST_ACCOUNT = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+TRUST_ACCOUNT = trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
 ALLOW_ALL = {
     "Version": "2012-10-17",
     "Statement": [{"Sid": "AllowEverything", "Effect": "Allow", "Action": "*", "Resource": "*"}],

@@ -393,3 +393,27 @@ def test_iam_flag_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     command = process.serve_command("127.0.0.1", 4566, LimitSettings(), None, iam=True)
     assert command[-1] == "--iam"
     assert "--iam" not in process.serve_command("127.0.0.1", 4566, LimitSettings(), None)
+
+
+def test_iam_users_are_enforced_too(local: LocalAws) -> None:
+    iam = local.client("iam")
+    name = unique("user-")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="list-only",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "lambda:ListFunctions", "Resource": "*"}]}',
+    )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    lambda_ = boto3.client(
+        "lambda",
+        endpoint_url=local.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+    assert "Functions" in lambda_.list_functions()
+    with pytest.raises(ClientError) as raised:
+        lambda_.get_function(FunctionName="anything")
+    assert f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized" in denial(raised)[2]
