@@ -37,6 +37,7 @@ from moto.core.responses import BaseResponse
 from moto.iam.access_control import IAMPolicy, IAMRequest, S3IAMRequest
 from moto.s3.exceptions import S3ClientError
 from moto.s3.models import s3_backends
+from moto.s3.responses import ACTION_MAP as S3_ACTION_MAP
 from moto.s3.responses import S3Response
 from moto.sts.models import sts_backends
 from werkzeug.exceptions import HTTPException
@@ -364,11 +365,12 @@ def _key_response(self: S3Response, request: Any, full_url: str) -> Any:
     """moto checks the bucket policy of an object request (bare 403 on DENIED) before its
     handlers authorize the caller; authorize first, so a denial is S3's AccessDenied naming
     the action, decided with the caller's identity."""
-    self._set_action("KEY", request.method, self.querystring)
-    self._authenticate_and_authorize_s3_action(
-        bucket_name=self.parse_bucket_name_from_url(request, full_url),
-        key_name=self.parse_key_name(),
-    )
+    if request.method in S3_ACTION_MAP["KEY"]:  # not OPTIONS (CORS): moto answers it unsigned
+        self._set_action("KEY", request.method, self.querystring)
+        self._authenticate_and_authorize_s3_action(
+            bucket_name=self.parse_bucket_name_from_url(request, full_url),
+            key_name=self.parse_key_name(),
+        )
     return moto_key_response(self, request, full_url)
 
 

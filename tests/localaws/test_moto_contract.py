@@ -412,6 +412,7 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             and hasattr(moto_s3_responses.S3Response, "parse_key_name")
             and "self.buckets" in inspect.getsource(moto_s3.S3Backend.__init__)
             and moto_s3_exceptions.S3ClientError("AccessDenied", "m").message == "m"
+            and {"GET", "HEAD", "PUT", "DELETE", "POST"} <= set(moto_s3_responses.ACTION_MAP["KEY"])
         ),
     ),
     (
