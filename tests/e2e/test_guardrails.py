@@ -93,7 +93,7 @@ class Guarded:
 @pytest.fixture
 def guarded(deployment: Deployment) -> Iterator[Guarded]:
     """The three roles on the shared deployment; removed again before its restore runs."""
-    (deny_set,) = guardrails(deployment, "scp")
+    deny_set = guardrails(deployment, "scp")  # one SCP: the default stack's set fits
     deployer_policy = guardrails(deployment, "deployer-policy")
     local = deployment.local_aws
     attacker_name = f"attacker-{uuid.uuid4().hex[:8]}"

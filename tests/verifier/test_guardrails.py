@@ -227,9 +227,9 @@ def test_scp_from_the_lock_and_outputs(tmp_path: Path) -> None:
         "--deploy-role", DEPLOY_ROLE, "--admin-role", ADMIN_ROLE,
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
-    policies = json.loads(result.stdout)
-    assert policies == guardrails.scp_policies(scope(), PRINCIPALS)
-    size = len(guardrails.minified(policies[0]))
+    policy = json.loads(result.stdout)
+    assert [policy] == guardrails.scp_policies(scope(), PRINCIPALS)
+    size = len(guardrails.minified(policy))
     assert result.stderr == f"guardrails: 1 SCP, {size:,} characters minified (limit 5,120)\n"
 
 

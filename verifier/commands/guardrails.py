@@ -4,8 +4,8 @@ Built from the lock (the reviewed trust anchor: account, region, CSC, signing pr
 pinned versions) plus the artifact bucket and the stack's layers, which the lock does not hold:
 they come from the stack outputs (``--outputs``, whose manifest names the bucket and every layer
 version) or, for the bucket, ``--bucket``. The outputs must agree with the lock. Policies are
-printed on stdout as JSON (an SCP set as a list: one document, or several when the deny set
-exceeds 5,120 characters); sizes and notes go to stderr. Bad input: one line, exit 2.
+printed on stdout as JSON: one policy document, or for a deny set over 5,120 characters a list of
+SCPs, numbered by their order; sizes and notes go to stderr. Bad input: one line, exit 2.
 """
 
 from __future__ import annotations
@@ -198,7 +198,8 @@ def guardrails_command(
         typer.Option(
             "--format",
             case_sensitive=False,
-            help="scp: the deny set (a list of SCPs); deployer-policy: the deploy role's "
+            help="scp: the deny set (one SCP, or a list when it must be split); "
+            "deployer-policy: the deploy role's "
             "identity policy; bucket-policy: statements to add to the bucket's policy.",
         ),
     ] = GuardrailFormat.SCP,
@@ -266,9 +267,10 @@ def guardrails_command(
                     f"guardrails: the deny set exceeds {limit} characters: split into "
                     f"{len(policies)} SCPs ({sizes} characters minified); attach all of them"
                 )
+                _print(policies)
             else:
                 stderr(f"guardrails: 1 SCP, {sizes} characters minified (limit {limit})")
-            _print(policies)
+                _print(policies[0])
         elif fmt is GuardrailFormat.DEPLOYER_POLICY:
             policy = guardrails.deployer_policy(scope)
             stderr(f"guardrails: deployer policy, {len(guardrails.minified(policy)):,} characters")
