@@ -273,6 +273,52 @@ class RemoteBackendConfig:
             )
 
 
+@dataclass(frozen=True)
+class GuardrailsConfig:
+    """Optional (``guardrails`` in the config file): the stack attaches the deployer policy of
+    ``signed-lambda guardrails`` to the pipeline's role and adds the guardrail statements to
+    the artifact bucket's policy (see :mod:`verifier.guardrails`, :mod:`stacks.guardrails`)."""
+
+    deploy_role_arn: str
+    admin_role_arns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from verifier.guardrails import ROLE_ARN, ROLE_ARN_FORMAT
+
+        deploy = ROLE_ARN.match(self.deploy_role_arn)
+        _require(
+            deploy is not None and "*" not in self.deploy_role_arn,
+            "guardrails.deploy_role_arn",
+            f"{self.deploy_role_arn!r} is not an IAM role ARN (expected {ROLE_ARN_FORMAT}, "
+            "no wildcards)",
+        )
+        _require_strings(self.admin_role_arns, "guardrails.admin_role_arns")
+        for arn in self.admin_role_arns:
+            match = ROLE_ARN.match(arn)
+            _require(
+                match is not None and deploy is not None and match.group(2) == deploy.group(2),
+                "guardrails.admin_role_arns",
+                f"{arn!r} is not an IAM role ARN of the deploy role's account",
+            )
+
+    @property
+    def account_id(self) -> str:
+        return self.deploy_role_arn.split(":")[4]
+
+
+def _guardrails_from(data: Any) -> GuardrailsConfig:
+    data = _expect(data, dict, "guardrails", "an object")
+    _unknown(data, {f.name for f in fields(GuardrailsConfig)}, "guardrails.")
+    if "deploy_role_arn" not in data:
+        raise ConfigError("guardrails.deploy_role_arn", "is required")
+    return GuardrailsConfig(
+        deploy_role_arn=_expect(
+            data["deploy_role_arn"], str, "guardrails.deploy_role_arn", "a string"
+        ),
+        admin_role_arns=_strings(data.get("admin_role_arns", []), "guardrails.admin_role_arns"),
+    )
+
+
 DEFAULT_LAYERS: tuple[LayerConfig, ...] = (
     LayerConfig(key="shared", description="signed-lambda: helpers shared by the functions"),
 )
@@ -304,6 +350,7 @@ class StackConfig:
     layers: tuple[LayerConfig, ...] = DEFAULT_LAYERS
     log_retention_days: int = 365
     backend: RemoteBackendConfig | None = None
+    guardrails: GuardrailsConfig | None = None
     #: Path-style S3 addressing; needed by endpoints without per-bucket DNS (a local AWS).
     s3_use_path_style: bool = False
     tags: tuple[tuple[str, str], ...] = (("project", "signed-lambda"), ("managed-by", "cdktf"))
@@ -542,6 +589,8 @@ def config_from_mapping(data: Mapping[str, Any]) -> StackConfig:
     if "layers" in data:
         items = _expect(data["layers"], list, "layers", "a list of layer objects")
         kwargs["layers"] = tuple(_layer_from(item, i) for i, item in enumerate(items))
+    if data.get("guardrails") is not None:
+        kwargs["guardrails"] = _guardrails_from(data["guardrails"])
     if "backend" in data and data["backend"] is not None:
         backend = _expect(data["backend"], dict, "backend", "an object")
         _unknown(backend, _BACKEND_KEYS, "backend.")
@@ -608,6 +657,7 @@ __all__ = [
     "Architecture",
     "ConfigError",
     "FunctionConfig",
+    "GuardrailsConfig",
     "LayerConfig",
     "RemoteBackendConfig",
     "StackConfig",

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from verifier import __version__
 from verifier.commands.audit import audit_command
 from verifier.commands.drift import drift_command
+from verifier.commands.guardrails import guardrails_command
 from verifier.commands.lock import lock_command
 from verifier.commands.verify import verify_command
 from verifier.exitcodes import EPILOG, ExitCode
@@ -97,6 +98,7 @@ app.command("verify", epilog=EPILOG)(verify_command)
 app.command("lock", epilog=EPILOG)(lock_command)
 app.command("drift", epilog=EPILOG)(drift_command)
 app.command("audit", epilog=EPILOG)(audit_command)
+app.command("guardrails", epilog=EPILOG)(guardrails_command)
 
 
 def main() -> None:

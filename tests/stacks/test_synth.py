@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
-from tests.conftest import REPO_ROOT, STACK_NAME, Synth
+from tests.conftest import CUSTOM_CONFIG, REPO_ROOT, STACK_NAME, Synth
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     SCHEMA_VERSION,
@@ -414,3 +414,65 @@ def test_custom_layers_architecture_and_declared_environment(custom: dict[str, A
         for key in ("shared", "tools")
     }
     assert len(keys) == 2
+
+
+# --- guardrails (config `guardrails`): off by default, on in CUSTOM_CONFIG --------------------
+
+
+def test_guardrails_are_off_by_default(synth: Synth) -> None:
+    assert DEFAULT.guardrails is None
+    policies = resources(synth, "aws_iam_role_policy").values()
+    assert {p["name"] for p in policies} == {"write-own-logs"}
+    # test_bucket_policy_denies_insecure_transport: the TLS-only statement is the only one.
+
+
+def test_guardrails_attach_the_deployer_policy_to_the_deploy_role(custom: dict[str, Any]) -> None:
+    from verifier import guardrails
+
+    _, attached = at(custom, "aws_iam_role_policy", "guardrails/policy")
+    assert attached["name"] == "signed-lambda-deployer"
+    assert attached["role"] == "signed-lambda-deployer"
+    (csc,) = custom["resource"]["aws_lambda_code_signing_config"]
+    (profile,) = custom["resource"]["aws_signer_signing_profile"]
+    (bucket,) = custom["resource"]["aws_s3_bucket"]
+    deploy_role = CUSTOM_CONFIG["guardrails"]["deploy_role_arn"]
+    expected = guardrails.deployer_policy(
+        guardrails.Scope(
+            account_id="123456789012",
+            region="eu-west-1",
+            code_signing_config_arns=(ref("aws_lambda_code_signing_config", csc, "arn"),),
+            signing_profile_name="signed_lambda",
+            signing_profile_versions=(ref("aws_signer_signing_profile", profile, "version"),),
+            bucket=ref("aws_s3_bucket", bucket, "id"),
+            layer_names=("signed-lambda-shared", "signed-lambda-tools"),
+        ),
+        own_policy_of=deploy_role,
+    )
+    assert json.loads(attached["policy"]) == expected
+    by_sid = {s["Sid"]: s for s in expected["Statement"]}
+    assert by_sid["CreateFunctionsOnlyUnderTheLockedCsc"]["Condition"] == {
+        "ArnEquals": {
+            "lambda:CodeSigningConfigArn": ref("aws_lambda_code_signing_config", csc, "arn")
+        }
+    }
+
+
+def test_guardrails_add_the_bucket_statements(custom: dict[str, Any]) -> None:
+    from verifier import guardrails
+
+    (bucket,) = custom["resource"]["aws_s3_bucket"]
+    (policy,) = custom["resource"]["aws_s3_bucket_policy"].values()
+    tls, *added = json.loads(policy["policy"])["Statement"]
+    assert tls["Sid"] == "DenyInsecureTransport"
+    assert added == guardrails.bucket_policy_statements(
+        ref("aws_s3_bucket", bucket, "id"),
+        "signed/",
+        guardrails.Principals(
+            deploy_role_arn=CUSTOM_CONFIG["guardrails"]["deploy_role_arn"],
+            admin_role_arns=tuple(CUSTOM_CONFIG["guardrails"]["admin_role_arns"]),
+        ),
+    )
+    assert [s["Sid"] for s in added] == [
+        "DenyBucketVersioningChangesOutsideThePipeline",
+        "DenySignedPackageWritesOutsideThePipeline",
+    ]
