@@ -31,7 +31,8 @@ What moto 5.2.5 lacks and this package adds
   trust policy lets the caller in (:mod:`localaws.sts.trust` says what is evaluated), and
   refuses durations beyond the role's MaxSessionDuration or an hour when chaining roles.
 - Organizations: ListAccounts pages as AWS does (:mod:`localaws.organizations.models`); moto's
-  CreateAccount already makes each member's OrganizationAccountAccessRole.
+  CreateAccount already makes each member's OrganizationAccountAccessRole, which gets AWS's
+  AdministratorAccess managed policy here.
 - Security Hub: BatchImportFindings, GetFindings (filters, sorting, paging) and
   BatchUpdateFindings with the finding lifecycle AWS documents
   (:mod:`localaws.securityhub.models`), ASFF checked against botocore's model.
@@ -101,10 +102,13 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    - CreateFunction/UpdateFunctionConfiguration dropped ``FileSystemConfigs``; they are kept
      and reported in every configuration (a file system is a place code can be loaded from).
    - STS AssumeRole let anyone assume any role, even one that does not exist; it is authorized
-     against the role's trust policy first (AccessDenied, 403, as AWS answers).
+     against the role's trust policy first (AccessDenied, 403, as AWS answers), by the same
+     evaluator as identity and bucket policies (:mod:`localaws.iam.policy`).
    - Organizations ListAccounts paged 100 by default with tokens keyed on ``JoinedTimestamp``
      and answered members with an empty list; it pages 20 (MaxResults 1..20) keyed on ``Id``
-     and answers AccessDeniedException / AWSOrganizationsNotInUseException.
+     and answers AccessDeniedException / AWSOrganizationsNotInUseException. CreateAccount's
+     access role had no permissions; AWS attaches AdministratorAccess to it, and so does
+     ``ExtendedOrganizationsBackend.create_account``.
    - Security Hub stored findings by ``Id`` in a list searched per import, validated only
      ``Resources``, merged every update and ignored GetFindings filters; findings are keyed by
      ``ProductArn`` + ``Id`` and follow AWS's import and update rules; BatchUpdateFindings is
@@ -133,9 +137,11 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    ``Action`` only and treated an unmet ``Condition`` as a denial) and whose
    ``_create_aws_request`` signs the body alone (moto signed the request *headers* for a request
    with neither query nor body: every restJson GET failed SignatureDoesNotMatch).
-   ``S3Response._key_response`` authorizes an object request before moto's own bucket-policy
-   check. ``--iam`` sets ``settings.INITIAL_NO_AUTH_ACTION_COUNT = 0`` (moto's own switch).
-   Signer's StartSigningJob reads and writes S3 as the caller (job Failed when denied).
+   moto's own trust check (``_check_role_trust_relationship``) is not called: STS AssumeRole
+   checks the trust policy for every caller (item 2). ``S3Response._key_response`` authorizes an
+   object request before moto's own bucket-policy check. ``--iam`` sets
+   ``settings.INITIAL_NO_AUTH_ACTION_COUNT = 0`` (moto's own switch). Signer's StartSigningJob
+   reads and writes S3 as the caller (job Failed when denied).
 6. S3 ListObjectVersions: moto deep-copied every version of every key in the bucket (bytes
    included, kept alive by moto's instance tracking) on each call; :mod:`localaws.s3_listing`
    lists with read-through wrappers instead (same answers and paging, tested against moto's),

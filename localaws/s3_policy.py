@@ -6,11 +6,11 @@ policy (``Deny`` when ``aws:SecureTransport`` is ``false``) denies *every* reque
 statement excepting some principals (``ArnNotLike`` on ``aws:PrincipalArn``) denies them too.
 ``FakeBucket.get_permission`` is replaced: the policy is evaluated by
 :mod:`localaws.iam.policy` (conditions, principals, explicit deny first) against the actual
-request: ``aws:SecureTransport`` from the request's scheme, ``aws:PrincipalArn`` and
-``aws:PrincipalAccount`` from the caller when known (the admin keys act as the account's root
-user; see :mod:`localaws.iam.enforce`). A denial is S3's AccessDenied naming the action, not
-moto's bare 403. For a caller :mod:`localaws.iam.enforce` has authorized (bucket policy
-included, with S3's own action names) moto's check is not repeated.
+request: ``aws:SecureTransport`` from the request's scheme, ``aws:PrincipalArn``,
+``aws:PrincipalAccount`` and ``aws:PrincipalType`` from the caller when known (the admin keys
+act as the account's root user; see :mod:`localaws.sts.models`). A denial is S3's AccessDenied
+naming the action, not moto's bare 403. For a caller :mod:`localaws.iam.enforce` has authorized
+(bucket policy included, with S3's own action names) moto's check is not repeated.
 """
 
 from __future__ import annotations
@@ -29,21 +29,10 @@ def set_request_secure(secure: bool) -> None:
 
 def request_for(action: str, resource: str) -> policy.Request:
     """The request context a bucket policy is evaluated in, for the request being served."""
-    context: dict[str, list[str]] = {
-        "aws:SecureTransport": ["true" if enforce.request_is_secure() else "false"]
-    }
     principal = enforce.current_principal()
-    principal_arn, account = principal if principal else ("", "")
-    if principal:
-        context["aws:PrincipalArn"] = [principal_arn]
-        context["aws:PrincipalAccount"] = [account]
-    return policy.Request(
-        action=action,
-        resource=resource,
-        principal_arn=principal_arn,
-        principal_account=account,
-        context=context,
-    )
+    context = principal.context() if principal else {}
+    context["aws:SecureTransport"] = ["true" if enforce.request_is_secure() else "false"]
+    return policy.Request(action=action, resource=resource, principal=principal, context=context)
 
 
 def install() -> None:
@@ -67,7 +56,7 @@ def install() -> None:
         result = results[policy.evaluate([document], request).decision]
         if result is PermissionResult.DENIED:
             # moto answers a bare 403 here; S3 answers AccessDenied naming the action.
-            who = request.principal_arn or "anonymous"
+            who = request.principal.display_arn if request.principal else "anonymous"
             raise enforce.S3ActionDenied(
                 f"User: {who} is not authorized to perform: {action} on resource: {resource} "
                 "with an explicit deny in a resource-based policy"

@@ -10,7 +10,10 @@ check is replaced: moto matches ``Action`` only, ignores ``Resource`` and treats
 whose ``Condition`` does not hold as a denial. Here :mod:`localaws.iam.requests` says which
 actions on which resources with which condition keys a request needs, and
 :mod:`localaws.iam.policy` evaluates the caller's identity policies (and, for S3, the bucket
-policy) for each.
+policy) for each. Who the caller is (user, assumed role, the account) comes from
+:meth:`localaws.sts.models.ExtendedSTSBackend.caller`, the same answer trust policies get; the
+trust policy itself is checked by that backend's AssumeRole for every caller, after the caller's
+identity policies allowed ``sts:AssumeRole`` here (moto's own trust check is not called).
 
 The dummy admin keys (``localaws.process.CLIENT_ACCESS_KEY_ID``) are not checked at all, so
 everything that used the local AWS before ``--iam`` keeps working. Denials look like each
@@ -45,6 +48,7 @@ from werkzeug.exceptions import HTTPException
 from localaws.iam import policy
 from localaws.iam.requests import PARTITION, Authorization, Parsed, authorizations
 from localaws.process import CLIENT_ACCESS_KEY_ID
+from localaws.sts.models import ExtendedSTSBackend
 
 #: moto's own methods, before install() replaces them (the contract test reads them too).
 moto_authorize = ActionAuthenticatorMixin._authenticate_and_authorize_action
@@ -54,14 +58,9 @@ _request = threading.local()
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated principal other than the admin keys."""
+    """An authenticated principal other than the admin keys, with its identity policies."""
 
-    #: ``aws:PrincipalArn``: the user's ARN, or for an assumed role the role's ARN.
-    principal_arn: str
-    #: What AWS names in a denial: the user, or the assumed-role session.
-    display_arn: str
-    account: str
-    principal_type: str
+    principal: policy.Principal
     policies: tuple[Mapping[str, Any], ...] = field(default=())
 
 
@@ -74,7 +73,7 @@ class Denial:
     @property
     def message(self) -> str:
         return (
-            f"User: {self.caller.display_arn} is not authorized to perform: "
+            f"User: {self.caller.principal.display_arn} is not authorized to perform: "
             f"{self.authorization.action} on resource: {self.authorization.resource} "
             f"{self.reason}"
         )
@@ -93,41 +92,38 @@ def access_key_of(headers: Mapping[str, str], query: Mapping[str, Any]) -> str |
     return credential.split("/", 1)[0] or None
 
 
+def principal_of(account: str, access_key_id: str) -> policy.Principal:
+    """Who is behind an access key of ``account`` (moto found the account from the key; for an
+    assumed role it is the role's, a member account's included)."""
+    backend = sts_backends[account][PARTITION]
+    assert isinstance(backend, ExtendedSTSBackend)
+    return backend.caller(access_key_id)
+
+
 def _caller(iam_request: IAMRequest) -> Caller:
     key = iam_request._access_key
-    account = iam_request.account_id
     documents = tuple(IAMPolicy(p)._policy_json for p in key.collect_policies())
-    if hasattr(key, "_owner_role_name"):
-        assumed = sts_backends[account][PARTITION].get_assumed_role_from_access_key(
-            key._access_key_id
-        )
-        role_arn = assumed.role_arn if assumed is not None else key.arn
-        return Caller(role_arn, key.arn, account, "AssumedRole", documents)
-    return Caller(key.arn, key.arn, account, "User", documents)
+    return Caller(principal_of(iam_request.account_id, key._access_key_id), documents)
 
 
-def admin_principal_arn(account: str) -> str:
-    """The admin keys act as the account's root user (bucket policies still apply to them)."""
-    return f"arn:{PARTITION}:iam::{account}:root"
-
-
-def current_principal() -> tuple[str, str] | None:
-    """(principal ARN, account) of the request being served, when enforcement knows it."""
+def current_principal() -> policy.Principal | None:
+    """Who makes the request being served, when enforcement knows it: the authorized caller,
+    or for the admin keys the account's root user (bucket policies still apply to them)."""
     caller: Caller | None = getattr(_request, "caller", None)
     if caller is not None:
-        return caller.principal_arn, caller.account
+        return caller.principal
     admin_account = getattr(_request, "admin_account", None)
-    return (admin_principal_arn(admin_account), admin_account) if admin_account else None
+    return principal_of(admin_account, CLIENT_ACCESS_KEY_ID) if admin_account else None
 
 
 # -- the decision --------------------------------------------------------------------------
 
 
-def global_context(caller: Caller, region: str, secure: bool) -> dict[str, Sequence[str]]:
+def global_context(
+    principal: policy.Principal, region: str, secure: bool
+) -> dict[str, Sequence[str]]:
     return {
-        "aws:PrincipalArn": [caller.principal_arn],
-        "aws:PrincipalAccount": [caller.account],
-        "aws:PrincipalType": [caller.principal_type],
+        **principal.context(),
         "aws:RequestedRegion": [region],
         "aws:SecureTransport": ["true" if secure else "false"],
     }
@@ -153,13 +149,12 @@ def decide(
 
     Same account, so an S3 bucket policy can allow on its own; an explicit deny anywhere wins.
     """
-    base = global_context(caller, region, secure)
+    base = global_context(caller.principal, region, secure)
     for authorization in requested:
         request = policy.Request(
             action=authorization.action,
             resource=authorization.resource,
-            principal_arn=caller.principal_arn,
-            principal_account=caller.account,
+            principal=caller.principal,
             context={**base, **authorization.context},
         )
         identity = policy.evaluate(caller.policies, request)
@@ -168,7 +163,7 @@ def decide(
                 authorization, caller, "with an explicit deny in an identity-based policy"
             )
         resource_policy = (
-            bucket_policy(caller.account, authorization.resource)
+            bucket_policy(caller.principal.account, authorization.resource)
             if authorization.action.startswith("s3:")
             else None
         )
@@ -281,7 +276,7 @@ def _log(caller: Caller, requested: list[Authorization], denial: Denial | None) 
     actions a principal used, e.g. to derive a least-privilege policy from a real run."""
     for authorization in requested:
         verdict = "DENY" if denial and denial.authorization == authorization else "ALLOW"
-        line = f"{caller.principal_arn} {authorization.action} {authorization.resource}"
+        line = f"{caller.principal.arn} {authorization.action} {authorization.resource}"
         print(f"iam: {verdict} {line}", file=sys.stderr, flush=True)
         if verdict == "DENY":
             return
@@ -316,15 +311,6 @@ def _checker(base: type[IAMRequest] | type[S3IAMRequest]) -> type:
             _log(caller, requested, denial)
             if denial is not None:
                 raise _denied(response, service, denial.message)
-            if self._is_assuming_role_operation(resource) and not (
-                self._check_role_trust_relationship(resource)
-            ):
-                raise _denied(
-                    response,
-                    service,
-                    f"User: {caller.display_arn} is not authorized to perform: {self._action} on "
-                    f"resource: {resource} because the role's trust policy does not allow it",
-                )
 
     EnforcedRequest.__name__ = f"Enforced{base.__name__}"
     return EnforcedRequest

@@ -8,9 +8,10 @@ keys) to a :class:`Decision`. AWS's rules (IAM User Guide, "Policy evaluation lo
   otherwise the request is implicitly denied.
 - ``Action``/``NotAction`` match case-insensitively, ``Resource``/``NotResource`` case-sensitively,
   both with ``*`` and ``?`` wildcards.
-- ``Principal``/``NotPrincipal`` (resource-based policies): ``"*"``, ``{"AWS": "*"}``, an account
-  id or its ``:root`` ARN (any principal of that account), or an exact principal ARN (for an
-  assumed role, the role's ARN).
+- ``Principal``/``NotPrincipal`` (resource-based policies, role trust policies): ``"*"``,
+  ``{"AWS": "*"}``, an account id or its ``:root`` ARN (any principal of that account), or an
+  exact principal ARN (for an assumed role, the role's ARN or the session's). ``Service``,
+  ``Federated`` and ``CanonicalUser`` principals never match an IAM caller.
 - Condition keys are case-insensitive. Operators: ``String(Not)Equals(IgnoreCase)``,
   ``String(Not)Like``, ``Arn(Not)Equals``, ``Arn(Not)Like`` (the six ARN fields matched one by
   one, each with wildcards), ``Bool``, ``Null``; the ``...IfExists`` suffix; the
@@ -39,15 +40,60 @@ class Decision(Enum):
     IMPLICIT_DENY = "implicit-deny"
 
 
+#: A principal ARN naming an account (every principal of it, in a ``Principal`` element).
+ACCOUNT_ROOT = re.compile(r"arn:aws[\w-]*:iam::(\d{12}):root")
+
+
+def account_root(partition: str, account: str) -> str:
+    """The account's root user ARN."""
+    return f"arn:{partition}:iam::{account}:root"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request, as policies see them."""
+
+    #: ``aws:PrincipalArn``: an IAM user's ARN, the account's root (``arn:aws:iam::<id>:root``),
+    #: or for an assumed role the *role's* ARN, as AWS documents.
+    arn: str
+    account: str
+    #: For an assumed role, the session's ARN (``arn:aws:sts::<id>:assumed-role/<role>/<name>``):
+    #: what GetCallerIdentity and denials name; a ``Principal`` element may name it too.
+    session_arn: str = ""
+
+    @property
+    def display_arn(self) -> str:
+        return self.session_arn or self.arn
+
+    @property
+    def is_role_session(self) -> bool:
+        return bool(self.session_arn)
+
+    @property
+    def principal_type(self) -> str:
+        """``aws:PrincipalType``."""
+        if self.session_arn:
+            return "AssumedRole"
+        return "Account" if ACCOUNT_ROOT.fullmatch(self.arn) else "User"
+
+    def context(self) -> dict[str, list[str]]:
+        """The global condition keys that describe this principal."""
+        return {
+            "aws:PrincipalArn": [self.arn],
+            "aws:PrincipalAccount": [self.account],
+            "aws:PrincipalType": [self.principal_type],
+        }
+
+
 @dataclass(frozen=True)
 class Request:
     """What one authorization looks at. ``context`` maps condition keys (any case) to their
-    values; a single-valued key has one value, a multivalued key (``lambda:Layer``) any number."""
+    values; a single-valued key has one value, a multivalued key (``lambda:Layer``) any number.
+    ``principal`` is None for an anonymous request (only ``"*"`` principals match it)."""
 
     action: str
     resource: str
-    principal_arn: str = ""
-    principal_account: str = ""
+    principal: Principal | None = None
     context: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def values(self, key: str) -> tuple[str, ...] | None:
@@ -162,16 +208,18 @@ def _principal_matches(principal: Any, request: Request) -> bool:
         return True
     if not isinstance(principal, Mapping):
         return False
-    for kind, values in principal.items():
-        if kind != "AWS":
-            continue  # Service / Federated principals are never an IAM caller here
-        for value in _as_list(values):
-            value = str(value)
-            if value == "*" or (request.principal_arn and value == request.principal_arn):
-                return True
-            account = request.principal_account
-            if account and value in (account, f"arn:aws:iam::{account}:root"):
-                return True
+    caller = request.principal
+    for value in _as_list(principal.get("AWS", [])):
+        value = str(value)
+        if value == "*":
+            return True
+        if caller is None or not value:
+            continue
+        root = ACCOUNT_ROOT.fullmatch(value)
+        if value in (caller.arn, caller.session_arn) or (
+            (root.group(1) if root else value) == caller.account
+        ):
+            return True
     return False
 
 

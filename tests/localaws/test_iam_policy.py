@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from localaws.iam.policy import Decision, Request, arn_match, evaluate, wildcard_match
+from localaws.iam.policy import (
+    Decision,
+    Principal,
+    Request,
+    account_root,
+    arn_match,
+    evaluate,
+    wildcard_match,
+)
 
 CSC = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0"
 OTHER_CSC = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-ffffffffffffffff0"
@@ -157,8 +165,11 @@ def test_action_and_resource_elements(
 
 def test_principals_of_resource_policies() -> None:
     role = "arn:aws:iam::123456789012:role/deployer"
+    session = "arn:aws:sts::123456789012:assumed-role/deployer/ci"
+    deployer = Principal(arn=role, account="123456789012", session_arn=session)
+    user = Principal(arn="arn:aws:iam::123456789012:user/u", account="123456789012")
 
-    def by(principal: Any, arn: str = role) -> Decision:
+    def by(principal: Any, caller: Principal | None = deployer) -> Decision:
         document = {
             "Statement": [
                 {
@@ -169,20 +180,39 @@ def test_principals_of_resource_policies() -> None:
                 }
             ]
         }
-        request = Request(
-            action="s3:GetObject",
-            resource="arn:aws:s3:::b/k",
-            principal_arn=arn,
-            principal_account="123456789012",
-        )
+        request = Request(action="s3:GetObject", resource="arn:aws:s3:::b/k", principal=caller)
         return evaluate([document], request).decision
 
     assert by("*") is Decision.ALLOW
+    assert by({"AWS": "*"}, None) is Decision.ALLOW
     assert by({"AWS": role}) is Decision.ALLOW
+    assert by({"AWS": [session]}) is Decision.ALLOW
+    assert by({"AWS": role}, user) is Decision.IMPLICIT_DENY
     assert by({"AWS": "123456789012"}) is Decision.ALLOW
     assert by({"AWS": "arn:aws:iam::123456789012:root"}) is Decision.ALLOW
+    assert by({"AWS": "arn:aws:iam::123456789012:root"}, None) is Decision.IMPLICIT_DENY
+    assert by({"AWS": "arn:aws-us-gov:iam::123456789012:root"}) is Decision.ALLOW
+    assert by({"AWS": "arn:aws:iam::210987654321:root"}) is Decision.IMPLICIT_DENY
     assert by({"AWS": "arn:aws:iam::123456789012:role/other"}) is Decision.IMPLICIT_DENY
     assert by({"Service": "signer.amazonaws.com"}) is Decision.IMPLICIT_DENY
+
+
+def test_principal_context_keys() -> None:
+    session = Principal(
+        arn="arn:aws:iam::123456789012:role/r",
+        account="123456789012",
+        session_arn="arn:aws:sts::123456789012:assumed-role/r/s",
+    )
+    assert session.context() == {
+        "aws:PrincipalArn": ["arn:aws:iam::123456789012:role/r"],
+        "aws:PrincipalAccount": ["123456789012"],
+        "aws:PrincipalType": ["AssumedRole"],
+    }
+    assert session.display_arn == "arn:aws:sts::123456789012:assumed-role/r/s"
+    root = Principal(arn=account_root("aws", "123456789012"), account="123456789012")
+    assert (root.principal_type, root.display_arn) == ("Account", "arn:aws:iam::123456789012:root")
+    user = Principal(arn="arn:aws:iam::123456789012:user/u", account="123456789012")
+    assert user.principal_type == "User" and not user.is_role_session
 
 
 def test_an_unknown_operator_never_grants_and_never_lets_a_denial_through() -> None:

@@ -4,6 +4,7 @@ documents, and denied with each service's AccessDenied naming the action."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,14 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localaws.testing import LocalAws, running_local_aws
-from tests.localaws.iam_support import ACCOUNT, ALLOW_ALL, AssumedRole, assume_role_with, denial
+from tests.localaws.iam_support import (
+    ACCOUNT,
+    ALLOW_ALL,
+    AssumedRole,
+    assume_role_with,
+    denial,
+    trust,
+)
 from tests.localaws.localaws_support import (
     SigningWorld,
     assert_required_members,
@@ -417,3 +425,82 @@ def test_iam_users_are_enforced_too(local: LocalAws) -> None:
     with pytest.raises(ClientError) as raised:
         lambda_.get_function(FunctionName="anything")
     assert f"User: arn:aws:iam::{ACCOUNT}:user/{name} is not authorized" in denial(raised)[2]
+
+
+def test_assume_role_needs_the_identity_policy_and_the_trust_policy(local: LocalAws) -> None:
+    """Under ``--iam`` AssumeRole is authorized twice, as in AWS: the caller's identity policy
+    (sts:AssumeRole on the role) and the role's trust policy (localaws.sts.trust)."""
+    iam = local.client("iam")
+    target = iam.create_role(
+        RoleName=unique("target-"),
+        AssumeRolePolicyDocument=json.dumps(trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})),
+    )["Role"]["Arn"]
+    allowed = assume_role_with(local, unique("may-assume-"), {"allow": ALLOW_ALL})
+    assert allowed.client("sts").assume_role(RoleArn=target, RoleSessionName="ci")["Credentials"]
+    refused = assume_role_with(local, unique("may-not-"), {})
+    with pytest.raises(ClientError) as raised:
+        refused.client("sts").assume_role(RoleArn=target, RoleSessionName="ci")
+    status, code, message = denial(raised)
+    assert (status, code) == (403, "AccessDenied")
+    assert f"sts:AssumeRole on resource: {target}" in message
+    assert "no identity-based policy allows" in message
+    # The identity policy allows, the trust policy names someone else: AccessDenied.
+    only_admin = iam.create_role(
+        RoleName=unique("only-admin-"),
+        AssumeRolePolicyDocument=json.dumps(trust({"AWS": f"arn:aws:iam::{ACCOUNT}:role/nobody"})),
+    )["Role"]["Arn"]
+    with pytest.raises(ClientError) as raised:
+        allowed.client("sts").assume_role(RoleArn=only_admin, RoleSessionName="ci")
+    status, code, message = denial(raised)
+    assert (status, code) == (403, "AccessDenied")
+    assert f"assumed-role/{allowed.role_arn.rsplit('/', 1)[1]}/" in message
+    assert f"sts:AssumeRole on resource: {only_admin}" in message
+
+
+def test_sessions_in_member_accounts_are_enforced(local: LocalAws) -> None:
+    """The management account's admin keys (its root) assume a member's access role, which
+    has AdministratorAccess as in AWS; a narrower role in the member is held to its policy."""
+    organizations = local.client("organizations")
+    organizations.create_organization(FeatureSet="ALL")
+    created = organizations.create_account(AccountName="iam-member", Email="iam-member@x.com")
+    member = created["CreateAccountStatus"]["AccountId"]
+    access_role = f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+    session = local.client("sts").assume_role(RoleArn=access_role, RoleSessionName="admin")
+    credentials = session["Credentials"]
+    member_iam = local.client_for("iam", credentials)
+    attached = member_iam.list_attached_role_policies(RoleName="OrganizationAccountAccessRole")
+    assert [p["PolicyName"] for p in attached["AttachedPolicies"]] == ["AdministratorAccess"]
+    identity = local.client_for("sts", credentials).get_caller_identity()
+    assert identity["Account"] == member
+    # AdministratorAccess: the access role may create a role there and assume it.
+    narrow = member_iam.create_role(
+        RoleName="list-only",
+        AssumeRolePolicyDocument=json.dumps(trust({"AWS": f"arn:aws:iam::{member}:root"})),
+    )["Role"]["Arn"]
+    member_iam.put_role_policy(
+        RoleName="list-only",
+        PolicyName="list",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "lambda:ListFunctions", "Resource": "*"}
+                ],
+            }
+        ),
+    )
+    chained = local.client_for("sts", credentials).assume_role(
+        RoleArn=narrow, RoleSessionName="narrow"
+    )["Credentials"]
+    lambda_ = local.client_for("lambda", chained)
+    assert lambda_.list_functions()["Functions"] == []
+    with pytest.raises(ClientError) as raised:
+        lambda_.get_function(FunctionName="anything")
+    status, code, message = denial(raised)
+    assert (status, code) == (403, "AccessDeniedException")
+    assert f"User: arn:aws:sts::{member}:assumed-role/list-only/narrow" in message
+    assert f"lambda:GetFunction on resource: arn:aws:lambda:us-east-1:{member}:function:" in message
+    # The member's role does not trust the management account's principals.
+    with pytest.raises(ClientError) as raised:
+        local.client("sts").assume_role(RoleArn=narrow, RoleSessionName="outsider")
+    assert denial(raised)[:2] == (403, "AccessDenied")

@@ -498,6 +498,37 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             and params(moto_organizations.OrganizationsBackend.create_account) == ["kwargs"]
         ),
     ),
+    (
+        "OrganizationsBackend.create_account returns {CreateAccountStatus: {AccountId}}; "
+        "IAMBackend.managed_policies {arn: policy}, attach_role_policy(policy_arn, role_name), "
+        "list_attached_role_policies(role_name) -> (policies, marker); AWSManagedPolicy(name, "
+        "account_id=, region=, default_version_id=, document=, path=) with arn "
+        "arn:<partition>:iam::aws:policy<path><name>",
+        "localaws.organizations.models (AdministratorAccess on the member's access role)",
+        lambda: (
+            "return new_account.create_account_status"
+            in inspect.getsource(moto_organizations.OrganizationsBackend.create_account)
+            and "self.managed_policies = self._init_managed_policies()"
+            in inspect.getsource(moto_iam.IAMBackend.__init__)
+            and params(moto_iam.IAMBackend.attach_role_policy) == ["policy_arn", "role_name"]
+            and params(moto_iam.IAMBackend.list_attached_role_policies)[0] == "role_name"
+            and {"account_id", "region", "default_version_id", "document", "path"}
+            <= set(params(moto_iam.AWSManagedPolicy.__init__))
+            and "iam::aws:policy{self.path}{self.name}"
+            in inspect.getsource(moto_iam.AWSManagedPolicy)
+        ),
+    ),
+    (
+        "STSBackend.assume_role stores the session in the *role's* account backend "
+        "(sts_backends[account_id]...assumed_roles), where AssumedRoleAccessKey finds it",
+        "localaws.iam.enforce (member-account sessions), localaws.sts.models",
+        lambda: (
+            "account_backend.assumed_roles.append(role)"
+            in inspect.getsource(moto_sts.STSBackend.assume_role)
+            and "sts_backends[account_id][partition].assumed_roles"
+            in inspect.getsource(moto_iam_access.AssumedRoleAccessKey.__init__)
+        ),
+    ),
     # -- Security Hub --
     (
         "SecurityHubBackend keeps enabled, members {id: {MemberStatus}}, region_name; "
@@ -609,20 +640,15 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
         ),
     ),
     (
-        "IAMRequestBase: _access_key (collect_policies(), arn, _access_key_id; assumed roles "
-        "_owner_role_name), account_id, _action ('svc:Op'), _body, _data, _headers, "
-        "_create_aws_request() signing `self._body or self._data`, _is_assuming_role_operation, "
-        "_check_role_trust_relationship; IAMPolicy(p)._policy_json",
+        "IAMRequestBase: _access_key (collect_policies(), _access_key_id, for users and "
+        "assumed roles), account_id, _action ('svc:Op'), _body, _data, _headers, "
+        "_create_aws_request() signing `self._body or self._data`, check_action_permitted; "
+        "IAMPolicy(p)._policy_json",
         "localaws.iam.enforce (EnforcedRequest)",
         lambda: (
             all(
                 hasattr(moto_iam_access.IAMRequestBase, name)
-                for name in (
-                    "_create_aws_request",
-                    "_is_assuming_role_operation",
-                    "_check_role_trust_relationship",
-                    "check_action_permitted",
-                )
+                for name in ("_create_aws_request", "check_action_permitted")
             )
             and "data=self._body or self._data"
             in inspect.getsource(moto_iam_access.IAMRequestBase._create_aws_request)
@@ -630,10 +656,9 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
                 f"self.{name} =" in inspect.getsource(moto_iam_access.IAMRequestBase.__init__)
                 for name in ("account_id", "_body", "_data", "_headers", "_action", "_access_key")
             )
-            and "self._owner_role_name =" in inspect.getsource(moto_iam_access.AssumedRoleAccessKey)
-            and "self._access_key_id =" in inspect.getsource(moto_iam_access.AssumedRoleAccessKey)
             and all(
-                hasattr(cls, "collect_policies") and hasattr(cls, "arn")
+                hasattr(cls, "collect_policies")
+                and "self._access_key_id = access_key_id" in inspect.getsource(cls)
                 for cls in (moto_iam_access.IAMUserAccessKey, moto_iam_access.AssumedRoleAccessKey)
             )
             and moto_iam_access.IAMPolicy('{"Statement": []}')._policy_json == {"Statement": []}
@@ -652,14 +677,6 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             in inspect.getsource(moto_core_responses.BaseResponse.call_action)
             and "headers = self.response_headers"
             in inspect.getsource(moto_core_responses.BaseResponse.call_action)
-        ),
-    ),
-    (
-        "StsBackend.get_assumed_role_from_access_key(access_key_id) -> AssumedRole with .role_arn",
-        "localaws.iam.enforce (aws:PrincipalArn of an assumed role)",
-        lambda: (
-            params(moto_sts.STSBackend.get_assumed_role_from_access_key) == ["access_key_id"]
-            and "self.role_arn = role_arn" in inspect.getsource(moto_sts.AssumedRole.__init__)
         ),
     ),
     (
