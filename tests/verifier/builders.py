@@ -17,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from verifier.checks.judge import subjects
+from verifier.checks.findings import Finding
+from verifier.checks.judge import judge, region_findings, subjects
 from verifier.checks.registry import Context, Mode, Subject
+from verifier.checks.scope import Scope
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
@@ -463,6 +465,18 @@ class World:
             if s.function.name == self.function.name
         ]
         return found
+
+    def findings(self, scope: Scope | None = None) -> list[Finding]:
+        """Every check of the world's mode, both stages; the fleet adds its Region checks
+        (``fleet.listed``, ``fleet.scope``) as the audit does."""
+        found = judge(self.evidence, self.context, self.targets, scope)
+        if self.context.mode is not Mode.FLEET:
+            return found
+        judged = len({f.function for f in found})
+        region, _notes = region_findings(
+            self.evidence, self.context, scope, judged=judged, listed=len(self.evidence.functions)
+        )
+        return region + found
 
 
 PIECES = (

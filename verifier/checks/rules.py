@@ -254,6 +254,8 @@ def function_state(subject: Subject, ctx: Context) -> Verdict:
 )
 def function_csc(subject: Subject, ctx: Context) -> Verdict:
     resource = function_resource(subject)
+    if subject.function.csc is None:
+        latest(subject)  # not collected because the function could not be read: say that
     attached = need(subject.function.csc, "the function's code signing config", resource).arn
     actual = attached or "no code signing config attached"
     if subject.target is None:
@@ -1115,6 +1117,8 @@ def is_current_build(path: CodePath, subject: Subject) -> bool:
 def versions_signed(subject: Subject, ctx: Context) -> Sequence[Verdict]:
     target = subject.expected()
     resource = function_resource(subject)
+    if subject.function.versions is None:
+        latest(subject)  # not collected because the function could not be read: say that
     versions = need(subject.function.versions, "published versions", resource)
     expected = "the current signed build"
     if not versions:
