@@ -16,6 +16,7 @@ CDK ?= $(or $(SIGNED_LAMBDA_CDK),cdktf)
 export SIGNED_LAMBDA_CDK := $(CDK)
 CDKTF := scripts/cdk-cli.sh
 LOCK ?= signed-lambda.lock.json
+GUARDRAILS_ARGS ?=
 CDKTF_OUT ?= cdktf.out
 
 # Quiet, offline-friendly tool behaviour (jsii's Node banner, Terraform's version check).
@@ -201,6 +202,10 @@ drift: synth ## terraform plan -detailed-exitcode + verify on every stack; summa
 .PHONY: audit
 audit: $(VENV)/.installed ## Audit every function in the account against the profiles $(LOCK) pins
 	$(PY) -m verifier audit --lock $(LOCK)
+
+.PHONY: guardrails
+guardrails: $(VENV)/.installed ## Print the guardrail SCPs from $(LOCK) and $(OUTPUTS) (GUARDRAILS_ARGS='--deploy-role ARN --format ...')
+	$(PY) -m verifier guardrails --lock $(LOCK) --outputs $(OUTPUTS) $(GUARDRAILS_ARGS)
 
 .PHONY: destroy
 destroy: synth ## cdktf destroy (the versioned bucket must be empty: see empty-bucket)

@@ -31,7 +31,8 @@ What moto 5.2.5 lacks and this package adds
   trust policy lets the caller in (:mod:`localaws.sts.trust` says what is evaluated), and
   refuses durations beyond the role's MaxSessionDuration or an hour when chaining roles.
 - Organizations: ListAccounts pages as AWS does (:mod:`localaws.organizations.models`); moto's
-  CreateAccount already makes each member's OrganizationAccountAccessRole.
+  CreateAccount already makes each member's OrganizationAccountAccessRole, which gets AWS's
+  AdministratorAccess managed policy here.
 - Security Hub: BatchImportFindings, GetFindings (filters, sorting, paging) and
   BatchUpdateFindings with the finding lifecycle AWS documents
   (:mod:`localaws.securityhub.models`), ASFF checked against botocore's model.
@@ -39,6 +40,9 @@ What moto 5.2.5 lacks and this package adds
   (:func:`localaws.seed.seed_organization`).
 - A function's State and LastUpdateStatus (with reasons) settable from an admin endpoint; while
   an update is held InProgress, updates and PublishVersion get 409 ResourceConflictException.
+- Optional IAM enforcement (``--iam``; :mod:`localaws.iam`) for every caller but the admin keys:
+  Lambda, Signer and S3 resource ARNs and the condition keys ``lambda:CodeSigningConfigArn``,
+  ``lambda:Layer``, ``signer:ProfileVersion``, ``aws:PrincipalArn`` (an assumed role's role ARN).
 - Optional AWS-like rate limits and latency (:mod:`localaws.limits`: Lambda's documented quotas,
   chosen Signer defaults) and admin endpoints under ``/_localaws/`` (:mod:`localaws.admin`):
   health, test clock (:mod:`localaws.clock`), limits reset, function status, Signer profile
@@ -98,10 +102,13 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    - CreateFunction/UpdateFunctionConfiguration dropped ``FileSystemConfigs``; they are kept
      and reported in every configuration (a file system is a place code can be loaded from).
    - STS AssumeRole let anyone assume any role, even one that does not exist; it is authorized
-     against the role's trust policy first (AccessDenied, 403, as AWS answers).
+     against the role's trust policy first (AccessDenied, 403, as AWS answers), by the same
+     evaluator as identity and bucket policies (:mod:`localaws.iam.policy`).
    - Organizations ListAccounts paged 100 by default with tokens keyed on ``JoinedTimestamp``
      and answered members with an empty list; it pages 20 (MaxResults 1..20) keyed on ``Id``
-     and answers AccessDeniedException / AWSOrganizationsNotInUseException.
+     and answers AccessDeniedException / AWSOrganizationsNotInUseException. CreateAccount's
+     access role had no permissions; AWS attaches AdministratorAccess to it, and so does
+     ``ExtendedOrganizationsBackend.create_account``.
    - Security Hub stored findings by ``Id`` in a list searched per import, validated only
      ``Resources``, merged every update and ignored GetFindings filters; findings are keyed by
      ``ProductArn`` + ``Id`` and follow AWS's import and update rules; BatchUpdateFindings is
@@ -118,15 +125,30 @@ moto behaviours patched, and how (all in :func:`localaws.patches.install`)
    :class:`~localaws.awslambda.models.CodeSigningConfig` (moto had none).
 4. S3 bucket policies: moto evaluates them without request context, and a statement whose
    ``Condition`` does not hold comes back DENIED whatever its Effect, so a TLS-only policy
-   denied every request. :mod:`localaws.s3_policy` evaluates ``aws:SecureTransport`` against
-   the actual request scheme first (``FakeBucket.get_permission`` is replaced).
-5. S3 ListObjectVersions: moto deep-copied every version of every key in the bucket (bytes
+   denied every request. :mod:`localaws.s3_policy` replaces ``FakeBucket.get_permission``: the
+   policy is evaluated by :mod:`localaws.iam.policy` with ``aws:SecureTransport`` from the
+   request's scheme and the caller's ``aws:PrincipalArn``; a denial is S3's AccessDenied (moto
+   answered a bare 403).
+5. IAM (``--iam``, :mod:`localaws.iam`): ``ActionAuthenticatorMixin.
+   _authenticate_and_authorize_action`` is replaced by one that lets the admin keys through
+   unchecked and otherwise calls moto's with a subclass of its ``IAMRequest``/``S3IAMRequest``
+   (moto's authentication and signature check kept) whose ``check_action_permitted`` evaluates
+   the AWS resources and condition keys of :mod:`localaws.iam.requests` (moto matched
+   ``Action`` only and treated an unmet ``Condition`` as a denial) and whose
+   ``_create_aws_request`` signs the body alone (moto signed the request *headers* for a request
+   with neither query nor body: every restJson GET failed SignatureDoesNotMatch).
+   moto's own trust check (``_check_role_trust_relationship``) is not called: STS AssumeRole
+   checks the trust policy for every caller (item 2). ``S3Response._key_response`` authorizes an
+   object request before moto's own bucket-policy check. ``--iam`` sets
+   ``settings.INITIAL_NO_AUTH_ACTION_COUNT = 0`` (moto's own switch). Signer's StartSigningJob
+   reads and writes S3 as the caller (job Failed when denied).
+6. S3 ListObjectVersions: moto deep-copied every version of every key in the bucket (bytes
    included, kept alive by moto's instance tracking) on each call; :mod:`localaws.s3_listing`
    lists with read-through wrappers instead (same answers and paging, tested against moto's),
    and reads moto's module list, which moto re-read from disk to route every request, once.
-6. Rate limits (:mod:`localaws.limits`) are kept per account and Region, the account resolved
+7. Rate limits (:mod:`localaws.limits`) are kept per account and Region, the account resolved
    from the access key with moto's own ``get_account_id_from``.
-7. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
+8. The WSGI app is moto's ``DomainDispatcherApplication`` wrapped in our admin, limits and
    serializing middleware (one lock around moto; admin endpoints that change state take the same
    lock) and served by werkzeug's threaded server (as ``ThreadedMotoServer`` does).
 

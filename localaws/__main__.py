@@ -12,7 +12,9 @@
   ``--unassumable-accounts K``; the summary names each account id and what it holds.
 
 Settings come from flags, else the environment: ``LOCAL_AWS_PORT`` (default 4566),
-``LOCAL_AWS_RATE_LIMITS=1``, ``LOCAL_AWS_LATENCY_MS=N``, ``LOCAL_AWS_TLS=0`` (plain HTTP).
+``LOCAL_AWS_RATE_LIMITS=1``, ``LOCAL_AWS_LATENCY_MS=N``, ``LOCAL_AWS_TLS=0`` (plain HTTP),
+``LOCAL_AWS_IAM=1`` (``--iam``: enforce IAM for every key but the admin keys; see
+:mod:`localaws.iam`).
 
 HTTPS is the default, with a private CA made once in the state directory (``.local-aws/``), so
 TLS-only bucket policies (``aws:SecureTransport``) behave as in AWS; ``start`` prints
@@ -84,6 +86,12 @@ def _common_options(*, for_command: bool) -> argparse.ArgumentParser:
         action="store_true",
         default=None,
         help="serve plain HTTP (or LOCAL_AWS_TLS=0); TLS-only bucket policies then deny",
+    )
+    common.add_argument(
+        "--iam",
+        action="store_true",
+        default=unset,
+        help="enforce IAM policies for every caller but the admin keys (or LOCAL_AWS_IAM=1)",
     )
     common.add_argument(
         "--latency-ms",
@@ -164,13 +172,17 @@ def _settings(args: argparse.Namespace) -> tuple[str, int, LimitSettings]:
     return args.host, port, LimitSettings(rate_limits=rate_limits, latency_ms=latency)
 
 
+def _iam(args: argparse.Namespace) -> bool:
+    return bool(args.iam) if args.iam is not None else _env_flag("LOCAL_AWS_IAM")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from localaws.server import PortInUseError, ServerSettings, serve
 
     host, port, limits = _settings(args)
     tls_dir = _tls_dir(args, DEFAULT_PID_FILE.parent)
     try:
-        serve(ServerSettings(host=host, port=port, limits=limits, tls_dir=tls_dir))
+        serve(ServerSettings(host=host, port=port, limits=limits, tls_dir=tls_dir, iam=_iam(args)))
     except PortInUseError as error:
         print(f"error: {error.strerror}", file=sys.stderr)
         return 1
@@ -201,7 +213,7 @@ def _start(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    child = process.spawn(host, port, limits, args.log_file, tls_dir)
+    child = process.spawn(host, port, limits, args.log_file, tls_dir, iam=_iam(args))
     try:
         process.wait_until_ready(child, endpoint_url, args.log_file, args.timeout, ca_file)
     except process.StartError as error:

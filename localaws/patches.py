@@ -11,7 +11,7 @@ from moto.securityhub import models as moto_securityhub
 from moto.signer import models as moto_signer
 from moto.sts import models as moto_sts
 
-from localaws import s3_listing, s3_policy
+from localaws import iam, s3_listing, s3_policy
 from localaws.awslambda.models import (
     CodeSigningConfig,
     ExtendedLambdaBackend,
@@ -52,5 +52,6 @@ def install() -> None:
     model_map = moto_cloudformation_parsing.get_model_map()
     model_map[ExtendedLambdaFunction.cloudformation_type()] = ExtendedLambdaFunction
     model_map[CodeSigningConfig.cloudformation_type()] = CodeSigningConfig
+    iam.install()
     s3_policy.install()
     s3_listing.install()

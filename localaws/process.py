@@ -124,7 +124,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def serve_command(
-    host: str, port: int, limits: LimitSettings, tls_dir: Path | None = None
+    host: str, port: int, limits: LimitSettings, tls_dir: Path | None = None, *, iam: bool = False
 ) -> list[str]:
     command = [sys.executable, "-m", "localaws", "serve", "--host", host, "--port", str(port)]
     command += ["--tls-dir", str(tls_dir)] if tls_dir is not None else ["--no-tls"]
@@ -132,16 +132,24 @@ def serve_command(
         command.append("--rate-limits")
     if limits.latency_ms:
         command += ["--latency-ms", str(limits.latency_ms)]
+    if iam:
+        command.append("--iam")
     return command
 
 
 def spawn(
-    host: str, port: int, limits: LimitSettings, log_file: Path, tls_dir: Path | None = None
+    host: str,
+    port: int,
+    limits: LimitSettings,
+    log_file: Path,
+    tls_dir: Path | None = None,
+    *,
+    iam: bool = False,
 ) -> subprocess.Popen[bytes]:
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
         return subprocess.Popen(
-            serve_command(host, port, limits, tls_dir),
+            serve_command(host, port, limits, tls_dir, iam=iam),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,

@@ -50,6 +50,7 @@ from moto.signer.models import signer_backends
 from moto.utilities.utils import get_partition
 
 from localaws.awslambda.models import ExtendedLambdaBackend
+from localaws.organizations.models import MEMBER_ROLE_NAME
 from localaws.signer.models import LAMBDA_PLATFORM_ID, ExtendedSignerBackend
 
 DEFAULT_ACCOUNT_ID = "123456789012"
@@ -58,7 +59,6 @@ MAX_FUNCTIONS = 100_000
 MAX_LAYERS = 5  # Lambda attaches at most 5 layers to a function
 MAX_PREFIX = 20  # keeps "<prefix>fn-<run>-<index>" within Lambda's 64-character names
 MAX_ACCOUNTS = 100
-MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
 _ASSUME_ROLE = json.dumps(
     {
         "Version": "2012-10-17",

@@ -18,7 +18,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from localaws import patches, s3_policy
+from localaws import iam, patches, s3_policy
 from localaws.admin import AdminMiddleware
 from localaws.limits import LimitSettings, LimitsMiddleware, WSGIApp
 from localaws.process import port_is_free
@@ -39,6 +39,8 @@ class ServerSettings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     #: Where the CA and server certificate live; None serves plain HTTP.
     tls_dir: Path | None = None
+    #: Enforce IAM for every caller but the admin keys (localaws.iam).
+    iam: bool = False
 
     @property
     def endpoint_url(self) -> str:
@@ -75,12 +77,14 @@ class SerializingMiddleware:
             return list(self.app(environ, start_response))
 
 
-def build_app(limits: LimitSettings) -> WSGIApp:
+def build_app(limits: LimitSettings, *, enforce_iam: bool = False) -> WSGIApp:
     """Transport -> admin -> limits/latency -> the one moto lock -> moto.
 
     Admin endpoints that change moto's state take the same lock, so it stays the only one.
     """
     patches.install()
+    if enforce_iam:
+        iam.enable()
     moto_app = SerializingMiddleware(DomainDispatcherApplication(create_backend_app))
     limiter = LimitsMiddleware(moto_app, limits)
     admin = AdminMiddleware(limiter, limits, moto_lock=moto_app.lock, limiter=limiter)
@@ -95,7 +99,7 @@ def make_local_server(settings: ServerSettings) -> BaseWSGIServer:
     # werkzeug prints its own advice and calls sys.exit(1) when the port is taken; probe first.
     if not port_is_free(settings.host, settings.port):
         raise in_use
-    app = build_app(settings.limits)
+    app = build_app(settings.limits, enforce_iam=settings.iam)
     ssl_context: tuple[str, str] | None = None
     if settings.tls_dir is not None:
         files = ensure_tls_files(settings.tls_dir)

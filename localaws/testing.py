@@ -163,9 +163,10 @@ class LocalAws:
 
 @contextmanager
 def running_local_aws(
-    *, tls: bool = True, rate_limits: bool = False, latency_ms: int = 0
+    *, tls: bool = True, rate_limits: bool = False, latency_ms: int = 0, iam: bool = False
 ) -> Iterator[LocalAws]:
-    """Start ``python -m localaws`` on a free port; yield where it is; stop it.
+    """Start ``python -m localaws`` on a free port; yield where it is; stop it. ``iam``
+    enforces IAM for every caller but the admin keys (see :mod:`localaws.iam`).
 
     The server's log is kept in a temporary file and quoted when start-up fails.
     """
@@ -174,7 +175,7 @@ def running_local_aws(
         log_file = Path(scratch) / "server.log"
         tls_dir = Path(scratch) / "tls" if tls else None
         ca_file = ensure_tls_files(tls_dir).ca_cert if tls_dir is not None else None
-        child, endpoint_url = _start_on_a_free_port(limits, log_file, tls_dir, ca_file)
+        child, endpoint_url = _start_on_a_free_port(limits, log_file, tls_dir, ca_file, iam)
         try:
             yield LocalAws(endpoint_url=endpoint_url, ca_bundle=ca_file)
         except BaseException:
@@ -188,14 +189,18 @@ def running_local_aws(
 
 
 def _start_on_a_free_port(
-    limits: LimitSettings, log_file: Path, tls_dir: Path | None, ca_file: Path | None
+    limits: LimitSettings,
+    log_file: Path,
+    tls_dir: Path | None,
+    ca_file: Path | None,
+    iam: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Spawn on a free port and wait until ready; a port taken between the probe and the
     server's bind (another test process, e.g. a pytest-xdist worker) is retried on a new port."""
     for attempt in range(START_ATTEMPTS):
         port = process.free_port(HOST)
         endpoint_url = f"{'https' if tls_dir is not None else 'http'}://{HOST}:{port}"
-        child = process.spawn(HOST, port, limits, log_file, tls_dir)
+        child = process.spawn(HOST, port, limits, log_file, tls_dir, iam=iam)
         try:
             process.wait_until_ready(
                 child, endpoint_url, log_file, process.READY_TIMEOUT_SECONDS, ca_file

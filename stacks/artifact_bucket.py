@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from stacks.cdk import (
     Construct,
@@ -19,6 +20,7 @@ from stacks.cdk import (
     Token,
 )
 from stacks.config import StackConfig
+from verifier.guardrails import Principals, bucket_policy_statements
 
 
 class ArtifactBucket(Construct):
@@ -73,19 +75,23 @@ class ArtifactBucket(Construct):
             bucket=self.bucket.id,
             rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
         )
-        tls_only = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ],
-        }
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ]
+        if config.guardrails is not None:  # signed-lambda guardrails' bucket statements
+            statements += bucket_policy_statements(
+                self.bucket.id,
+                config.signed_prefix,
+                Principals(config.guardrails.deploy_role_arn, config.guardrails.admin_role_arns),
+            )
+        tls_only = {"Version": "2012-10-17", "Statement": statements}
         self.policy = S3BucketPolicy(
             self,
             "tls-only-policy",

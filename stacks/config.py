@@ -671,6 +671,40 @@ class RemoteBackendConfig:
         problems.raise_any()
 
 
+@dataclass(frozen=True)
+class GuardrailsConfig:
+    """Optional (``guardrails`` in the config file): the stack attaches the deployer policy of
+    ``signed-lambda guardrails`` to the pipeline's role and adds the guardrail statements to
+    the artifact bucket's policy (see :mod:`verifier.guardrails`, :mod:`stacks.guardrails`)."""
+
+    deploy_role_arn: str
+    admin_role_arns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from verifier.guardrails import ROLE_ARN, ROLE_ARN_FORMAT
+
+        problems = _Problems()
+        deploy = ROLE_ARN.match(self.deploy_role_arn)
+        problems.require(
+            deploy is not None and "*" not in self.deploy_role_arn,
+            "guardrails.deploy_role_arn",
+            f"{self.deploy_role_arn!r} is not an IAM role ARN (expected {ROLE_ARN_FORMAT}, "
+            "no wildcards)",
+        )
+        for index, arn in enumerate(self.admin_role_arns):
+            match = ROLE_ARN.match(arn)
+            problems.require(
+                match is not None and deploy is not None and match.group(2) == deploy.group(2),
+                f"guardrails.admin_role_arns[{index}]",
+                f"{arn!r} is not an IAM role ARN of the deploy role's account",
+            )
+        problems.raise_any()
+
+    @property
+    def account_id(self) -> str:
+        return self.deploy_role_arn.split(":")[4]
+
+
 DEFAULT_LAYERS: tuple[LayerConfig, ...] = (
     LayerConfig(key="shared", description="signed-lambda: helpers shared by the functions"),
 )
@@ -706,6 +740,7 @@ class StackConfig:
     layers: tuple[LayerConfig, ...] = DEFAULT_LAYERS
     log_retention_days: int = 365
     backend: RemoteBackendConfig | None = None
+    guardrails: GuardrailsConfig | None = None
     #: Path-style S3 addressing; needed by endpoints without per-bucket DNS (a local AWS).
     s3_use_path_style: bool = False
     tags: tuple[tuple[str, str], ...] = (("project", "signed-lambda"), ("managed-by", "cdktf"))
@@ -1104,6 +1139,11 @@ def _entries(
 
 
 _backend = _object(RemoteBackendConfig, ("bucket",), '{"bucket": "my-team-tf-state"}')
+_guardrails = _object(
+    GuardrailsConfig,
+    ("deploy_role_arn",),
+    '{"deploy_role_arn": "arn:aws:iam::123456789012:role/deployer"}',
+)
 
 
 #: The stack's lists of entries: (entry class, the default entries).
@@ -1125,7 +1165,7 @@ def config_from_mapping(data: Mapping[str, Any], *, check_sources: bool = False)
         {name: value for name, value in data.items() if name not in sections},
         "",
         problems,
-        {"backend": _backend},
+        {"backend": _backend, "guardrails": _guardrails},
     )
     for name, value in sections.items():
         cls, defaults = _SECTIONS[name]
@@ -1232,6 +1272,7 @@ __all__ = [
     "Architecture",
     "ConfigError",
     "FunctionConfig",
+    "GuardrailsConfig",
     "LayerConfig",
     "PolicyStatement",
     "RemoteBackendConfig",

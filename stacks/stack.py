@@ -14,6 +14,7 @@ from stacks.cdk import (
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
+from stacks.guardrails import DeployerPolicy
 from stacks.signed_function import SignedFunction
 from stacks.signed_layer import SignedLayer
 from verifier.contract.manifest import OUTPUT_NAME, Manifest
@@ -43,6 +44,15 @@ class SignedLambdaStack(TerraformStack):
 
         bucket = ArtifactBucket(self, "artifacts", config)
         signing = CodeSigning(self, "code-signing", config)
+        if config.guardrails is not None:
+            DeployerPolicy(
+                self,
+                "guardrails",
+                config=config,
+                guardrail_config=config.guardrails,
+                bucket=bucket,
+                signing=signing,
+            )
         layers = {
             layer.key: SignedLayer(
                 self,

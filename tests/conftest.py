@@ -226,9 +226,13 @@ class Synth:
 
 
 #: A non-default config (tests/stacks/test_synth.py asserts what it synthesizes): Warn, a remote
-#: backend, stack tags, three functions (one with every team setting), two layers.
+#: backend, stack tags, three functions (one with every team setting), two layers, guardrails.
 CUSTOM_CONFIG: dict[str, Any] = {
     "untrusted_artifact_policy": "Warn",
+    "guardrails": {
+        "deploy_role_arn": "arn:aws:iam::123456789012:role/ci/signed-lambda-deployer",
+        "admin_role_arns": ["arn:aws:iam::123456789012:role/break-glass"],
+    },
     "region": "eu-west-1",
     "backend": {"bucket": "team-tf-state", "key": "apps/signed.tfstate"},
     "tags": {"project": "orders", "cost-center": "42"},
@@ -472,7 +476,9 @@ def terraform(
 def shared_deployment(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from tests.e2e.deployment import Deployment
 
-    with running_local_aws(tls=True) as local:
+    # IAM enforced (the admin keys stay all-powerful): tests/e2e/test_guardrails.py acts as
+    # other principals on this deployment.
+    with running_local_aws(tls=True, iam=True) as local:
         yield Deployment.apply(synth, tmp_path_factory.mktemp("shared"), local)
 
 

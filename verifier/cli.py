@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from verifier import __version__
 from verifier.commands.audit import audit_command
 from verifier.commands.drift import drift_command
+from verifier.commands.guardrails import guardrails_command
 from verifier.commands.lock import lock_command
 from verifier.commands.repair import repair_command
 from verifier.commands.verify import verify_command
@@ -99,6 +100,7 @@ app.command("lock", epilog=EPILOG)(lock_command)
 app.command("drift", epilog=EPILOG)(drift_command)
 app.command("audit", epilog=EPILOG)(audit_command)
 app.command("repair", epilog=EPILOG)(repair_command)
+app.command("guardrails", epilog=EPILOG)(guardrails_command)
 
 
 def main() -> None:

@@ -12,12 +12,20 @@ may assume it; see :mod:`localaws.sts.trust`). Its ListAccounts differed from AW
 - it answered a member account with an empty list and an account outside any organization with
   an empty list; AWS answers AccessDeniedException (only the management account or a delegated
   administrator may list) and AWSOrganizationsNotInUseException.
+
+And its access role had no permissions; AWS attaches the ``AdministratorAccess`` managed policy
+to it (Organizations User Guide, "Accessing member accounts ... OrganizationAccountAccessRole"),
+which matters once IAM is enforced (``--iam``): the role's sessions may then do everything in
+the member account, as in AWS. moto loads AWS managed policies only with
+``MOTO_IAM_LOAD_MANAGED_POLICIES`` (seconds to parse), so this one is made where it is needed.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from moto.iam.models import AWSManagedPolicy, iam_backends
 from moto.organizations.exceptions import (
     AWSOrganizationsNotInUseException,
     InvalidInputException,
@@ -28,6 +36,33 @@ from moto.utilities.paginator import paginate
 
 #: botocore: ListAccounts MaxResults is 1..20.
 MAX_LIST_ACCOUNTS = 20
+#: The access role CreateAccount makes in a member when no RoleName is given (botocore's model).
+MEMBER_ROLE_NAME = "OrganizationAccountAccessRole"
+ADMINISTRATOR_ACCESS = "AdministratorAccess"
+#: The AdministratorAccess managed policy's document (AWS managed policy reference, v1).
+ADMINISTRATOR_ACCESS_DOCUMENT = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
+
+def grant_administrator_access(account_id: str, partition: str, role_name: str) -> None:
+    """Attach AWS's AdministratorAccess managed policy to a member's access role, as
+    Organizations does (see the module docstring)."""
+    iam = iam_backends[account_id][partition]
+    arn = f"arn:{partition}:iam::aws:policy/{ADMINISTRATOR_ACCESS}"
+    if arn not in iam.managed_policies:
+        iam.managed_policies[arn] = AWSManagedPolicy(
+            ADMINISTRATOR_ACCESS,
+            account_id=account_id,
+            region=partition,
+            default_version_id="v1",
+            document=json.dumps(ADMINISTRATOR_ACCESS_DOCUMENT),
+            path="/",
+        )
+    attached, _ = iam.list_attached_role_policies(role_name)
+    if all(policy.arn != arn for policy in attached):
+        iam.attach_role_policy(arn, role_name)
 
 
 class AccessDeniedException(OrganizationsClientError):
@@ -55,6 +90,15 @@ PAGINATION_MODEL = {
 
 
 class ExtendedOrganizationsBackend(OrganizationsBackend):
+    def create_account(self, **kwargs: Any) -> dict[str, Any]:
+        status = super().create_account(**kwargs)
+        grant_administrator_access(
+            status["CreateAccountStatus"]["AccountId"],
+            self.partition,
+            kwargs.get("RoleName") or MEMBER_ROLE_NAME,
+        )
+        return status
+
     def _listing_backend(self) -> OrganizationsBackend:
         """The backend whose accounts this account may list (see the module docstring)."""
         if self.org is not None:

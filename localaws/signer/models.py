@@ -27,6 +27,7 @@ from moto.utilities.paginator import paginate
 from moto.utilities.utils import get_partition
 
 from localaws import clock, signing
+from localaws.iam.enforce import signing_job_denial
 
 from .exceptions import (
     AccessDeniedException,
@@ -517,6 +518,19 @@ class ExtendedSignerBackend(SignerBackend):
             job.status_reason = (
                 "The source object is already signed; sign the unsigned package instead"
             )
+            job.completed_at = clock.now()
+            self.signing_jobs[job_id] = job
+            return job
+        # Signer reads and writes S3 with the caller's permissions (localaws.iam.enforce).
+        denied = signing_job_denial(
+            job.source_bucket,
+            job.source_key,
+            job.destination_bucket,
+            job.signed_key,
+            self.region_name,
+        )
+        if denied:
+            job.status, job.status_reason = "Failed", f"Access denied: {denied}"
             job.completed_at = clock.now()
             self.signing_jobs[job_id] = job
             return job

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from localaws.iam.policy import Principal
 from localaws.seed import MEMBER_ROLE_NAME
-from localaws.sts.trust import Caller, trust_allows
+from localaws.sts.trust import trust_allows
 from localaws.testing import LocalAws, running_local_aws
 from tests.localaws.localaws_support import assert_required_members, error_code, http_status
 
@@ -234,17 +235,15 @@ def test_seed_rejects_bad_organization_requests(org_server: LocalAws) -> None:
 
 # -- the trust policy evaluation itself (no server) ----------------------------------------------
 
-USER = Caller(
-    "111111111111",
-    "arn:aws:iam::111111111111:user/u",
-    frozenset({"arn:aws:iam::111111111111:user/u"}),
+USER = Principal(arn="arn:aws:iam::111111111111:user/u", account="111111111111")
+SESSION = Principal(
+    arn="arn:aws:iam::111111111111:role/r",
+    account="111111111111",
+    session_arn="arn:aws:sts::111111111111:assumed-role/r/s",
 )
-SESSION = Caller(
-    "111111111111",
-    "arn:aws:sts::111111111111:assumed-role/r/s",
-    frozenset({"arn:aws:iam::111111111111:role/r", "arn:aws:sts::111111111111:assumed-role/r/s"}),
-    is_role_session=True,
-)
+#: The admin keys: the account's root user.
+ROOT = Principal(arn="arn:aws:iam::111111111111:root", account="111111111111")
+ROLE_ARN = "arn:aws:iam::111111111111:role/target"
 
 
 def policy(*statements: dict[str, Any]) -> str:
@@ -263,6 +262,31 @@ def allow(principal: Any, **extra: Any) -> dict[str, Any]:
         (policy(allow({"AWS": "arn:aws:iam::222222222222:root"})), USER, None, False),
         (policy(allow({"AWS": "arn:aws:iam::111111111111:role/r"})), SESSION, None, True),
         (policy(allow({"AWS": "arn:aws:iam::111111111111:role/r"})), USER, None, False),
+        (policy(allow({"AWS": SESSION.session_arn})), SESSION, None, True),
+        (policy(allow({"AWS": "arn:aws:iam::111111111111:root"})), ROOT, None, True),
+        (policy(allow({"AWS": "arn:aws:iam::111111111111:user/u"})), ROOT, None, False),
+        (
+            policy(
+                allow(
+                    {"AWS": "111111111111"},
+                    Condition={"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+                )
+            ),
+            SESSION,
+            None,
+            True,
+        ),
+        (
+            policy(
+                allow(
+                    {"AWS": "111111111111"},
+                    Condition={"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+                )
+            ),
+            USER,
+            None,
+            False,
+        ),
         (policy(allow({"AWS": ["arn:aws:iam::111111111111:user/u"]})), USER, None, True),
         (policy(allow("*")), USER, None, True),
         (policy(allow({"Service": "lambda.amazonaws.com"})), USER, None, False),
@@ -293,7 +317,8 @@ def allow(principal: Any, **extra: Any) -> dict[str, Any]:
             None,
             False,
         ),
-        # Not evaluated, so closed: another condition key, NotPrincipal.
+        # A key the request lacks: a positive operator on it does not hold, so nothing is
+        # granted; a Deny with NotPrincipal applies to everyone else.
         (
             policy(
                 allow(
@@ -314,14 +339,29 @@ def allow(principal: Any, **extra: Any) -> dict[str, Any]:
             None,
             False,
         ),
+        (
+            policy(
+                allow({"AWS": "111111111111"}),
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-1"}},
+                },
+            ),
+            USER,
+            None,
+            False,
+        ),
         ("not json", USER, None, False),
+        ("[]", USER, None, False),
         (policy(), USER, None, False),
     ],
 )
 def test_trust_policy_evaluation(
-    document: str, caller: Caller, external_id: str | None, allowed: bool
+    document: str, caller: Principal, external_id: str | None, allowed: bool
 ) -> None:
-    assert trust_allows(document, caller, external_id) is allowed
+    assert trust_allows(document, ROLE_ARN, caller, external_id) is allowed
 
 
 def test_unassumable_accounts_needs_accounts_on_the_command_line(org_server: LocalAws) -> None:

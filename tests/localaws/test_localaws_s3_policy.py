@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
-from localaws.conditions import condition_holds
-from localaws.s3_policy import applicable_policy
+from localaws.iam.policy import Decision, Request, evaluate
 from localaws.testing import LocalAws, running_local_aws
 
 TLS_ONLY = {
@@ -52,11 +51,15 @@ def test_tls_only_policy(https_and_http: tuple[LocalAws, LocalAws], secure: bool
 
 
 def test_condition_evaluation() -> None:
-    secure = {"aws:SecureTransport": "true"}
-    assert condition_holds({"Bool": {"aws:SecureTransport": "false"}}, secure) is False
-    assert condition_holds({"Bool": {"aws:SecureTransport": ["true"]}}, secure) is True
-    assert condition_holds({"IpAddress": {"aws:SourceIp": "1.2.3.4/32"}}, secure) is None
-    kept = json.loads(applicable_policy(json.dumps(TLS_ONLY), secure))["Statement"]
-    assert kept == []
-    insecure = json.loads(applicable_policy(json.dumps(TLS_ONLY), {"aws:SecureTransport": "false"}))
-    assert "Condition" not in insecure["Statement"][0]
+    """The TLS-only statement denies only what came over plain HTTP (localaws.iam.policy)."""
+
+    def decision(secure: str) -> Decision:
+        request = Request(
+            action="s3:GetObject",
+            resource="arn:aws:s3:::BUCKET/k",
+            context={"aws:SecureTransport": [secure]},
+        )
+        return evaluate([TLS_ONLY], request).decision
+
+    assert decision("true") is Decision.IMPLICIT_DENY
+    assert decision("false") is Decision.DENY

@@ -16,6 +16,7 @@ from typing import Any
 import moto
 import pytest
 from moto import backends as moto_backends
+from moto import settings as moto_settings
 from moto.awslambda import models as moto_lambda
 from moto.awslambda import responses as moto_lambda_responses
 from moto.awslambda import urls as moto_lambda_urls
@@ -51,6 +52,7 @@ from werkzeug.serving import BaseWSGIServer
 from localaws import s3_listing
 from localaws.awslambda.models import ExtendedLambdaBackend
 from localaws.cloudformation.models import ExtendedCloudFormationBackend
+from localaws.iam import enforce as iam_enforce
 from localaws.securityhub.models import ExtendedSecurityHubBackend
 from localaws.signer.models import ExtendedSignerBackend
 from localaws.sts.models import ExtendedSTSBackend
@@ -496,6 +498,37 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
             and params(moto_organizations.OrganizationsBackend.create_account) == ["kwargs"]
         ),
     ),
+    (
+        "OrganizationsBackend.create_account returns {CreateAccountStatus: {AccountId}}; "
+        "IAMBackend.managed_policies {arn: policy}, attach_role_policy(policy_arn, role_name), "
+        "list_attached_role_policies(role_name) -> (policies, marker); AWSManagedPolicy(name, "
+        "account_id=, region=, default_version_id=, document=, path=) with arn "
+        "arn:<partition>:iam::aws:policy<path><name>",
+        "localaws.organizations.models (AdministratorAccess on the member's access role)",
+        lambda: (
+            "return new_account.create_account_status"
+            in inspect.getsource(moto_organizations.OrganizationsBackend.create_account)
+            and "self.managed_policies = self._init_managed_policies()"
+            in inspect.getsource(moto_iam.IAMBackend.__init__)
+            and params(moto_iam.IAMBackend.attach_role_policy) == ["policy_arn", "role_name"]
+            and params(moto_iam.IAMBackend.list_attached_role_policies)[0] == "role_name"
+            and {"account_id", "region", "default_version_id", "document", "path"}
+            <= set(params(moto_iam.AWSManagedPolicy.__init__))
+            and "iam::aws:policy{self.path}{self.name}"
+            in inspect.getsource(moto_iam.AWSManagedPolicy)
+        ),
+    ),
+    (
+        "STSBackend.assume_role stores the session in the *role's* account backend "
+        "(sts_backends[account_id]...assumed_roles), where AssumedRoleAccessKey finds it",
+        "localaws.iam.enforce (member-account sessions), localaws.sts.models",
+        lambda: (
+            "account_backend.assumed_roles.append(role)"
+            in inspect.getsource(moto_sts.STSBackend.assume_role)
+            and "sts_backends[account_id][partition].assumed_roles"
+            in inspect.getsource(moto_iam_access.AssumedRoleAccessKey.__init__)
+        ),
+    ),
     # -- Security Hub --
     (
         "SecurityHubBackend keeps enabled, members {id: {MemberStatus}}, region_name; "
@@ -572,13 +605,96 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
     ),
     (
         "FakeBucket.get_permission(action, resource) and FakeBucket.policy (bytes); "
-        "IAMPolicy(document).is_action_permitted and PermissionResult.NEUTRAL",
+        "PermissionResult.DENIED/PERMITTED/NEUTRAL; a DENIED object request is a bare 403",
         "localaws.s3_policy (replaces FakeBucket.get_permission)",
         lambda: (
             params(moto_s3.FakeBucket.get_permission) == ["action", "resource"]
             and "self.policy" in inspect.getsource(moto_s3.FakeBucket)
-            and hasattr(moto_iam_access.IAMPolicy, "is_action_permitted")
-            and hasattr(moto_iam_access.PermissionResult, "NEUTRAL")
+            and {"DENIED", "PERMITTED", "NEUTRAL"}
+            <= set(moto_iam_access.PermissionResult.__members__)
+            and "bucket.get_permission(action, resource)"
+            in inspect.getsource(iam_enforce.moto_key_response)
+        ),
+    ),
+    # -- localaws.iam: moto's authorization hook, kept for authentication --
+    (
+        "ActionAuthenticatorMixin._authenticate_and_authorize_action(iam_request_cls, resource) "
+        "gated by request_count vs settings.INITIAL_NO_AUTH_ACTION_COUNT; builds iam_request_cls("
+        "account_id, method, path, data, body, headers, action), then check_signature() and "
+        "check_action_permitted(resource)",
+        "localaws.iam.enforce (replaces the method, keeps calling moto's)",
+        lambda: (
+            params(iam_enforce.moto_authorize) == ["iam_request_cls", "resource"]
+            and all(
+                part in inspect.getsource(iam_enforce.moto_authorize)
+                for part in (
+                    "ActionAuthenticatorMixin.request_count",
+                    "settings.INITIAL_NO_AUTH_ACTION_COUNT",
+                    "iam_request.check_signature()",
+                    "iam_request.check_action_permitted(resource)",
+                )
+            )
+            and hasattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT")
+            and params(moto_iam_access.IAMRequestBase.__init__)
+            == ["account_id", "method", "path", "data", "body", "headers", "action"]
+        ),
+    ),
+    (
+        "IAMRequestBase: _access_key (collect_policies(), _access_key_id, for users and "
+        "assumed roles), account_id, _action ('svc:Op'), _body, _data, _headers, "
+        "_create_aws_request() signing `self._body or self._data`, check_action_permitted; "
+        "IAMPolicy(p)._policy_json",
+        "localaws.iam.enforce (EnforcedRequest)",
+        lambda: (
+            all(
+                hasattr(moto_iam_access.IAMRequestBase, name)
+                for name in ("_create_aws_request", "check_action_permitted")
+            )
+            and "data=self._body or self._data"
+            in inspect.getsource(moto_iam_access.IAMRequestBase._create_aws_request)
+            and all(
+                f"self.{name} =" in inspect.getsource(moto_iam_access.IAMRequestBase.__init__)
+                for name in ("account_id", "_body", "_data", "_headers", "_action", "_access_key")
+            )
+            and all(
+                hasattr(cls, "collect_policies")
+                and "self._access_key_id = access_key_id" in inspect.getsource(cls)
+                for cls in (moto_iam_access.IAMUserAccessKey, moto_iam_access.AssumedRoleAccessKey)
+            )
+            and moto_iam_access.IAMPolicy('{"Statement": []}')._policy_json == {"Statement": []}
+        ),
+    ),
+    (
+        "BaseResponse.setup_class falls back to the *headers* for querystring/data when a request "
+        "has neither query nor body (why EnforcedRequest signs the body alone); call_action "
+        "answers an HTTPException from the authorization with its description and "
+        "self.response_headers",
+        "localaws.iam.enforce",
+        lambda: (
+            "querystring.update(headers)"
+            in inspect.getsource(moto_core_responses.BaseResponse.setup_class)
+            and "self._authenticate_and_authorize_normal_action(resource)"
+            in inspect.getsource(moto_core_responses.BaseResponse.call_action)
+            and "headers = self.response_headers"
+            in inspect.getsource(moto_core_responses.BaseResponse.call_action)
+        ),
+    ),
+    (
+        "S3Response._key_response(request, full_url), _set_action(type, method, query), "
+        "parse_bucket_name_from_url, parse_key_name, _authenticate_and_authorize_s3_action("
+        "bucket_name, key_name); S3Backend.buckets; S3ClientError(code, message)",
+        "localaws.iam.enforce (authorizes object requests before moto's bucket-policy check)",
+        lambda: (
+            params(iam_enforce.moto_key_response) == ["request", "full_url"]
+            and params(moto_s3_responses.S3Response._set_action)
+            == ["action_resource_type", "method", "querystring"]
+            and params(moto_s3_responses.S3Response._authenticate_and_authorize_s3_action)
+            == ["bucket_name", "key_name"]
+            and hasattr(moto_s3_responses.S3Response, "parse_bucket_name_from_url")
+            and hasattr(moto_s3_responses.S3Response, "parse_key_name")
+            and "self.buckets" in inspect.getsource(moto_s3.S3Backend.__init__)
+            and moto_s3_exceptions.S3ClientError("AccessDenied", "m").message == "m"
+            and {"GET", "HEAD", "PUT", "DELETE", "POST"} <= set(moto_s3_responses.ACTION_MAP["KEY"])
         ),
     ),
     (

@@ -607,3 +607,45 @@ def test_main_takes_only_check(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == "error: usage: python main.py [--check] (got --chek)\n"
+
+
+# --- guardrails ---------------------------------------------------------------------------
+
+DEPLOYER = "arn:aws:iam::123456789012:role/ci/signed-lambda-deployer"
+BAD_GUARDRAILS: list[tuple[Any, str]] = [
+    ("on", "guardrails"),
+    ({}, "guardrails.deploy_role_arn"),
+    ({"deploy_role_arn": 5}, "guardrails.deploy_role_arn"),
+    ({"deploy_role_arn": "arn:aws:iam::123456789012:user/ci"}, "guardrails.deploy_role_arn"),
+    ({"deploy_role_arn": "arn:aws:iam::123456789012:role/ci-*"}, "guardrails.deploy_role_arn"),
+    ({"deploy_role_arn": DEPLOYER, "admin_role_arns": "x"}, "guardrails.admin_role_arns"),
+    (
+        {"deploy_role_arn": DEPLOYER, "admin_role_arns": ["arn:aws:iam::999999999999:role/a"]},
+        "guardrails.admin_role_arns[0]",
+    ),
+    ({"deploy_role_arn": DEPLOYER, "colour": "red"}, "guardrails.colour"),
+]
+
+
+def test_guardrails_from_json() -> None:
+    config = config_from_mapping(
+        {
+            "guardrails": {
+                "deploy_role_arn": DEPLOYER,
+                "admin_role_arns": ["arn:aws:iam::123456789012:role/break-glass-*"],
+            }
+        }
+    )
+    assert config.guardrails is not None
+    assert config.guardrails.deploy_role_arn == DEPLOYER
+    assert config.guardrails.admin_role_arns == ("arn:aws:iam::123456789012:role/break-glass-*",)
+    assert config.guardrails.account_id == "123456789012"
+    assert config_from_mapping({}).guardrails is None
+    assert config_from_mapping({"guardrails": None}).guardrails is None
+
+
+@pytest.mark.parametrize(("data", "field"), BAD_GUARDRAILS, ids=[f for _, f in BAD_GUARDRAILS])
+def test_bad_guardrails_name_the_field(data: Any, field: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping({"guardrails": data})
+    assert raised.value.field_name == field

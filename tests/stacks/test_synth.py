@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
-from tests.conftest import REPO_ROOT, STACK_NAME, Synth
+from tests.conftest import CUSTOM_CONFIG, REPO_ROOT, STACK_NAME, Synth
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     SCHEMA_VERSION,
@@ -475,7 +475,8 @@ def test_declared_statements_and_managed_policies_go_to_the_functions_own_role(
             ("fn-hello-again/declared-policy", "fn-hello-again/vpc-policy")
         )
     ]
-    assert {p["name"] for p in others} == {"write-own-logs"}
+    # (the stack's guardrails attach the deployer's policy to the deploy role, not a function)
+    assert {p["name"] for p in others} - {"signed-lambda-deployer"} == {"write-own-logs"}
     assert len(custom["resource"]["aws_iam_role_policy_attachment"]) == 1
     # The function waits for every permission its role gets.
     _, function = at(custom, "aws_lambda_function", "fn-hello-again/function")
@@ -587,3 +588,65 @@ def test_a_canary_alias_keeps_the_promoted_version_and_weighs_the_newest(
     }
     entry = release["output"]["manifest"]["value"]["functions"]["hello"]
     assert entry["alias"] == {"name": "live", "canary_percent": 10}
+
+
+# --- guardrails (config `guardrails`): off by default, on in CUSTOM_CONFIG --------------------
+
+
+def test_guardrails_are_off_by_default(synth: Synth) -> None:
+    assert DEFAULT.guardrails is None
+    policies = resources(synth, "aws_iam_role_policy").values()
+    assert {p["name"] for p in policies} == {"write-own-logs"}
+    # test_bucket_policy_denies_insecure_transport: the TLS-only statement is the only one.
+
+
+def test_guardrails_attach_the_deployer_policy_to_the_deploy_role(custom: dict[str, Any]) -> None:
+    from verifier import guardrails
+
+    _, attached = at(custom, "aws_iam_role_policy", "guardrails/policy")
+    assert attached["name"] == "signed-lambda-deployer"
+    assert attached["role"] == "signed-lambda-deployer"
+    (csc,) = custom["resource"]["aws_lambda_code_signing_config"]
+    (profile,) = custom["resource"]["aws_signer_signing_profile"]
+    (bucket,) = custom["resource"]["aws_s3_bucket"]
+    deploy_role = CUSTOM_CONFIG["guardrails"]["deploy_role_arn"]
+    expected = guardrails.deployer_policy(
+        guardrails.Scope(
+            account_id="123456789012",
+            region="eu-west-1",
+            code_signing_config_arns=(ref("aws_lambda_code_signing_config", csc, "arn"),),
+            signing_profile_name="signed_lambda",
+            signing_profile_versions=(ref("aws_signer_signing_profile", profile, "version"),),
+            bucket=ref("aws_s3_bucket", bucket, "id"),
+            layer_names=("signed-lambda-shared", "signed-lambda-tools"),
+        ),
+        own_policy_of=deploy_role,
+    )
+    assert json.loads(attached["policy"]) == expected
+    by_sid = {s["Sid"]: s for s in expected["Statement"]}
+    assert by_sid["CreateFunctionsOnlyUnderTheLockedCsc"]["Condition"] == {
+        "ArnEquals": {
+            "lambda:CodeSigningConfigArn": ref("aws_lambda_code_signing_config", csc, "arn")
+        }
+    }
+
+
+def test_guardrails_add_the_bucket_statements(custom: dict[str, Any]) -> None:
+    from verifier import guardrails
+
+    (bucket,) = custom["resource"]["aws_s3_bucket"]
+    (policy,) = custom["resource"]["aws_s3_bucket_policy"].values()
+    tls, *added = json.loads(policy["policy"])["Statement"]
+    assert tls["Sid"] == "DenyInsecureTransport"
+    assert added == guardrails.bucket_policy_statements(
+        ref("aws_s3_bucket", bucket, "id"),
+        "signed/",
+        guardrails.Principals(
+            deploy_role_arn=CUSTOM_CONFIG["guardrails"]["deploy_role_arn"],
+            admin_role_arns=tuple(CUSTOM_CONFIG["guardrails"]["admin_role_arns"]),
+        ),
+    )
+    assert [s["Sid"] for s in added] == [
+        "DenyBucketVersioningChangesOutsideThePipeline",
+        "DenySignedPackageWritesOutsideThePipeline",
+    ]

@@ -1,0 +1,330 @@
+"""``signed-lambda guardrails``: the policy builder (pure) and the command (CliRunner).
+
+The policies are proven by attempt against the local AWS in tests/e2e/test_guardrails.py; here:
+what each statement says, sizes and splitting, the command's inputs and its one-line errors,
+and the policy linter (parliament) over all three documents.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from tests.verifier import builders as b
+from verifier import guardrails
+from verifier.cli import app
+from verifier.contract.lock import render
+
+runner = CliRunner()
+DEPLOY_ROLE = f"arn:aws:iam::{b.ACCOUNT}:role/signed-lambda-deployer"
+ADMIN_ROLE = f"arn:aws:iam::{b.ACCOUNT}:role/break-glass"
+LAYER_NAME = "signed-lambda-shared"
+LAYER_VERSION_ARN = f"arn:aws:lambda:{b.REGION}:{b.ACCOUNT}:layer:{LAYER_NAME}:3"
+#: What the deny set's statements are, in order (the README's table names them).
+DENY_SIDS = [
+    "DenyCreateFunctionWithoutCodeSigning",
+    "DenyCreateFunctionWithUnlockedCsc",
+    "DenyAttachingUnlockedCsc",
+    "DenyDetachingOrChangingCscExceptAdmins",
+    "DenyLayersOutsideTheStack",
+    "DenySigningWithTheProfileOutsideThePipeline",
+    "DenyRevokingSignaturesOutsideThePipeline",
+    "DenyBucketVersioningChangesOutsideThePipeline",
+    "DenySignedPackageWritesOutsideThePipeline",
+]
+
+
+def scope(**changes: Any) -> guardrails.Scope:
+    base = guardrails.Scope(
+        account_id=b.ACCOUNT,
+        region=b.REGION,
+        code_signing_config_arns=(b.CSC_ARN,),
+        signing_profile_name=b.PROFILE_NAME,
+        signing_profile_versions=(b.PROFILE_VERSION,),
+        bucket=b.BUCKET,
+        layer_names=(LAYER_NAME,),
+    )
+    return replace(base, **changes)
+
+
+PRINCIPALS = guardrails.Principals(deploy_role_arn=DEPLOY_ROLE, admin_role_arns=(ADMIN_ROLE,))
+
+
+def by_sid(statements: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {statement["Sid"]: statement for statement in statements}
+
+
+# --- the builder --------------------------------------------------------------------------
+
+
+def test_the_deny_set_has_one_named_statement_per_attack() -> None:
+    statements = guardrails.deny_statements(scope(), PRINCIPALS)
+    assert [s["Sid"] for s in statements] == DENY_SIDS
+    assert {s["Effect"] for s in statements} == {"Deny"}
+    named = by_sid(statements)
+    assert named["DenyCreateFunctionWithoutCodeSigning"]["Condition"] == {
+        "Null": {"lambda:CodeSigningConfigArn": "true"}
+    }
+    for sid in ("DenyCreateFunctionWithUnlockedCsc", "DenyAttachingUnlockedCsc"):
+        assert named[sid]["Condition"] == {
+            "ArnNotEquals": {"lambda:CodeSigningConfigArn": b.CSC_ARN}
+        }
+    assert named["DenyDetachingOrChangingCscExceptAdmins"]["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": ADMIN_ROLE}
+    }
+    assert named["DenyLayersOutsideTheStack"]["Condition"] == {
+        "ForAnyValue:StringNotLike": {
+            "lambda:Layer": f"arn:aws:lambda:{b.REGION}:{b.ACCOUNT}:layer:{LAYER_NAME}:*"
+        }
+    }
+    signing = named["DenySigningWithTheProfileOutsideThePipeline"]
+    assert signing["Resource"] == (
+        f"arn:aws:signer:{b.REGION}:{b.ACCOUNT}:/signing-profiles/{b.PROFILE_NAME}"
+    )
+    assert signing["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [ADMIN_ROLE, DEPLOY_ROLE]}}
+    assert named["DenyBucketVersioningChangesOutsideThePipeline"]["Condition"] == {
+        "ArnNotLike": {"aws:PrincipalArn": DEPLOY_ROLE}
+    }
+    writes = named["DenySignedPackageWritesOutsideThePipeline"]
+    assert writes["Resource"] == f"arn:aws:s3:::{b.BUCKET}/signed/*"
+    assert writes["Action"] == ["s3:DeleteObjectVersion", "s3:PutObject"]
+
+
+def test_without_layers_or_exceptions_nothing_is_exempt() -> None:
+    named = by_sid(guardrails.deny_statements(scope(layer_names=()), guardrails.Principals()))
+    assert named["DenyLayersOutsideTheStack"]["Condition"] == {"Null": {"lambda:Layer": "false"}}
+    for sid in (
+        "DenyDetachingOrChangingCscExceptAdmins",
+        "DenySigningWithTheProfileOutsideThePipeline",
+        "DenySignedPackageWritesOutsideThePipeline",
+    ):
+        assert "Condition" not in named[sid]
+
+
+def test_the_deny_set_fits_one_scp_and_splits_when_it_does_not() -> None:
+    (single,) = guardrails.scp_policies(scope(), PRINCIPALS)
+    assert len(guardrails.minified(single)) <= guardrails.SCP_MAX_CHARACTERS
+    many_layers = tuple(f"signed-lambda-layer-with-a-long-name-{i:03}" for i in range(60))
+    policies = guardrails.scp_policies(scope(layer_names=many_layers[:40]), PRINCIPALS)
+    assert len(policies) == 2
+    assert all(len(guardrails.minified(p)) <= guardrails.SCP_MAX_CHARACTERS for p in policies)
+    assert [s["Sid"] for p in policies for s in p["Statement"]] == DENY_SIDS
+    with pytest.raises(guardrails.PolicyTooLarge) as raised:
+        guardrails.scp_policies(scope(layer_names=many_layers * 2), PRINCIPALS)
+    assert raised.value.sid == "DenyLayersOutsideTheStack"
+
+
+def test_the_deployer_policy_is_conditioned_on_the_locked_csc_and_profile() -> None:
+    policy = guardrails.deployer_policy(scope())
+    named = by_sid(policy["Statement"])
+    assert len(named) == len(policy["Statement"])
+    create = named["CreateFunctionsOnlyUnderTheLockedCsc"]
+    assert create["Action"] == ["lambda:CreateFunction", "lambda:PutFunctionCodeSigningConfig"]
+    assert create["Condition"] == {"ArnEquals": {"lambda:CodeSigningConfigArn": b.CSC_ARN}}
+    sign = named["SignOnlyWithTheLockedProfileVersions"]
+    assert sign["Condition"] == {"StringEquals": {"signer:ProfileVersion": b.PROFILE_VERSION}}
+    granted = {
+        action
+        for statement in policy["Statement"]
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    # The trust anchor is the admins': no CSC, profile or bucket-policy changes for the pipeline.
+    for forbidden in (
+        "lambda:CreateCodeSigningConfig",
+        "lambda:UpdateCodeSigningConfig",
+        "lambda:DeleteCodeSigningConfig",
+        "lambda:DeleteFunctionCodeSigningConfig",
+        "signer:PutSigningProfile",
+        "signer:RevokeSignature",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:PutBucketPublicAccessBlock",
+    ):
+        assert forbidden not in granted
+    assert not any("*" in action for action in granted)
+
+
+def test_bucket_statements_bind_every_principal() -> None:
+    statements = guardrails.bucket_policy_statements(b.BUCKET, "signed/", PRINCIPALS)
+    assert [s["Sid"] for s in statements] == [
+        "DenyBucketVersioningChangesOutsideThePipeline",
+        "DenySignedPackageWritesOutsideThePipeline",
+    ]
+    assert {s["Principal"] for s in statements} == {"*"}
+
+
+# --- the linter -----------------------------------------------------------------------------
+
+#: parliament's findings on the deployer policy, each explained. Anything else fails.
+EXPLAINED_DEPLOYER_FINDINGS = {
+    # iam:CreateRole/PutRolePolicy/DeleteRole/DeleteRolePolicy/PassRole on `<prefix>-*` roles:
+    # `make deploy` creates each function's execution role; PassRole is limited to Lambda.
+    "PERMISSIONS_MANAGEMENT_ACTIONS",
+    # lambda:UpdateFunctionCode on a function with a role: what a deploy does; the code is held
+    # to the locked CSC (Enforce rejects unsigned code), which is the point of the stack.
+    "PRIVILEGE_ESCALATION",
+}
+
+
+def lint(document: dict[str, Any]) -> list[Any]:
+    with warnings.catch_warnings():  # parliament imports pkg_resources, which warns
+        warnings.simplefilter("ignore", UserWarning)
+        from parliament import analyze_policy_string  # the dev extra's linter
+
+    return list(
+        analyze_policy_string(json.dumps(document), include_community_auditors=True).findings
+    )
+
+
+def test_the_policies_pass_parliament() -> None:
+    (scp,) = guardrails.scp_policies(scope(), PRINCIPALS)
+    assert lint(scp) == []
+    # parliament lints identity policies; a bucket policy's Principal is not its business.
+    bucket = guardrails.document(
+        [
+            {k: v for k, v in s.items() if k != "Principal"}
+            for s in guardrails.bucket_policy_statements(b.BUCKET, "signed/", PRINCIPALS)
+        ]
+    )
+    assert lint(bucket) == []
+    findings = lint(guardrails.deployer_policy(scope()))
+    assert {f.issue for f in findings} == EXPLAINED_DEPLOYER_FINDINGS, [
+        (f.issue, f.detail, f.location) for f in findings
+    ]
+    escalation = next(f for f in findings if f.issue == "PRIVILEGE_ESCALATION")
+    assert escalation.location["actions"] == ["lambda:updatefunctioncode"]
+
+
+# --- the command --------------------------------------------------------------------------
+
+
+def write_inputs(tmp_path: Path, **manifest_changes: Any) -> tuple[Path, Path]:
+    layer = b.layer_manifest(layer_name=LAYER_NAME, layer_version_arn=LAYER_VERSION_ARN)
+    manifest = b.manifest(**{"layers": (layer,), **manifest_changes})
+    outputs = tmp_path / "cdktf-outputs.json"
+    outputs.write_text(json.dumps({b.STACK: {"manifest": manifest.to_output()}}))
+    lock = tmp_path / "signed-lambda.lock.json"
+    lock.write_text(render((b.lock_entry(),)))
+    return lock, outputs
+
+
+def run(*args: str) -> Result:
+    return runner.invoke(app, ["guardrails", *args])
+
+
+def test_scp_from_the_lock_and_outputs(tmp_path: Path) -> None:
+    lock, outputs = write_inputs(tmp_path)
+    result = run(
+        "--lock", str(lock), "--outputs", str(outputs),
+        "--deploy-role", DEPLOY_ROLE, "--admin-role", ADMIN_ROLE,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    policy = json.loads(result.stdout)
+    assert [policy] == guardrails.scp_policies(scope(), PRINCIPALS)
+    size = len(guardrails.minified(policy))
+    assert result.stderr == f"guardrails: 1 SCP, {size:,} characters minified (limit 5,120)\n"
+
+
+def test_a_split_is_said_on_stderr(tmp_path: Path) -> None:
+    layers = tuple(
+        b.layer_manifest(
+            key="shared" if i == 0 else f"l{i}",
+            layer_name=f"signed-lambda-layer-with-a-long-name-{i:03}",
+            layer_version_arn=(
+                f"arn:aws:lambda:{b.REGION}:{b.ACCOUNT}:layer:"
+                f"signed-lambda-layer-with-a-long-name-{i:03}:1"
+            ),
+        )
+        for i in range(40)
+    )
+    lock, outputs = write_inputs(tmp_path, layers=layers)
+    result = run("--lock", str(lock), "--outputs", str(outputs), "--deploy-role", DEPLOY_ROLE)
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)) == 2
+    assert "split into 2 SCPs" in result.stderr and "attach all of them" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("deployer-policy", lambda: guardrails.deployer_policy(scope(layer_names=()))),
+        (
+            "bucket-policy",
+            lambda: guardrails.document(
+                guardrails.bucket_policy_statements(b.BUCKET, "signed/", PRINCIPALS)
+            ),
+        ),
+    ],
+)
+def test_deployer_and_bucket_policies_need_only_the_bucket(
+    tmp_path: Path, fmt: str, expected: Any
+) -> None:
+    lock, _ = write_inputs(tmp_path)
+    result = run(
+        "--lock", str(lock), "--bucket", b.BUCKET, "--format", fmt,
+        "--deploy-role", DEPLOY_ROLE, "--admin-role", ADMIN_ROLE,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == expected()
+
+
+def test_no_deploy_role_is_said(tmp_path: Path) -> None:
+    lock, outputs = write_inputs(tmp_path)
+    result = run("--lock", str(lock), "--outputs", str(outputs), "--format", "bucket-policy")
+    assert result.exit_code == 0
+    assert "no --deploy-role" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "scp", "--bucket", b.BUCKET], "--format scp needs --outputs"),
+        (["--format", "deployer-policy"], "no artifact bucket: the lock does not name it"),
+        (["--outputs", "OUTPUTS", "--deploy-role", "role/x"], "--deploy-role role/x: not an IAM"),
+        (
+            ["--outputs", "OUTPUTS", "--admin-role", "arn:aws:iam::999999999999:role/x"],
+            "is in account 999999999999, the lock pins 123456789012",
+        ),
+        (["--outputs", "OUTPUTS", "--bucket", "other-bucket"], "names the artifact bucket"),
+        (["--outputs", "OUTPUTS", "--signed-prefix", "signed"], "not a key prefix ending in '/'"),
+        (["--outputs", "OUTPUTS", "--signed-prefix", "other/"], "is not under --signed-prefix"),
+        (["--outputs", "OUTPUTS", "--name-prefix", "team"], "does not start with --name-prefix"),
+        (["--outputs", "OUTPUTS", "--format", "json"], "'json' is not one of"),
+        (
+            [
+                "--outputs",
+                "OUTPUTS",
+                "--deploy-role",
+                f"arn:aws:iam::{b.ACCOUNT}:role/signed-lambda-x-role",
+            ],
+            "is named like the functions' roles",
+        ),
+        (["--lock", "missing.json", "--outputs", "OUTPUTS"], "missing.json: no lock file"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    lock, outputs = write_inputs(tmp_path)
+    paths = {"OUTPUTS": str(outputs), "missing.json": str(tmp_path / "missing.json")}
+    args = [paths.get(a, a) for a in args]
+    if "--lock" not in args:
+        args = ["--lock", str(lock), *args]
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and message in result.stderr, result.stderr
+
+
+def test_outputs_that_disagree_with_the_lock_are_refused(tmp_path: Path) -> None:
+    lock, outputs = write_inputs(tmp_path, code_signing_config_arn=b.OTHER_CSC_ARN)
+    result = run("--lock", str(lock), "--outputs", str(outputs))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"names CSC {b.OTHER_CSC_ARN}, the lock pins {b.CSC_ARN}" in result.stderr
+    assert "run `make lock`" in result.stderr
