@@ -523,16 +523,13 @@ class World:
         profile: Profile,
         data: bytes | None = None,
         *,
-        key: str | None = None,
-        prefix: str = SIGNED_PREFIX,
-        destination_bucket: str | None = None,
         pin_version: bool = False,
+        **placement: Any,
     ) -> SignedArtifact:
-        """:meth:`signing_job`, which must succeed. ``pin_version`` also reads the signed
+        """:meth:`signing_job` (``placement``: its ``key``, ``prefix`` and
+        ``destination_bucket``), which must succeed. ``pin_version`` also reads the signed
         object's version id (one HeadObject), so functions deploy that exact version."""
-        job = self.signing_job(
-            profile, data, key=key, prefix=prefix, destination_bucket=destination_bucket
-        )
+        job = self.signing_job(profile, data, **placement)
         if job.get("status") != "Succeeded":
             reason = job.get("statusReason") or "no reason"
             raise WorldError(f"signing job {job['jobId']} failed: {reason}")
