@@ -675,7 +675,7 @@ class World:
             version=version,
         )
         if publish and self.waits.functions_active:
-            self._wait("published_version_active", FunctionName=function.name, Qualifier="1")
+            self._wait("published_version_active", FunctionName=function.name, Qualifier=version)
         if alias is not None:
             if function.version is None:
                 raise WorldError(f"alias {alias} of {function.name} needs a published version")
