@@ -606,7 +606,7 @@ class World:
 
         Against real AWS a role younger than a few seconds is retried (bounded)."""
         request = {
-            "FunctionName": unique("fn-"),
+            "FunctionName": request.get("FunctionName") or unique("fn-"),
             "Role": self.role_arn,
             "Runtime": DEFAULT_RUNTIME,
             "Handler": DEFAULT_HANDLER,
