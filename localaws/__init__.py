@@ -49,6 +49,9 @@ What moto 5.2.5 lacks and this package adds
   purge and certificate revocation, and in-process seeding of a signed fleet
   (:mod:`localaws.seed`). :class:`localaws.testing.LocalAws` wraps
   them for tests.
+- One builder of signed worlds (:mod:`localaws.world`: the signing recipe once, over boto3
+  clients or, for the seeder, :mod:`localaws.backend_clients` on the backends in-process),
+  used by the tests, the benchmarks, the seeder and the conformance kit.
 
 moto behaviours patched, and how (all in :func:`localaws.patches.install`)
 --------------------------------------------------------------------------

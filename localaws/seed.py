@@ -2,8 +2,10 @@
 
 :func:`seed` runs *inside* the server process (``POST /_localaws/seed``, see
 :mod:`localaws.admin`; ``python -m localaws seed`` and :meth:`localaws.testing.LocalAws.seed`
-call it), under the server's one moto lock. It drives the same backend methods the HTTP API
-does, so the result is a normal signed deploy as the API shows it:
+call it), under the server's one moto lock. It is the signed-world builder's recipe
+(:mod:`localaws.world`) through the in-process transport (:mod:`localaws.backend_clients`):
+the same backend methods the HTTP API calls, so the result is a normal signed deploy as the API
+shows it:
 
 1. a versioned artifacts bucket and a Lambda execution role;
 2. one Signer signing profile (platform ``AWSLambda-SHA384-ECDSA``);
@@ -29,29 +31,27 @@ happens and the seed is the single-account one above.
 
 Speed comes from skipping HTTP and from signing each package once: the functions share the
 signed function package (as a fleet built from one artifact would), and the deploy-time ECDSA
-check of one signature is memoized (:func:`localaws.signing.verify_integrity`). Measured on a
-shared 2-core machine (load average 8-11): 1,000 functions in 4.7 s, 10,000 in 23-44 s.
+check of one signature is memoized (:func:`localaws.signing.verify_integrity`). The README's
+local AWS section has the measured times.
 """
 
 from __future__ import annotations
 
-import io
+import gc
 import json
 import time
 import uuid
-import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from moto.awslambda.models import lambda_backends
 from moto.iam.models import iam_backends
-from moto.s3.models import s3_backends
-from moto.signer.models import signer_backends
 from moto.utilities.utils import get_partition
 
-from localaws.awslambda.models import ExtendedLambdaBackend
+from localaws.backend_clients import PatchesNotInstalled, backend_clients
 from localaws.organizations.models import MEMBER_ROLE_NAME
-from localaws.signer.models import LAMBDA_PLATFORM_ID, ExtendedSignerBackend
+from localaws.world import FunctionSpec, LayerSpec, World, package
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -59,18 +59,9 @@ MAX_FUNCTIONS = 100_000
 MAX_LAYERS = 5  # Lambda attaches at most 5 layers to a function
 MAX_PREFIX = 20  # keeps "<prefix>fn-<run>-<index>" within Lambda's 64-character names
 MAX_ACCOUNTS = 100
-_ASSUME_ROLE = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+#: Signer's longest signature validity (135 months): a seeded fleet does not expire.
+SEED_VALIDITY = {"value": 135, "type": "MONTHS"}
+FUNCTION_PACKAGE = package({"index.py": "def handler(event, context):\n    return 'seeded'\n"})
 
 
 class SeedError(ValueError):
@@ -171,132 +162,84 @@ class SeedResult:
         return {camel(key): value for key, value in asdict(self).items()}
 
 
-def package(files: dict[str, str]) -> bytes:
-    """A deterministic ZIP of ``files`` (fixed timestamps)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in sorted(files.items()):
-            archive.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), content)
-    return buffer.getvalue()
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The garbage collector off while a seed runs: every function adds objects that live on,
+    and the collector's passes would scan the whole growing backend state again and again (as
+    a bulk load does, the seed makes no cycles worth collecting meanwhile)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def seed(request: SeedRequest) -> SeedResult:
     """Create the fleet described in the module docstring. Call under the server's moto lock."""
+    with _collector_paused():
+        return _seed(request)
+
+
+def _seed(request: SeedRequest) -> SeedResult:
     request.validate()
     started = time.perf_counter()
-    partition = get_partition(request.region)
-    s3 = s3_backends[request.account_id][partition]
-    iam = iam_backends[request.account_id][partition]
-    signer = signer_backends[request.account_id][request.region]
-    lambda_ = lambda_backends[request.account_id][request.region]
-    if not isinstance(signer, ExtendedSignerBackend) or not isinstance(
-        lambda_, ExtendedLambdaBackend
-    ):
-        raise SeedError("localaws patches are not installed in this process")
+    try:
+        clients = backend_clients(request.account_id, request.region)
+    except PatchesNotInstalled as error:
+        raise SeedError(str(error)) from None
     run = uuid.uuid4().hex[:8]
-
     # 1. bucket and role
-    bucket = f"{request.prefix}artifacts-{run}".lower()
-    s3.create_bucket(bucket, request.region)
-    s3.put_bucket_versioning(bucket, "Enabled")
-    role = iam.create_role(
-        role_name=f"{request.prefix}lambda-{run}",
-        assume_role_policy_document=_ASSUME_ROLE,
-        path="/",
-        permissions_boundary=None,
-        description="seeded by localaws",
-        tags=[],
-        max_session_duration=None,
+    world = World.create(
+        clients,
+        bucket=f"{request.prefix}artifacts-{run}".lower(),
+        role=f"{request.prefix}lambda-{run}",
+        role_description="seeded by localaws",
     )
-
-    # 2. signing profile (Signer profile names allow letters, digits and underscores)
-    profile_name = f"{request.prefix}{run}".replace("-", "_")
-    profile = signer.put_signing_profile(
-        profile_name=profile_name,
-        signature_validity_period={"value": 135, "type": "MONTHS"},
-        platform_id=LAMBDA_PLATFORM_ID,
-        signing_material={},
-        tags={},
-    )
-
-    # 3. upload and sign each package once
-    def signed(key: str, data: bytes) -> dict[str, str]:
-        source = s3.put_object(bucket, f"unsigned/{key}", data)
-        job = signer.start_signing_job(
-            source={"s3": {"bucketName": bucket, "key": source.name, "version": source.version_id}},
-            destination={"s3": {"bucketName": bucket, "prefix": "signed/"}},
-            profile_name=profile.name,
-            client_request_token=str(uuid.uuid4()),
-        )
-        if job.status != "Succeeded" or job.signed_object_version is None:
-            raise SeedError(f"signing {key} failed: {job.status_reason}")
-        return {
-            "S3Bucket": bucket,
-            "S3Key": job.signed_key,
-            "S3ObjectVersion": job.signed_object_version,
-            "SigningJobArn": job.arn,
-        }
-
-    function_code = signed(
-        "function.zip",
-        package({"index.py": "def handler(event, context):\n    return 'seeded'\n"}),
-    )
-    layer_codes = [
-        signed(f"layer-{index}.zip", package({f"python/seed_layer_{index}.py": f"N = {index}\n"}))
-        for index in range(request.layers)
-    ]
-
-    # 4. code signing config
-    config = lambda_.create_code_signing_config(
-        allowed_publishers={"SigningProfileVersionArns": [profile.profile_version_arn]},
-        policies={"UntrustedArtifactOnDeployment": request.policy},
-        description=f"seeded by localaws ({request.functions} functions)",
-        tags={},
-    )
-
-    # 5. layers, published from the signed objects
-    layer_arns = []
-    for index, code in enumerate(layer_codes):
-        layer_version = lambda_.publish_layer_version(
-            {
-                "LayerName": f"{request.prefix}layer-{index}-{run}",
-                "Content": _s3_code(code),
-                "CompatibleRuntimes": [request.runtime],
-            }
-        )
-        layer_arns.append(layer_version.arn)
-
-    # 6. functions: $LATEST + version 1 each, validated like CreateFunction
-    names = []
     width = len(str(request.functions - 1))
-    for index in range(request.functions):
-        name = f"{request.prefix}fn-{run}-{index:0{width}d}"
-        lambda_.create_function(
-            {
-                "FunctionName": name,
-                "Role": role.arn,
-                "Runtime": request.runtime,
-                "Handler": "index.handler",
-                "Code": _s3_code(function_code),
-                "CodeSigningConfigArn": config.arn,
-                "Layers": list(layer_arns),
-                "Publish": True,
-            }
-        )
-        names.append(name)
-
-    latest = lambda_.get_function(names[0])
+    every_layer = tuple(range(request.layers))
+    # 2-6: one profile (Signer profile names allow letters, digits and underscores), each
+    # package signed once, the config, the layers, the functions
+    deployment = world.deployment(
+        (
+            FunctionSpec(
+                package=FUNCTION_PACKAGE,
+                name=f"{request.prefix}fn-{run}-{index:0{width}d}",
+                layers=every_layer,
+                runtime=request.runtime,
+                publish=True,
+                unsigned_key="unsigned/function.zip",
+            )
+            for index in range(request.functions)
+        ),
+        layers=[
+            LayerSpec(
+                package=package({f"python/seed_layer_{index}.py": f"N = {index}\n"}),
+                name=f"{request.prefix}layer-{index}-{run}",
+                unsigned_key=f"unsigned/layer-{index}.zip",
+                runtimes=(request.runtime,),
+            )
+            for index in range(request.layers)
+        ],
+        policy=request.policy,
+        profile_name=f"{request.prefix}{run}".replace("-", "_"),
+        validity=SEED_VALIDITY,
+        csc_description=f"seeded by localaws ({request.functions} functions)",
+        pin_versions=True,
+    )
+    first = deployment.functions[0]
     return SeedResult(
-        function_names=names,
-        bucket=bucket,
-        role_arn=role.arn,
-        profile_name=profile.name,
-        profile_version_arn=profile.profile_version_arn,
-        code_signing_config_arn=config.arn,
-        signing_job_arn=function_code["SigningJobArn"],
-        signed_object={key: function_code[key] for key in ("S3Bucket", "S3Key", "S3ObjectVersion")},
-        code_sha256=latest.code_sha_256,
-        layer_version_arns=layer_arns,
+        function_names=[function.name for function in deployment.functions],
+        bucket=world.bucket,
+        role_arn=world.role_arn,
+        profile_name=deployment.profile.name,
+        profile_version_arn=deployment.profile.version_arn,
+        code_signing_config_arn=deployment.csc_arn,
+        signing_job_arn=str(first.signing_job_arn),
+        signed_object=first.artifact.code,
+        code_sha256=first.code_sha256,
+        layer_version_arns=[layer.arn for layer in deployment.layers],
         seconds=round(time.perf_counter() - started, 3),
     )
 
@@ -363,6 +306,11 @@ def _deny_management(iam: Any, role_name: str, management_account_id: str, parti
 def seed_organization(request: SeedRequest) -> OrganizationSeedResult:
     """Seed an organization of ``request.accounts`` accounts (see the module docstring). Call
     under the server's moto lock."""
+    with _collector_paused():
+        return _seed_organization(request)
+
+
+def _seed_organization(request: SeedRequest) -> OrganizationSeedResult:
     from moto.organizations.models import organizations_backends
     from moto.securityhub.models import securityhub_backends
 
@@ -395,7 +343,9 @@ def seed_organization(request: SeedRequest) -> OrganizationSeedResult:
     seeded = []
     everyone = [(management_id, "management", organizations.org.master_account_email), *members]
     for account_id, name, email in everyone:
-        fleet = seed(replace(request, account_id=account_id, accounts=None, unassumable_accounts=0))
+        fleet = _seed(
+            replace(request, account_id=account_id, accounts=None, unassumable_accounts=0)
+        )
         securityhub_backends[account_id][request.region].enable_security_hub(
             enable_default_standards=False
         )
@@ -424,7 +374,3 @@ def seed_organization(request: SeedRequest) -> OrganizationSeedResult:
         accounts=seeded,
         seconds=round(time.perf_counter() - started, 3),
     )
-
-
-def _s3_code(code: dict[str, str]) -> dict[str, str]:
-    return {key: code[key] for key in ("S3Bucket", "S3Key", "S3ObjectVersion")}

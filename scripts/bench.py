@@ -2,9 +2,10 @@
 
 Usage: python scripts/bench.py [--runs N] [--json FILE]
 
-Starts the local AWS (HTTPS, private CA), builds signed deployments with boto3 (the stack's
-recipe without Terraform: versioned bucket, unsigned upload, signing job, CSC, function from
-the signed object), writes outputs files in the shape ``cdktf deploy`` writes, and measures:
+Starts the local AWS (HTTPS, private CA), builds signed deployments with boto3 through the
+signed-world builder (localaws.world: versioned bucket, unsigned upload, signing job, CSC,
+function from the signed object), writes outputs files in the shape ``cdktf deploy`` writes
+(localaws.world_outputs), and measures:
 
 - the wall time of ``python -m verifier verify --outputs FILE --format json`` for one function:
   each run a fresh process (interpreter start included); median, min and max of ``--runs``;
@@ -23,7 +24,6 @@ the setup fails (a benchmark of a failing verify run would be meaningless).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -36,22 +36,17 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verifier.contract import lock as lock_module
-from verifier.contract.manifest import (
-    LAMBDA_SIGNING_PLATFORM,
-    OUTPUT_NAME,
-    FunctionManifest,
-    Manifest,
-)
+from localaws import world_outputs
+from localaws.world import Clients, Deployment, FunctionSpec, World, WorldError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = REPO_ROOT / "build" / "bench.json"
@@ -147,26 +142,6 @@ def relative_change(base: float, other: float) -> float:
 
 def status(met: bool) -> str:
     return "met" if met else "**missed**"
-
-
-def manifest(
-    *,
-    bucket: str,
-    profile_name: str,
-    profile_version_arn: str,
-    csc_arn: str,
-    functions: Sequence[FunctionManifest],
-) -> Manifest:
-    """The stack's ``manifest`` output (built through the one contract module)."""
-    return Manifest(
-        region=REGION,
-        bucket=bucket,
-        signing_profile_name=profile_name,
-        signing_profile_version_arn=profile_version_arn,
-        code_signing_config_arn=csc_arn,
-        expected_policy="Enforce",
-        functions=tuple(functions),
-    )
 
 
 def _mb(kib: float) -> str:
@@ -507,137 +482,56 @@ def _counting_child(outputs: str, counts_file: str) -> int:
 # --- deployments on the local AWS -----------------------------------------------------------
 
 
-@dataclass
-class Deployer:
-    """The stack's recipe with boto3: one bucket, profile, CSC and role; functions on demand."""
+def function_spec(key: str, package: bytes, tag: str) -> FunctionSpec:
+    """A function of a deployment, its package under ``unsigned/<key>/``, signed into
+    ``signed/<key>/``, as the stack keys them."""
+    return FunctionSpec(
+        package,
+        name=f"bench-{key}-{tag}",
+        unsigned_key=f"unsigned/{key}/package.zip",
+        signed_prefix=f"signed/{key}/",
+    )
 
-    endpoint_url: str
-    ca_bundle: str | None
-    tag: str = field(default_factory=lambda: f"{random.randrange(16**8):08x}")
 
-    def __post_init__(self) -> None:
-        import boto3
-
-        make_client: Any = boto3.client  # typed per service literal; ours are plain strings
-
-        def client(service: str) -> Any:
-            return make_client(
-                service,
-                endpoint_url=self.endpoint_url,
-                region_name=REGION,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",
-                verify=self.ca_bundle if self.ca_bundle is not None else True,
-            )
-
-        self.s3 = client("s3")
-        self.signer = client("signer")
-        self.lambda_ = client("lambda")
-        self.iam = client("iam")
-        self.bucket = f"bench-artifacts-{self.tag}"
-        self.s3.create_bucket(Bucket=self.bucket)
-        self.s3.put_bucket_versioning(
-            Bucket=self.bucket, VersioningConfiguration={"Status": "Enabled"}
-        )
-        self.profile_name = f"bench_{self.tag}"
-        reply = self.signer.put_signing_profile(
-            profileName=self.profile_name,
-            platformId=LAMBDA_SIGNING_PLATFORM,
-            signatureValidityPeriod={"value": 365, "type": "DAYS"},
-        )
-        self.profile_version_arn = str(reply["profileVersionArn"])
-        self.csc_arn = str(
-            self.lambda_.create_code_signing_config(
-                AllowedPublishers={"SigningProfileVersionArns": [self.profile_version_arn]},
-                CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Enforce"},
-            )["CodeSigningConfig"]["CodeSigningConfigArn"]
-        )
-        self.role_arn = str(
-            self.iam.create_role(
-                RoleName=f"bench-role-{self.tag}",
-                AssumeRolePolicyDocument=json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "lambda.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                            }
-                        ],
-                    }
-                ),
-            )["Role"]["Arn"]
-        )
-
-    def function(self, key: str, package: bytes) -> FunctionManifest:
-        """Upload, sign, deploy from the signed object; the function's manifest entry."""
-        unsigned_key = f"unsigned/{key}/package.zip"
-        version = str(
-            self.s3.put_object(Bucket=self.bucket, Key=unsigned_key, Body=package)["VersionId"]
-        )
-        job_id = str(
-            self.signer.start_signing_job(
-                source={"s3": {"bucketName": self.bucket, "key": unsigned_key, "version": version}},
-                destination={"s3": {"bucketName": self.bucket, "prefix": f"signed/{key}/"}},
-                profileName=self.profile_name,
-            )["jobId"]
-        )
-        job = self.signer.describe_signing_job(jobId=job_id)
-        if job.get("status") != "Succeeded":
-            raise BenchError(f"signing job {job_id} for {key}: {job.get('statusReason')}")
-        signed = job["signedObject"]["s3"]
-        function = self.lambda_.create_function(
-            FunctionName=f"bench-{key}-{self.tag}",
-            Role=self.role_arn,
-            Runtime="python3.12",
-            Handler="index.handler",
-            Code={"S3Bucket": signed["bucketName"], "S3Key": signed["key"]},
-            CodeSigningConfigArn=self.csc_arn,
-        )
-        return FunctionManifest(
-            key=key,
-            function_name=str(function["FunctionName"]),
-            function_arn=str(function["FunctionArn"]),
-            signing_job_id=job_id,
-            unsigned_key=unsigned_key,
-            unsigned_version=version,
-            signed_bucket=str(signed["bucketName"]),
-            signed_key=str(signed["key"]),
+def outputs_of(deployment: Deployment, specs: dict[str, FunctionSpec], path: Path) -> Path:
+    """The outputs file of ``deployment``, and beside it the lock that pins it."""
+    manifest = world_outputs.manifest_of(
+        deployment,
+        functions=tuple(
             # A generated package with no source directory: provenance is not measured here.
-            source_dir=f"bench/{key}",
-            package_sha256=hashlib.sha256(package).hexdigest(),
-            handler="index.handler",
-            runtime="python3.12",
-        )
+            world_outputs.function_manifest(key, function, spec, source_dir=f"bench/{key}")
+            for (key, spec), function in zip(specs.items(), deployment.functions, strict=True)
+        ),
+    )
+    world_outputs.write_outputs(path, STACK, manifest)
+    world_outputs.write_lock(lock_path(path), STACK, manifest)
+    return path
 
-    def write_outputs(self, path: Path, functions: Sequence[FunctionManifest]) -> Path:
-        """The outputs file, and beside it the lock that pins this deployment."""
-        document = manifest(
-            bucket=self.bucket,
-            profile_name=self.profile_name,
-            profile_version_arn=self.profile_version_arn,
-            csc_arn=self.csc_arn,
-            functions=functions,
-        )
-        path.write_text(json.dumps({STACK: {OUTPUT_NAME: document.to_output()}}, indent=2) + "\n")
-        entry = lock_module.entry_from_manifest(STACK, document)
-        lock_path(path).write_text(lock_module.render((entry,)))
-        return path
+
+def deploy(clients: Clients, path: Path, packages: dict[str, bytes]) -> Path:
+    """One deployment as a stack has it (its own bucket, role, profile and Enforce CSC), one
+    function per package; its outputs file."""
+    tag = f"{random.randrange(16**8):08x}"
+    world = World.create(clients, bucket=f"bench-artifacts-{tag}", role=f"bench-role-{tag}")
+    specs = {key: function_spec(key, package, tag) for key, package in packages.items()}
+    deployment = world.deployment(
+        specs.values(), profile_name=f"bench_{tag}", validity={"value": 365, "type": "DAYS"}
+    )
+    return outputs_of(deployment, specs, path)
 
 
 @contextmanager
 def local_aws(
     scratch: Path, *, rate_limits: bool, latency_ms: int
-) -> Iterator[tuple[Callable[[], Deployer], dict[str, str]]]:
-    """A local AWS for one scenario: a factory of deployments (each with its own bucket,
-    profile, CSC and role), and the env the verifier processes get."""
+) -> Iterator[tuple[Clients, dict[str, str]]]:
+    """A local AWS for one scenario: the builder's clients, and the env the verifier processes
+    get."""
     from localaws.testing import running_local_aws
 
     with running_local_aws(tls=True, rate_limits=rate_limits, latency_ms=latency_ms) as local:
         ca = str(local.ca_bundle) if local.ca_bundle is not None else None
         yield (
-            lambda: Deployer(local.endpoint_url, ca),
+            Clients.for_endpoint(local.endpoint_url, ca_bundle=ca, region=REGION),
             verifier_env(local.env(), scratch),
         )
 
@@ -668,29 +562,20 @@ def bench(runs: int, scratch: Path) -> dict[str, Any]:
         "runs": runs,
     }
     _progress("starting the local AWS (HTTPS)")
-    with local_aws(scratch, rate_limits=False, latency_ms=0) as (new_deployment, env):
+    with local_aws(scratch, rate_limits=False, latency_ms=0) as (clients, env):
         # Three deployments, each with its own bucket, as a stack has.
         _progress("deploying 1 function (1 MB package)")
-        single = new_deployment()
         small_package = make_package(SMALL_PACKAGE, seed=0)
-        single_file = single.write_outputs(
-            scratch / "single.json", [single.function("fn", small_package)]
-        )
+        single_file = deploy(clients, scratch / "single.json", {"fn": small_package})
         _progress(f"deploying {FLEET_SIZE} functions (1 MB packages) sharing bucket, profile, CSC")
-        fleet = new_deployment()
-        fleet_file = fleet.write_outputs(
+        fleet_file = deploy(
+            clients,
             scratch / "fleet.json",
-            [
-                fleet.function(f"fn{i}", make_package(SMALL_PACKAGE, seed=i))
-                for i in range(FLEET_SIZE)
-            ],
+            {f"fn{i}": make_package(SMALL_PACKAGE, seed=i) for i in range(FLEET_SIZE)},
         )
         _progress("deploying 1 function (50 MB package)")
-        large = new_deployment()
         large_package = make_package(LARGE_PACKAGE, seed=1000)
-        large_file = large.write_outputs(
-            scratch / "large.json", [large.function("fn", large_package)]
-        )
+        large_file = deploy(clients, scratch / "large.json", {"fn": large_package})
         results["package_bytes"] = {"small": len(small_package), "large": len(large_package)}
         del large_package
         _progress("checking that verify passes on each deployment")
@@ -728,14 +613,8 @@ def bench(runs: int, scratch: Path) -> dict[str, Any]:
         results["fleet_wall_time"] = _spread_dict([r.seconds for r in fleet_runs])
 
     _progress(f"restarting the local AWS with rate limits and {REALISTIC_LATENCY_MS} ms latency")
-    with local_aws(scratch, rate_limits=True, latency_ms=REALISTIC_LATENCY_MS) as (
-        new_deployment,
-        env,
-    ):
-        real = new_deployment()
-        real_file = real.write_outputs(
-            scratch / "realistic.json", [real.function("fn", small_package)]
-        )
+    with local_aws(scratch, rate_limits=True, latency_ms=REALISTIC_LATENCY_MS) as (clients, env):
+        real_file = deploy(clients, scratch / "realistic.json", {"fn": small_package})
         check_passes(real_file, env)
         counted = count_requests(real_file, env)
         real_runs = timed_runs(verify_command(real_file), env, runs, "realistic, 1 function")
@@ -769,7 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="bench-") as scratch:
             results = bench(args.runs, Path(scratch))
-    except (BenchError, StartError, ClientError, BotoCoreError, OSError) as error:
+    except (BenchError, WorldError, StartError, ClientError, BotoCoreError, OSError) as error:
         print(f"error: bench: {' '.join(str(error).split())}", file=sys.stderr)
         return 1
     results["bench_seconds"] = round(time.monotonic() - started, 1)

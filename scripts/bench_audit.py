@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import multiprocessing
 import os
@@ -33,22 +32,20 @@ import tempfile
 import time
 import urllib.request
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from localaws.testing import LocalAws, running_local_aws  # noqa: E402
+from localaws.world import Clients, FunctionSpec, LayerSpec, World, make_zip  # noqa: E402
 from verifier.api import AuditPlan, audit  # noqa: E402
 from verifier.checks.scope import Scope  # noqa: E402
 from verifier.collect.budget import DEFAULT_MAX_LAMBDA_RPS, RateBudget, RequestLog  # noqa: E402
@@ -72,29 +69,6 @@ def _log(message: str) -> None:
     print(f"bench-audit: {message}", file=sys.stderr, flush=True)
 
 
-def _package(text: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("index.py", (2020, 1, 1, 0, 0, 0)), text)
-    return buffer.getvalue()
-
-
-def _client(local: LocalAws, service: str, **retry_options: Any) -> Any:
-    retries: Any = retry_options or {"mode": "adaptive", "max_attempts": 20}
-    return boto3.client(
-        service,  # type: ignore[call-overload]
-        endpoint_url=local.endpoint_url,
-        verify=str(local.ca_bundle) if local.ca_bundle is not None else None,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(
-            retries=retries,
-            max_pool_connections=SEED_WORKERS * 2,
-        ),
-    )
-
-
 # --- the fleet -------------------------------------------------------------------------------
 
 
@@ -112,78 +86,55 @@ def seed_fleet(local: LocalAws, functions: int, layers: int = DEFAULT_LAYERS) ->
     one Enforce CSC; function i uses layer ``i % (layers + 1)`` (none for 0), so a few signed
     layer versions are shared by many functions.
 
-    Over the public API with boto3 (S3 and Signer several at a time, Lambda at the rate limit).
-    This is the one place to switch to the local AWS's in-process seeding helper
-    (``localaws.seed``), which is faster but gives every function the same signed package.
+    The signed-world builder (:mod:`localaws.world`) over the public API with boto3, several
+    functions at a time (the server's rate limits pace them). The builder's in-process
+    transport (``python -m localaws seed``) is faster but gives every function the same
+    signed package.
     """
     started = time.perf_counter()
-    s3, signer, lam, iam = (_client(local, name) for name in ("s3", "signer", "lambda", "iam"))
+    clients = Clients.for_endpoint(
+        local.endpoint_url,
+        ca_bundle=str(local.ca_bundle) if local.ca_bundle is not None else None,
+        region=REGION,
+        retries={"mode": "adaptive", "max_attempts": 20},
+        max_pool_connections=SEED_WORKERS * 2,
+    )
     run = uuid.uuid4().hex[:8]
     prefix = f"bench-{run}-"
-    bucket = f"bench-artifacts-{run}"
-    s3.create_bucket(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    role = iam.create_role(
-        RoleName=f"bench-role-{run}", AssumeRolePolicyDocument='{"Version": "2012-10-17"}'
-    )["Role"]["Arn"]
-    profile_name = f"bench_{run}"
-    profile = signer.put_signing_profile(
-        profileName=profile_name,
-        platformId="AWSLambda-SHA384-ECDSA",
-        signatureValidityPeriod={"value": 12, "type": "MONTHS"},
-    )
-    csc = lam.create_code_signing_config(
-        AllowedPublishers={"SigningProfileVersionArns": [profile["profileVersionArn"]]},
-        CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Enforce"},
-    )["CodeSigningConfig"]["CodeSigningConfigArn"]
+    world = World.create(clients, bucket=f"bench-artifacts-{run}", role=f"bench-role-{run}")
 
-    def signed(text: str) -> dict[str, str]:
-        key = f"unsigned/{uuid.uuid4().hex}.zip"
-        version = s3.put_object(Bucket=bucket, Key=key, Body=_package(text))["VersionId"]
-        job_id = signer.start_signing_job(
-            source={"s3": {"bucketName": bucket, "key": key, "version": version}},
-            destination={"s3": {"bucketName": bucket, "prefix": "signed/"}},
-            profileName=profile_name,
-            clientRequestToken=uuid.uuid4().hex,
-        )["jobId"]
-        # Signer writes prefix + jobId + ".zip" (the local Signer completes jobs at once).
-        return {"S3Bucket": bucket, "S3Key": f"signed/{job_id}.zip"}
-
-    layer_arns = tuple(
-        lam.publish_layer_version(
-            LayerName=f"{prefix}layer-{index}",
-            Content=signed(f"LAYER = {index}\n"),
-            CompatibleRuntimes=["python3.12"],
-        )["LayerVersionArn"]
-        for index in range(layers)
-    )
-
-    def create(index: int) -> str:
-        name = f"{prefix}fn-{index:05d}"
+    def uses(index: int) -> tuple[int, ...]:
         layer = index % (layers + 1)
-        lam.create_function(
-            FunctionName=name,
-            Role=role,
-            Runtime="python3.12",
-            Handler="index.handler",
-            Code=signed(f"def handler(event, context):\n    return {index}\n"),
-            CodeSigningConfigArn=csc,
-            Layers=[layer_arns[layer - 1]] if layer else [],
-            Publish=True,
-        )
-        return name
+        return (layer - 1,) if layer else ()
 
-    names = []
-    with ThreadPoolExecutor(max_workers=SEED_WORKERS) as pool:
-        for index, name in enumerate(pool.map(create, range(functions))):
-            names.append(name)
-            if (index + 1) % 250 == 0:
-                _log(f"seeded {index + 1}/{functions} functions")
+    def progress(done: int) -> None:
+        if done % 250 == 0:
+            _log(f"seeded {done}/{functions} functions")
+
+    deployment = world.deployment(
+        (
+            FunctionSpec(
+                make_zip(f"def handler(event, context):\n    return {index}\n"),
+                name=f"{prefix}fn-{index:05d}",
+                layers=uses(index),
+                publish=True,
+            )
+            for index in range(functions)
+        ),
+        layers=[
+            LayerSpec(make_zip(f"LAYER = {index}\n"), name=f"{prefix}layer-{index}")
+            for index in range(layers)
+        ],
+        profile_name=f"bench_{run}",
+        validity={"value": 12, "type": "MONTHS"},
+        workers=SEED_WORKERS,
+        progress=progress,
+    )
     return SeededFleet(
         prefix=prefix,
-        trusted_profile_version_arn=profile["profileVersionArn"],
-        function_names=tuple(names),
-        layer_version_arns=layer_arns,
+        trusted_profile_version_arn=deployment.profile.version_arn,
+        function_names=tuple(function.name for function in deployment.functions),
+        layer_version_arns=tuple(layer.arn for layer in deployment.layers),
         seconds=time.perf_counter() - started,
     )
 
@@ -270,7 +221,7 @@ def naive_loop(local: LocalAws, names: Sequence[str]) -> dict[str, Any]:
     log = RequestLog()
     counter = RateBudget(log=log, enforce=False)
     lam, signer, s3 = (
-        counter.attach(_client(local, name, mode="adaptive", max_attempts=10))
+        counter.attach(local.client(name, retries={"mode": "adaptive", "max_attempts": 10}))
         for name in ("lambda", "signer", "s3")
     )
     started = time.perf_counter()

@@ -536,6 +536,10 @@ class ExtendedLambdaBackend(LambdaBackend):
         self._listing_cache[function_version] = (self._listing_generation, arns)
         return arns
 
+    def has_function(self, function_name: str) -> bool:
+        """Whether a function of that name exists (no exception built when it does not)."""
+        return function_name in self._lambdas._functions
+
     def delete_function(self, function_name: str, qualifier: str | None = None) -> None:
         doomed = self.get_function(function_name, qualifier)
         try:

@@ -31,8 +31,9 @@ Against the local AWS (tests/scripts/test_conformance.py): AWS_ENDPOINT_URL, AWS
 dummy credentials. Nothing here has a "local" branch; real-AWS-only waits (IAM propagation,
 function state) simply end at once there.
 
-Modules: :mod:`.recipe` (the only one that calls AWS: create, sign, deploy, read back, clean
-up) -> :mod:`.evidence` (what was observed) -> :mod:`.items` (pure judges, one per assumption)
--> :mod:`.record` (the JSON document and the exit code); :mod:`.cli` wires them and is the only
-place an error becomes an exit code.
+Modules: :mod:`.recipe` (the only one that calls AWS: create, sign and deploy through the
+signed-world builder :mod:`localaws.world`, which records what it created so cleanup can undo
+it in reverse order; read back) -> :mod:`.evidence` (what was observed) -> :mod:`.items` (pure
+judges, one per assumption) -> :mod:`.record` (the JSON document and the exit code);
+:mod:`.cli` wires them and is the only place an error becomes an exit code.
 """

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import AwsRunError, ConformanceError, UsageError, one_line
 from .items import ITEMS, Item, judge
-from .recipe import Cleanup, Names, Run, execute, progress
+from .recipe import Names, Run, execute, progress
 from .record import (
     assumptions_table,
     document,
@@ -137,13 +137,14 @@ def _record(args: argparse.Namespace, session: Any, account_id: str) -> int:
         "botocore_version": botocore.__version__,
     }
     progress(f"run {names.run_id} in {session.region_name}, account {run_info['account']}")
-    cleanup = Cleanup()
+    run = Run(session, names, account_id)  # clients only: nothing exists yet
+    cleanup = run.cleanup
     items: list[Item] = []
     error: str | None = None
     interrupted = False
     failures: list[str] = []
     try:
-        evidence = execute(Run(session, names, cleanup, account_id))
+        evidence = execute(run)
         items = judge(evidence)
     except KeyboardInterrupt:
         interrupted = True

@@ -6,32 +6,22 @@ import base64
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
+from localaws.world import package
+
 FUNCTION_SOURCE = "def handler(event, context):\n    return 'signed-lambda conformance'\n"
 LAYER_SOURCE = "MARKER = 'signed-lambda conformance layer'\n"
 
 
-def make_zip(files: Mapping[str, str]) -> bytes:
-    """A deterministic zip: fixed order, timestamps and permissions."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(files):
-            info = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, files[name])
-    return buffer.getvalue()
-
-
 def function_package() -> bytes:
-    return make_zip({"index.py": FUNCTION_SOURCE})
+    """The builder's deterministic zip (fixed order, timestamps and permissions)."""
+    return package({"index.py": FUNCTION_SOURCE})
 
 
 def layer_package() -> bytes:
-    return make_zip({"python/conformance_layer.py": LAYER_SOURCE})
+    return package({"python/conformance_layer.py": LAYER_SOURCE})
 
 
 def code_sha256(chunks: Iterator[bytes] | Sequence[bytes]) -> str:

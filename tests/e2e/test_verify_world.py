@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from localaws.world import Clients, FunctionSpec, make_zip
+from localaws.world import World as SigningWorld
 from tests.e2e.scenarios import (
     SCENARIOS,
     VERIFIER_SCENARIOS,
@@ -26,7 +28,7 @@ from tests.e2e.scenarios import (
     add_extra_publisher,
     check_statuses,
 )
-from tests.localaws.localaws_support import SigningWorld, make_client, make_zip
+from tests.localaws.localaws_support import make_client
 from verifier.checks.registry import Mode, checks_for
 from verifier.cli import app
 
@@ -77,28 +79,29 @@ class World:
 @pytest.fixture
 def world(endpoint: str) -> World:
     """A fresh world per test: scenarios here may be irreversible (revocations, cancels)."""
-    signing = SigningWorld.create(endpoint)
-    profile = signing.profile({"value": 365, "type": "DAYS"})
-    csc_arn = signing.csc("Enforce", [profile.version_arn])
-    functions = {}
-    for key in ("hello", "audit"):
-        job = signing.sign(profile, make_zip(f"def handler(event, context):\n    return {key!r}\n"))
-        signed = job["signedObject"]["s3"]
-        extra = {"Environment": {"Variables": {"AUDIT_LEVEL": "full"}}} if key == "audit" else {}
-        function = signing.create_function(
-            {"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}, csc_arn, **extra
+    signing = SigningWorld.create(Clients.for_endpoint(endpoint))
+    keys = ("hello", "audit")
+    deployment = signing.deployment(
+        FunctionSpec(
+            make_zip(f"def handler(event, context):\n    return {key!r}\n"),
+            environment={"AUDIT_LEVEL": "full"} if key == "audit" else None,
         )
-        functions[key] = {
-            "function_name": function["FunctionName"],
-            "signing_job_id": job["jobId"],
-            "signed_bucket": signed["bucketName"],
-            "signed_key": signed["key"],
+        for key in keys
+    )
+    functions = {
+        key: {
+            "function_name": function.name,
+            "signing_job_id": function.artifact.job_id,
+            "signed_bucket": function.artifact.signed_object["bucketName"],
+            "signed_key": function.artifact.signed_object["key"],
         }
+        for key, function in zip(keys, deployment.functions, strict=True)
+    }
     manifest = {
         "bucket": signing.bucket,
-        "signing_profile_name": profile.name,
-        "signing_profile_version_arn": profile.version_arn,
-        "code_signing_config_arn": csc_arn,
+        "signing_profile_name": deployment.profile.name,
+        "signing_profile_version_arn": deployment.profile.version_arn,
+        "code_signing_config_arn": deployment.csc_arn,
         "functions": functions,
     }
     return World(endpoint, manifest)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from localaws.testing import LocalAws, running_local_aws
-from tests.localaws.localaws_support import Clients, SigningWorld
+from localaws.world import Clients, World
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +28,10 @@ def local_aws_endpoint(local_http: LocalAws) -> str:
 
 
 @pytest.fixture(scope="session")
-def world(local_aws_endpoint: str) -> SigningWorld:
-    return SigningWorld.create(local_aws_endpoint)
+def world(local_aws_endpoint: str) -> World:
+    return World.create(Clients.for_endpoint(local_aws_endpoint))
 
 
 @pytest.fixture(scope="session")
-def clients(world: SigningWorld) -> Clients:
-    return world.c
+def clients(world: World) -> Clients:
+    return world.clients

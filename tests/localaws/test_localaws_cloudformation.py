@@ -14,14 +14,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localaws.localaws_support import (
-    Clients,
-    Profile,
-    SigningWorld,
-    assert_required_members,
-    make_client,
-    unique,
-)
+from localaws.world import Clients, Profile, World, unique
+from tests.localaws.localaws_support import assert_required_members, make_client
 
 UNSIGNED_SOURCE = "def handler(event, context):\n    return 'unsigned'\n"
 
@@ -32,16 +26,14 @@ def cloudformation(local_aws_endpoint: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def signed(world: SigningWorld) -> tuple[Profile, dict[str, str]]:
+def signed(world: World) -> tuple[Profile, dict[str, str]]:
     """A profile and the S3 location of a package it signed."""
     profile = world.profile()
-    job = world.sign(profile)
-    s3 = job["signedObject"]["s3"]
-    return profile, {"S3Bucket": s3["bucketName"], "S3Key": s3["key"]}
+    return profile, world.sign(profile).code
 
 
 def template(
-    world: SigningWorld,
+    world: World,
     profile: Profile,
     code: dict[str, Any],
     *,
@@ -108,7 +100,7 @@ def csc_arns(clients: Clients) -> set[str]:
 
 
 def test_a_signed_function_under_a_stack_made_csc_is_created_and_validated(
-    world: SigningWorld, clients: Clients, cloudformation: Any, signed: Any
+    world: World, clients: Clients, cloudformation: Any, signed: Any
 ) -> None:
     profile, code = signed
     name = unique("signed-")
@@ -140,7 +132,7 @@ def test_a_signed_function_under_a_stack_made_csc_is_created_and_validated(
 
 
 def test_an_unsigned_package_under_enforce_fails_the_stack_and_rolls_back(
-    world: SigningWorld, clients: Clients, cloudformation: Any, signed: Any
+    world: World, clients: Clients, cloudformation: Any, signed: Any
 ) -> None:
     profile, _ = signed
     name = unique("unsigned-")
@@ -171,7 +163,7 @@ def test_an_unsigned_package_under_enforce_fails_the_stack_and_rolls_back(
     "arguments", [{"OnFailure": "DO_NOTHING"}, {"DisableRollback": True}], ids=str
 )
 def test_do_nothing_keeps_what_was_created_and_ends_create_failed(
-    world: SigningWorld,
+    world: World,
     clients: Clients,
     cloudformation: Any,
     signed: Any,
@@ -189,7 +181,7 @@ def test_do_nothing_keeps_what_was_created_and_ends_create_failed(
 
 
 def test_on_failure_delete_leaves_a_deleted_stack(
-    world: SigningWorld, cloudformation: Any, signed: Any
+    world: World, cloudformation: Any, signed: Any
 ) -> None:
     profile, _ = signed
     name = unique("deleted-")
@@ -202,7 +194,7 @@ def test_on_failure_delete_leaves_a_deleted_stack(
 
 
 def test_warn_deploys_the_unsigned_package_without_signing_arns(
-    world: SigningWorld, clients: Clients, cloudformation: Any, signed: Any
+    world: World, clients: Clients, cloudformation: Any, signed: Any
 ) -> None:
     profile, _ = signed
     name = unique("warn-")
@@ -215,7 +207,7 @@ def test_warn_deploys_the_unsigned_package_without_signing_arns(
 
 
 def test_a_property_the_local_aws_would_drop_fails_the_resource_loudly(
-    world: SigningWorld, cloudformation: Any, signed: Any
+    world: World, cloudformation: Any, signed: Any
 ) -> None:
     profile, code = signed
     name = unique("unsupported-")
@@ -227,7 +219,7 @@ def test_a_property_the_local_aws_would_drop_fails_the_resource_loudly(
 
 
 def test_an_update_to_unsigned_code_is_refused_and_never_reported_complete(
-    world: SigningWorld, clients: Clients, cloudformation: Any, signed: Any
+    world: World, clients: Clients, cloudformation: Any, signed: Any
 ) -> None:
     profile, code = signed
     name = unique("update-")
@@ -249,7 +241,7 @@ def test_an_update_to_unsigned_code_is_refused_and_never_reported_complete(
 
 
 def test_a_change_set_that_creates_an_unsigned_function_fails_the_stack(
-    world: SigningWorld, clients: Clients, cloudformation: Any, signed: Any
+    world: World, clients: Clients, cloudformation: Any, signed: Any
 ) -> None:
     profile, _ = signed
     name = unique("changeset-")

@@ -7,23 +7,17 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localaws.localaws_support import (
-    Clients,
-    SigningWorld,
-    assert_required_members,
-    error_code,
-    http_status,
-    make_zip,
-)
+from localaws.world import Clients, World, make_zip
+from tests.localaws.localaws_support import assert_required_members, error_code, http_status
 
 CSC_ARN = re.compile(r"arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-[a-z0-9]{17}")
 
 
-def _publishers(world: SigningWorld) -> list[str]:
+def _publishers(world: World) -> list[str]:
     return [world.profile().version_arn]
 
 
-def test_create_code_signing_config(world: SigningWorld, clients: Clients) -> None:
+def test_create_code_signing_config(world: World, clients: Clients) -> None:
     publishers = _publishers(world)
     reply = clients.lambda_.create_code_signing_config(
         Description="signed only",
@@ -41,7 +35,7 @@ def test_create_code_signing_config(world: SigningWorld, clients: Clients) -> No
     assert config["Description"] == "signed only"
 
 
-def test_policy_defaults_to_warn(world: SigningWorld, clients: Clients) -> None:
+def test_policy_defaults_to_warn(world: World, clients: Clients) -> None:
     config = clients.lambda_.create_code_signing_config(
         AllowedPublishers={"SigningProfileVersionArns": _publishers(world)}
     )["CodeSigningConfig"]
@@ -56,7 +50,7 @@ def test_create_rejects_a_publisher_that_is_not_a_signing_profile(clients: Clien
     assert error_code(error) == "InvalidParameterValueException"
 
 
-def test_get_update_and_delete_code_signing_config(world: SigningWorld, clients: Clients) -> None:
+def test_get_update_and_delete_code_signing_config(world: World, clients: Clients) -> None:
     arn = world.csc("Warn", _publishers(world))
     got = clients.lambda_.get_code_signing_config(CodeSigningConfigArn=arn)
     assert_required_members("lambda", "GetCodeSigningConfig", got)
@@ -95,7 +89,7 @@ def test_unknown_code_signing_config_is_not_found(clients: Clients) -> None:
         assert (error_code(error), http_status(error)) == ("ResourceNotFoundException", 404)
 
 
-def test_list_code_signing_configs_paginates(world: SigningWorld, clients: Clients) -> None:
+def test_list_code_signing_configs_paginates(world: World, clients: Clients) -> None:
     created = {world.csc("Warn", _publishers(world)) for _ in range(3)}
     first = clients.lambda_.list_code_signing_configs(MaxItems=2)
     assert_required_members("lambda", "ListCodeSigningConfigs", first)
@@ -109,7 +103,7 @@ def test_list_code_signing_configs_paginates(world: SigningWorld, clients: Clien
     assert len(seen) == len(set(seen)) and created <= set(seen)
 
 
-def test_function_attachment_and_delete_conflict(world: SigningWorld, clients: Clients) -> None:
+def test_function_attachment_and_delete_conflict(world: World, clients: Clients) -> None:
     profile = world.profile()
     arn = world.csc("Warn", [profile.version_arn])
     function = world.create_function({"ZipFile": make_zip()}, arn)
@@ -149,17 +143,13 @@ def test_function_attachment_and_delete_conflict(world: SigningWorld, clients: C
     clients.lambda_.delete_code_signing_config(CodeSigningConfigArn=arn)
 
 
-def test_function_without_config_reports_an_empty_arn(
-    world: SigningWorld, clients: Clients
-) -> None:
+def test_function_without_config_reports_an_empty_arn(world: World, clients: Clients) -> None:
     name = world.create_function({"ZipFile": make_zip()}, None)["FunctionName"]
     reply = clients.lambda_.get_function_code_signing_config(FunctionName=name)
     assert reply["CodeSigningConfigArn"] == ""
 
 
-def test_put_unknown_config_on_a_function_is_not_found(
-    world: SigningWorld, clients: Clients
-) -> None:
+def test_put_unknown_config_on_a_function_is_not_found(world: World, clients: Clients) -> None:
     name = world.create_function({"ZipFile": make_zip()}, None)["FunctionName"]
     missing = "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdefg"
     with pytest.raises(ClientError) as error:
@@ -178,7 +168,7 @@ def test_unknown_function_code_signing_config_is_not_found(clients: Clients) -> 
     assert (error_code(error), http_status(error)) == ("ResourceNotFoundException", 404)
 
 
-def test_code_signing_config_tags(world: SigningWorld, clients: Clients) -> None:
+def test_code_signing_config_tags(world: World, clients: Clients) -> None:
     reply = clients.lambda_.create_code_signing_config(
         AllowedPublishers={"SigningProfileVersionArns": _publishers(world)},
         Tags={"team": "platform"},

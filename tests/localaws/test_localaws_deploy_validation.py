@@ -12,14 +12,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localaws.localaws_support import (
-    Clients,
-    SigningWorld,
-    assert_required_members,
-    error_code,
-    make_zip,
-    set_clock_offset,
-)
+from localaws.world import Clients, World, make_zip
+from tests.localaws.localaws_support import assert_required_members, error_code, set_clock_offset
 
 POLICIES = ("Enforce", "Warn")
 
@@ -41,65 +35,58 @@ class Case:
     clock_offset_seconds: float = 0.0
 
 
-def _signed_case(world: SigningWorld, policy: str) -> Case:
+def _signed_case(world: World, policy: str) -> Case:
     profile = world.profile()
     job = world.sign(profile)
-    return Case(job_code(job), world.csc(policy, [profile.version_arn]))
+    return Case(job.code, world.csc(policy, [profile.version_arn]))
 
 
-def job_code(job: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "S3Bucket": job["signedObject"]["s3"]["bucketName"],
-        "S3Key": job["signedObject"]["s3"]["key"],
-    }
-
-
-def _unsigned(world: SigningWorld, policy: str) -> Case:
+def _unsigned(world: World, policy: str) -> Case:
     key, version = world.upload(make_zip())
     arn = world.csc(policy, [world.profile().version_arn])
     return Case({"S3Bucket": world.bucket, "S3Key": key, "S3ObjectVersion": version}, arn)
 
 
-def _tampered(world: SigningWorld, policy: str) -> Case:
+def _tampered(world: World, policy: str) -> Case:
     profile = world.profile()
     key, _ = world.upload(tamper(world.signed_bytes(world.sign(profile))))
     return Case({"S3Bucket": world.bucket, "S3Key": key}, world.csc(policy, [profile.version_arn]))
 
 
-def _not_allowed(world: SigningWorld, policy: str) -> Case:
+def _not_allowed(world: World, policy: str) -> Case:
     signed_by, allowed = world.profile(), world.profile()
     job = world.sign(signed_by)
-    return Case(job_code(job), world.csc(policy, [allowed.version_arn]))
+    return Case(job.code, world.csc(policy, [allowed.version_arn]))
 
 
-def _revoked_signature(world: SigningWorld, policy: str) -> Case:
+def _revoked_signature(world: World, policy: str) -> Case:
     profile = world.profile()
     job = world.sign(profile)
-    world.c.signer.revoke_signature(jobId=job["jobId"], reason="compromised build")
-    return Case(job_code(job), world.csc(policy, [profile.version_arn]))
+    world.clients.signer.revoke_signature(jobId=job.job_id, reason="compromised build")
+    return Case(job.code, world.csc(policy, [profile.version_arn]))
 
 
-def _revoked_profile(world: SigningWorld, policy: str) -> Case:
+def _revoked_profile(world: World, policy: str) -> Case:
     profile = world.profile()
     job = world.sign(profile)
-    world.c.signer.revoke_signing_profile(
+    world.clients.signer.revoke_signing_profile(
         profileName=profile.name,
         profileVersion=profile.version,
         reason="key compromised",
         effectiveTime=datetime.now(UTC) - timedelta(hours=1),
     )
-    return Case(job_code(job), world.csc(policy, [profile.version_arn]))
+    return Case(job.code, world.csc(policy, [profile.version_arn]))
 
 
-def _expired(world: SigningWorld, policy: str) -> Case:
+def _expired(world: World, policy: str) -> Case:
     profile = world.profile({"value": 1, "type": "DAYS"})
     job = world.sign(profile)
-    case = Case(job_code(job), world.csc(policy, [profile.version_arn]))
+    case = Case(job.code, world.csc(policy, [profile.version_arn]))
     case.clock_offset_seconds = timedelta(days=2).total_seconds()
     return case
 
 
-UNTRUSTED: dict[str, Callable[[SigningWorld, str], Case]] = {
+UNTRUSTED: dict[str, Callable[[World, str], Case]] = {
     "unsigned": _unsigned,
     "not-allowed-publisher": _not_allowed,
     "revoked-signature": _revoked_signature,
@@ -108,7 +95,7 @@ UNTRUSTED: dict[str, Callable[[SigningWorld, str], Case]] = {
 }
 
 
-def _deploy(world: SigningWorld, endpoint: str, case: Case) -> Any:
+def _deploy(world: World, endpoint: str, case: Case) -> Any:
     if case.clock_offset_seconds:
         set_clock_offset(endpoint, case.clock_offset_seconds)
     try:
@@ -120,17 +107,17 @@ def _deploy(world: SigningWorld, endpoint: str, case: Case) -> Any:
 
 @pytest.mark.parametrize("policy", POLICIES)
 def test_signed_package_deploys_with_signing_arns(
-    world: SigningWorld, clients: Clients, policy: str
+    world: World, clients: Clients, policy: str
 ) -> None:
     profile = world.profile()
     job = world.sign(profile)
-    created = world.create_function(job_code(job), world.csc(policy, [profile.version_arn]))
+    created = world.create_function(job.code, world.csc(policy, [profile.version_arn]))
     assert_required_members("lambda", "CreateFunction", created)
     function = clients.lambda_.get_function(FunctionName=created["FunctionName"])
     assert_required_members("lambda", "GetFunction", function)
     configuration = function["Configuration"]
     assert configuration["SigningJobArn"] == (
-        f"arn:aws:signer:us-east-1:123456789012:/signing-jobs/{job['jobId']}"
+        f"arn:aws:signer:us-east-1:123456789012:/signing-jobs/{job.job_id}"
     )
     assert configuration["SigningProfileVersionArn"] == profile.version_arn
     assert configuration["CodeSha256"] == code_sha256(world.signed_bytes(job))
@@ -139,7 +126,7 @@ def test_signed_package_deploys_with_signing_arns(
 @pytest.mark.parametrize("policy", POLICIES)
 @pytest.mark.parametrize("rule", sorted(UNTRUSTED))
 def test_untrusted_package_is_rejected_under_enforce_and_deployed_unsigned_under_warn(
-    world: SigningWorld, local_aws_endpoint: str, clients: Clients, rule: str, policy: str
+    world: World, local_aws_endpoint: str, clients: Clients, rule: str, policy: str
 ) -> None:
     case = UNTRUSTED[rule](world, policy)
     if policy == "Enforce":
@@ -157,7 +144,7 @@ def test_untrusted_package_is_rejected_under_enforce_and_deployed_unsigned_under
 
 
 @pytest.mark.parametrize("policy", POLICIES)
-def test_tampered_package_is_rejected_under_any_policy(world: SigningWorld, policy: str) -> None:
+def test_tampered_package_is_rejected_under_any_policy(world: World, policy: str) -> None:
     case = _tampered(world, policy)
     with pytest.raises(ClientError) as error:
         world.create_function(case.code, case.csc_arn)
@@ -165,7 +152,7 @@ def test_tampered_package_is_rejected_under_any_policy(world: SigningWorld, poli
     assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def test_package_comes_from_the_requested_object_version(world: SigningWorld) -> None:
+def test_package_comes_from_the_requested_object_version(world: World) -> None:
     profile = world.profile()
     signed = world.signed_bytes(world.sign(profile))
     key, signed_version = world.upload(signed)
@@ -181,7 +168,7 @@ def test_package_comes_from_the_requested_object_version(world: SigningWorld) ->
     assert error_code(error) == "InvalidCodeSignatureException"
 
 
-def test_zipfile_packages_are_validated_too(world: SigningWorld) -> None:
+def test_zipfile_packages_are_validated_too(world: World) -> None:
     profile = world.profile()
     signed = world.signed_bytes(world.sign(profile))
     created = world.create_function(
@@ -191,10 +178,10 @@ def test_zipfile_packages_are_validated_too(world: SigningWorld) -> None:
     assert created["CodeSha256"] == code_sha256(signed)
 
 
-def test_update_function_code_is_validated(world: SigningWorld, clients: Clients) -> None:
+def test_update_function_code_is_validated(world: World, clients: Clients) -> None:
     profile = world.profile()
     first, second = world.sign(profile), world.sign(profile)
-    name = world.create_function(job_code(first), world.csc("Enforce", [profile.version_arn]))[
+    name = world.create_function(first.code, world.csc("Enforce", [profile.version_arn]))[
         "FunctionName"
     ]
     unsigned_key, _ = world.upload(make_zip())
@@ -206,32 +193,30 @@ def test_update_function_code_is_validated(world: SigningWorld, clients: Clients
     unchanged = clients.lambda_.get_function(FunctionName=name)["Configuration"]
     assert unchanged["CodeSha256"] == code_sha256(world.signed_bytes(first))
 
-    updated = clients.lambda_.update_function_code(FunctionName=name, **job_code(second))
+    updated = clients.lambda_.update_function_code(FunctionName=name, **second.code)
     assert_required_members("lambda", "UpdateFunctionCode", updated)
-    assert updated["SigningJobArn"].endswith(second["jobId"])
+    assert updated["SigningJobArn"].endswith(second.job_id)
     assert updated["CodeSha256"] == code_sha256(world.signed_bytes(second))
 
 
 def test_update_function_code_under_warn_clears_signing_arns(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile()
     name = world.create_function(
-        job_code(world.sign(profile)), world.csc("Warn", [profile.version_arn])
+        world.sign(profile).code, world.csc("Warn", [profile.version_arn])
     )["FunctionName"]
     updated = clients.lambda_.update_function_code(FunctionName=name, ZipFile=make_zip())
     assert updated.get("SigningJobArn") is None
     assert updated["CodeSha256"] == code_sha256(make_zip())
 
 
-def test_layers_record_signing_and_are_validated(world: SigningWorld, clients: Clients) -> None:
+def test_layers_record_signing_and_are_validated(world: World, clients: Clients) -> None:
     profile = world.profile()
     job = world.sign(profile)
-    signed_layer = clients.lambda_.publish_layer_version(
-        LayerName="signed-layer", Content=job_code(job)
-    )
+    signed_layer = clients.lambda_.publish_layer_version(LayerName="signed-layer", Content=job.code)
     assert_required_members("lambda", "PublishLayerVersion", signed_layer)
-    assert signed_layer["Content"]["SigningJobArn"].endswith(job["jobId"])
+    assert signed_layer["Content"]["SigningJobArn"].endswith(job.job_id)
     assert signed_layer["Content"]["SigningProfileVersionArn"] == profile.version_arn
     got = clients.lambda_.get_layer_version(
         LayerName="signed-layer", VersionNumber=signed_layer["Version"]
@@ -247,11 +232,11 @@ def test_layers_record_signing_and_are_validated(world: SigningWorld, clients: C
     enforce = world.csc("Enforce", [profile.version_arn])
     with pytest.raises(ClientError) as error:
         world.create_function(
-            job_code(world.sign(profile)), enforce, Layers=[unsigned_layer["LayerVersionArn"]]
+            world.sign(profile).code, enforce, Layers=[unsigned_layer["LayerVersionArn"]]
         )
     assert error_code(error) == "CodeVerificationFailedException"
 
-    name = world.create_function(job_code(world.sign(profile)), enforce)["FunctionName"]
+    name = world.create_function(world.sign(profile).code, enforce)["FunctionName"]
     with pytest.raises(ClientError) as error:
         clients.lambda_.update_function_configuration(
             FunctionName=name, Layers=[unsigned_layer["LayerVersionArn"]]
@@ -262,10 +247,10 @@ def test_layers_record_signing_and_are_validated(world: SigningWorld, clients: C
     )
     assert_required_members("lambda", "UpdateFunctionConfiguration", updated)
     assert updated["Layers"][0]["SigningProfileVersionArn"] == profile.version_arn
-    assert updated["Layers"][0]["SigningJobArn"].endswith(job["jobId"])
+    assert updated["Layers"][0]["SigningJobArn"].endswith(job.job_id)
 
     warn = world.csc("Warn", [profile.version_arn])
     created = world.create_function(
-        job_code(world.sign(profile)), warn, Layers=[unsigned_layer["LayerVersionArn"]]
+        world.sign(profile).code, warn, Layers=[unsigned_layer["LayerVersionArn"]]
     )
     assert created["SigningProfileVersionArn"] == profile.version_arn

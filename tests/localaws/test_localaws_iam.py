@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localaws.testing import LocalAws, running_local_aws
+from localaws.world import Clients, World, make_zip, unique
 from tests.localaws.iam_support import (
     ACCOUNT,
     ALLOW_ALL,
@@ -21,12 +22,7 @@ from tests.localaws.iam_support import (
     denial,
     trust,
 )
-from tests.localaws.localaws_support import (
-    SigningWorld,
-    assert_required_members,
-    make_zip,
-    unique,
-)
+from tests.localaws.localaws_support import assert_required_members
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -38,9 +34,9 @@ def local() -> Iterator[LocalAws]:
 
 
 @pytest.fixture(scope="module")
-def world(local: LocalAws) -> SigningWorld:
+def world(local: LocalAws) -> World:
     """Bucket, role and signing profile made with the admin keys."""
-    return SigningWorld.create(local.endpoint_url)
+    return World.create(Clients.for_endpoint(local.endpoint_url))
 
 
 def guarded(local: LocalAws, *statements: dict[str, Any], name: str = "") -> AssumedRole:
@@ -50,9 +46,9 @@ def guarded(local: LocalAws, *statements: dict[str, Any], name: str = "") -> Ass
 
 
 def test_admin_keys_are_not_checked_and_unknown_keys_are_refused(
-    local: LocalAws, world: SigningWorld
+    local: LocalAws, world: World
 ) -> None:
-    assert world.c.lambda_.list_functions()["Functions"] is not None
+    assert world.clients.lambda_.list_functions()["Functions"] is not None
     stranger = boto3.client(
         "lambda",
         endpoint_url=local.endpoint_url,
@@ -82,7 +78,7 @@ def test_no_policy_is_an_implicit_deny_that_names_the_action(local: LocalAws) ->
     assert identity["Arn"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/")
 
 
-def test_create_function_csc_conditions(local: LocalAws, world: SigningWorld) -> None:
+def test_create_function_csc_conditions(local: LocalAws, world: World) -> None:
     profile = world.profile()
     locked = world.csc("Enforce", [profile.version_arn])
     other = world.csc("Warn", [profile.version_arn])
@@ -105,7 +101,7 @@ def test_create_function_csc_conditions(local: LocalAws, world: SigningWorld) ->
     )
     lambda_ = role.client("lambda")
     job = world.sign(profile)
-    code = {"S3Bucket": world.bucket, "S3Key": job["signedObject"]["s3"]["key"]}
+    code = {"S3Bucket": world.bucket, "S3Key": job.signed_object["key"]}
 
     def create(csc: str | None) -> Any:
         kwargs = {"CodeSigningConfigArn": csc} if csc else {}
@@ -129,14 +125,14 @@ def test_create_function_csc_conditions(local: LocalAws, world: SigningWorld) ->
     assert_required_members("lambda", "CreateFunction", created)
 
 
-def test_layers_are_a_multivalued_key(local: LocalAws, world: SigningWorld) -> None:
+def test_layers_are_a_multivalued_key(local: LocalAws, world: World) -> None:
     profile = world.profile()
     job = world.sign(profile)
-    layer = world.c.lambda_.publish_layer_version(
+    layer = world.clients.lambda_.publish_layer_version(
         LayerName=unique("team-"),
-        Content={"S3Bucket": world.bucket, "S3Key": job["signedObject"]["s3"]["key"]},
+        Content={"S3Bucket": world.bucket, "S3Key": job.signed_object["key"]},
     )["LayerVersionArn"]
-    foreign = world.c.lambda_.publish_layer_version(
+    foreign = world.clients.lambda_.publish_layer_version(
         LayerName=unique("foreign-"), Content={"ZipFile": make_zip()}
     )["LayerVersionArn"]
     team_layers = layer.rsplit(":", 1)[0] + ":*"
@@ -176,11 +172,11 @@ def test_layers_are_a_multivalued_key(local: LocalAws, world: SigningWorld) -> N
             call()
         assert denial(raised)[1] == "AccessDeniedException"
         assert "with an explicit deny in an identity-based policy" in denial(raised)[2]
-    configuration = world.c.lambda_.get_function(FunctionName=name)["Configuration"]
+    configuration = world.clients.lambda_.get_function(FunctionName=name)["Configuration"]
     assert [entry["Arn"] for entry in configuration["Layers"]] == [layer]
 
 
-def test_principal_arn_of_an_assumed_role_is_the_role(local: LocalAws, world: SigningWorld) -> None:
+def test_principal_arn_of_an_assumed_role_is_the_role(local: LocalAws, world: World) -> None:
     profile = world.profile()
     csc = world.csc("Enforce", [profile.version_arn])
     admin_name = unique("admin-")
@@ -207,7 +203,7 @@ def test_principal_arn_of_an_assumed_role_is_the_role(local: LocalAws, world: Si
     assert updated["CodeSigningConfig"]["Description"] == "rotated"
 
 
-def test_resource_scoped_statements(local: LocalAws, world: SigningWorld) -> None:
+def test_resource_scoped_statements(local: LocalAws, world: World) -> None:
     profile = world.profile()
     locked = world.csc("Enforce", [profile.version_arn])
     other = world.csc("Enforce", [profile.version_arn])
@@ -248,7 +244,7 @@ def test_resource_scoped_statements(local: LocalAws, world: SigningWorld) -> Non
     assert f"lambda:PutFunctionCodeSigningConfig on resource: {other}" in denial(raised)[2]
 
 
-def test_signer_profile_and_job_resources(local: LocalAws, world: SigningWorld) -> None:
+def test_signer_profile_and_job_resources(local: LocalAws, world: World) -> None:
     profile = world.profile()
     job = world.sign(profile)
     profile_arn = f"arn:aws:signer:us-east-1:{ACCOUNT}:/signing-profiles/{profile.name}"
@@ -280,14 +276,14 @@ def test_signer_profile_and_job_resources(local: LocalAws, world: SigningWorld) 
     assert (status, code) == (403, "AccessDeniedException")
     assert f"signer:StartSigningJob on resource: {profile_arn}" in message
     with pytest.raises(ClientError) as raised:
-        signer.revoke_signature(jobId=job["jobId"], reason="attack")
-    job_arn = f"arn:aws:signer:us-east-1:{ACCOUNT}:/signing-jobs/{job['jobId']}"
+        signer.revoke_signature(jobId=job.job_id, reason="attack")
+    job_arn = f"arn:aws:signer:us-east-1:{ACCOUNT}:/signing-jobs/{job.job_id}"
     assert f"signer:RevokeSignature on resource: {job_arn}" in denial(raised)[2]
-    described = signer.describe_signing_job(jobId=job["jobId"])
+    described = signer.describe_signing_job(jobId=job.job_id)
     assert described["status"] == "Succeeded"
 
 
-def test_s3_object_arns_and_versioning(local: LocalAws, world: SigningWorld) -> None:
+def test_s3_object_arns_and_versioning(local: LocalAws, world: World) -> None:
     role = guarded(
         local,
         {
@@ -305,7 +301,7 @@ def test_s3_object_arns_and_versioning(local: LocalAws, world: SigningWorld) -> 
     )
     s3 = role.client("s3")
     s3.put_object(Bucket=world.bucket, Key="unsigned/ok.zip", Body=b"fine")
-    written = world.c.s3.put_object(Bucket=world.bucket, Key="signed/x.zip", Body=b"signed")
+    written = world.clients.s3.put_object(Bucket=world.bucket, Key="signed/x.zip", Body=b"signed")
     attempts = {
         "s3:PutObject": lambda: s3.put_object(
             Bucket=world.bucket, Key="signed/x.zip", Body=b"evil"
@@ -332,19 +328,19 @@ def test_s3_object_arns_and_versioning(local: LocalAws, world: SigningWorld) -> 
             Delete={"Objects": [{"Key": "signed/x.zip", "VersionId": written["VersionId"]}]},
         )
     assert "s3:DeleteObjectVersion" in denial(raised)[2]
-    listed = world.c.s3.list_object_versions(Bucket=world.bucket, Prefix="signed/x.zip")
+    listed = world.clients.s3.list_object_versions(Bucket=world.bucket, Prefix="signed/x.zip")
     assert [v["VersionId"] for v in listed["Versions"]] == [written["VersionId"]]
-    status = world.c.s3.get_bucket_versioning(Bucket=world.bucket)["Status"]
+    status = world.clients.s3.get_bucket_versioning(Bucket=world.bucket)["Status"]
     assert status == "Enabled"
 
 
 def test_bucket_policy_principals_and_signer_writes_as_the_caller(
-    local: LocalAws, world: SigningWorld
+    local: LocalAws, world: World
 ) -> None:
     """A bucket policy denying signed-prefix writes to all but one role: that role's signing
     job succeeds (Signer writes with the caller's permissions), anyone else's fails."""
     bucket = unique("guarded-")
-    admin_s3 = world.c.s3
+    admin_s3 = world.clients.s3
     admin_s3.create_bucket(Bucket=bucket)
     admin_s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     deployer = assume_role_with(local, unique("deployer-"), {"allow": ALLOW_ALL})

@@ -12,32 +12,18 @@ from botocore.exceptions import ClientError
 
 from localaws.process import AdminCallError
 from localaws.testing import LocalAws
-from tests.localaws.localaws_support import (
-    Clients,
-    Profile,
-    SigningWorld,
-    assert_required_members,
-    error_code,
-    http_status,
-    unique,
-)
+from localaws.world import Clients, Profile, SignedArtifact, World, unique
+from tests.localaws.localaws_support import assert_required_members, error_code, http_status
 
 
 def code_sha256(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
 
-def s3_code(job: dict[str, Any], world: SigningWorld) -> dict[str, str]:
-    """The signed object of ``job``, pinned to the version the job wrote."""
-    signed = job["signedObject"]["s3"]
-    version = world.c.s3.head_object(Bucket=signed["bucketName"], Key=signed["key"])["VersionId"]
-    return {"S3Bucket": signed["bucketName"], "S3Key": signed["key"], "S3ObjectVersion": version}
-
-
 @dataclass
 class SignedLayer:
     arn: str
-    job: dict[str, Any]
+    artifact: SignedArtifact
     data: bytes
 
 
@@ -46,43 +32,44 @@ class Deployed:
     profile: Profile
     csc: str
     layer: SignedLayer
-    job: dict[str, Any]
+    artifact: SignedArtifact
     name: str
 
 
-def publish_signed_layer(world: SigningWorld, profile: Profile) -> SignedLayer:
-    job = world.sign(profile)
-    reply = world.c.lambda_.publish_layer_version(
-        LayerName=unique("layer-"), Content=s3_code(job, world)
+def publish_signed_layer(world: World, profile: Profile) -> SignedLayer:
+    # Pinned to the version the job wrote.
+    artifact = world.sign(profile, pin_version=True)
+    reply = world.clients.lambda_.publish_layer_version(
+        LayerName=unique("layer-"), Content=artifact.code
     )
-    return SignedLayer(reply["LayerVersionArn"], job, world.signed_bytes(job))
+    return SignedLayer(reply["LayerVersionArn"], artifact, world.signed_bytes(artifact))
 
 
 @pytest.fixture
-def deployed(world: SigningWorld) -> Deployed:
+def deployed(world: World) -> Deployed:
     """A signed function with a signed layer under an Enforce config."""
     profile = world.profile()
     csc = world.csc("Enforce", [profile.version_arn])
     layer = publish_signed_layer(world, profile)
-    job = world.sign(profile)
+    artifact = world.sign(profile, pin_version=True)
     name = world.create_function(
-        s3_code(job, world), csc, Layers=[layer.arn], Environment={"Variables": {"STAGE": "one"}}
+        artifact.code, csc, Layers=[layer.arn], Environment={"Variables": {"STAGE": "one"}}
     )["FunctionName"]
-    return Deployed(profile, csc, layer, job, name)
+    return Deployed(profile, csc, layer, artifact, name)
 
 
 def assert_signed_layer_entry(entry: dict[str, Any], layer: SignedLayer, profile: Profile) -> None:
     assert entry["Arn"] == layer.arn
     assert entry["CodeSize"] == len(layer.data)
     assert entry["SigningProfileVersionArn"] == profile.version_arn
-    assert entry["SigningJobArn"].endswith("/" + layer.job["jobId"])
+    assert entry["SigningJobArn"].endswith("/" + layer.artifact.job_id)
 
 
 # -- layers --------------------------------------------------------------------------------------
 
 
 def test_layer_versions_report_the_signed_bytes_and_signing_arns(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile()
     layer = publish_signed_layer(world, profile)
@@ -96,7 +83,7 @@ def test_layer_versions_report_the_signed_bytes_and_signing_arns(
         assert content["CodeSha256"] == code_sha256(layer.data)
         assert content["CodeSize"] == len(layer.data)
         assert content["SigningProfileVersionArn"] == profile.version_arn
-        assert content["SigningJobArn"].endswith("/" + layer.job["jobId"])
+        assert content["SigningJobArn"].endswith("/" + layer.artifact.job_id)
         assert reply["LayerVersionArn"] == layer.arn
     # ListLayerVersions items have no Content in Lambda's model; the version is listed.
     listed = clients.lambda_.list_layer_versions(LayerName=name)
@@ -158,19 +145,19 @@ KEPT = (
 
 
 def test_publish_version_keeps_code_signing_and_configuration(
-    deployed: Deployed, world: SigningWorld, clients: Clients
+    deployed: Deployed, world: World, clients: Clients
 ) -> None:
     latest = clients.lambda_.get_function(FunctionName=deployed.name)["Configuration"]
     published = clients.lambda_.publish_version(FunctionName=deployed.name)
     assert_required_members("lambda", "PublishVersion", published)
     assert published["Version"] == "1"
     assert {key: published.get(key) for key in KEPT} == {key: latest.get(key) for key in KEPT}
-    assert published["CodeSha256"] == code_sha256(world.signed_bytes(deployed.job))
-    assert published["SigningJobArn"].endswith("/" + deployed.job["jobId"])
+    assert published["CodeSha256"] == code_sha256(world.signed_bytes(deployed.artifact))
+    assert published["SigningJobArn"].endswith("/" + deployed.artifact.job_id)
 
 
 def test_updating_latest_leaves_the_published_version_alone(
-    deployed: Deployed, world: SigningWorld, clients: Clients
+    deployed: Deployed, world: World, clients: Clients
 ) -> None:
     lambda_ = clients.lambda_
     version = lambda_.publish_version(FunctionName=deployed.name)["Version"]
@@ -189,12 +176,12 @@ def test_updating_latest_leaves_the_published_version_alone(
         {"STAGE": "two"},
     )
     assert_signed_layer_entry(updated["Layers"][0], second_layer, deployed.profile)
-    new_job = world.sign(deployed.profile)
-    lambda_.update_function_code(FunctionName=deployed.name, **s3_code(new_job, world))
+    new_job = world.sign(deployed.profile, pin_version=True)
+    lambda_.update_function_code(FunctionName=deployed.name, **new_job.code)
 
     latest = lambda_.get_function(FunctionName=deployed.name)["Configuration"]
     assert latest["CodeSha256"] == code_sha256(world.signed_bytes(new_job))
-    assert latest["SigningJobArn"].endswith("/" + new_job["jobId"])
+    assert latest["SigningJobArn"].endswith("/" + new_job.job_id)
     after = lambda_.get_function(FunctionName=deployed.name, Qualifier=version)
     assert after["Configuration"] == before["Configuration"]
     assert after["Code"] == before["Code"]
@@ -352,7 +339,7 @@ def _publish_changed(clients: Clients, name: str, stage: str) -> str:
 
 
 def test_a_deleted_version_number_is_never_published_again(
-    deployed: Deployed, clients: Clients, world: SigningWorld
+    deployed: Deployed, clients: Clients, world: World
 ) -> None:
     name = deployed.name
     assert [_publish_changed(clients, name, stage) for stage in ("a", "b", "c")] == ["1", "2", "3"]
@@ -369,6 +356,5 @@ def test_a_deleted_version_number_is_never_published_again(
     assert _listed_versions(clients, name) == ["$LATEST", "6"]
     # A new function of the same name starts again at 1.
     clients.lambda_.delete_function(FunctionName=name)
-    code = s3_code(deployed.job, world)
-    world.create_function(code, deployed.csc, FunctionName=name)
+    world.create_function(deployed.artifact.code, deployed.csc, FunctionName=name)
     assert clients.lambda_.publish_version(FunctionName=name)["Version"] == "1"

@@ -21,17 +21,13 @@ from botocore.exceptions import ClientError
 
 from localaws import signing
 from localaws.testing import LocalAws
+from localaws.world import LAMBDA_PLATFORM_ID, Profile, World, make_zip, unique
 from tests.localaws.localaws_support import (
-    LAMBDA_PLATFORM,
     REGION,
-    Profile,
-    SigningWorld,
     assert_required_members,
     error_code,
     http_status,
     make_client,
-    make_zip,
-    unique,
 )
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -68,14 +64,14 @@ def profile_version_arn(job: dict[str, Any]) -> str:
     )
 
 
-def certificate_hashes(world: SigningWorld, job: dict[str, Any]) -> list[str]:
+def certificate_hashes(world: World, job: dict[str, Any]) -> list[str]:
     envelope = signing.read_envelope(world.signed_bytes(job))
     assert envelope is not None
     return envelope.certificate_hashes()
 
 
-def revoke_profile(world: SigningWorld, profile: Profile, effective: dt.datetime) -> None:
-    world.c.signer.revoke_signing_profile(
+def revoke_profile(world: World, profile: Profile, effective: dt.datetime) -> None:
+    world.clients.signer.revoke_signing_profile(
         profileName=profile.name,
         profileVersion=profile.version,
         reason="compromised",
@@ -99,7 +95,7 @@ def _url_sent(client: Any) -> str:
         client.get_revocation_status(
             profileVersionArn=SOME_VERSION_ARN,
             jobArn=SOME_JOB_ARN,
-            platformId=LAMBDA_PLATFORM,
+            platformId=LAMBDA_PLATFORM_ID,
             signatureTimestamp=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             certificateHashes=[],
         )
@@ -148,10 +144,10 @@ def readme_environment(
 
 
 def test_signer_data_and_unprefixed_signer_reach_the_local_aws_from_the_readme_environment(
-    world: SigningWorld, readme_environment: boto3.session.Session
+    world: World, readme_environment: boto3.session.Session
 ) -> None:
-    job = world.sign(world.profile())
-    world.c.signer.revoke_signature(jobId=job["jobId"], reason="leaked")
+    job = world.signing_job(world.profile())
+    world.clients.signer.revoke_signature(jobId=job["jobId"], reason="leaked")
     now = dt.datetime.now(dt.UTC)
     hashes = certificate_hashes(world, job)
     for client in (
@@ -164,18 +160,18 @@ def test_signer_data_and_unprefixed_signer_reach_the_local_aws_from_the_readme_e
 # -- what it answers --------------------------------------------------------------------------
 
 
-def test_nothing_revoked_lists_nothing(world: SigningWorld, signer_data: Any) -> None:
-    job = world.sign(world.profile())
+def test_nothing_revoked_lists_nothing(world: World, signer_data: Any) -> None:
+    job = world.signing_job(world.profile())
     hashes = certificate_hashes(world, job)
     assert len(hashes) == 2
     assert status(signer_data, job, job["createdAt"], hashes) == []
 
 
 def test_a_profile_version_is_revoked_for_signatures_from_its_effective_time(
-    world: SigningWorld, signer_data: Any
+    world: World, signer_data: Any
 ) -> None:
     profile = world.profile()
-    job = world.sign(profile)
+    job = world.signing_job(profile)
     effective = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=10)
     revoke_profile(world, profile, effective)
     before, at, after = (effective + dt.timedelta(seconds=s) for s in (-1, 0, 1))
@@ -185,18 +181,18 @@ def test_a_profile_version_is_revoked_for_signatures_from_its_effective_time(
     assert status(signer_data, job, after, hashes) == [profile.version_arn]
 
 
-def test_a_revoked_job_is_revoked_whenever_it_signed(world: SigningWorld, signer_data: Any) -> None:
-    job = world.sign(world.profile())
-    world.c.signer.revoke_signature(jobId=job["jobId"], reason="leaked")
+def test_a_revoked_job_is_revoked_whenever_it_signed(world: World, signer_data: Any) -> None:
+    job = world.signing_job(world.profile())
+    world.clients.signer.revoke_signature(jobId=job["jobId"], reason="leaked")
     long_ago = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
     assert status(signer_data, job, long_ago, certificate_hashes(world, job)) == [job_arn(job)]
 
 
 def test_a_revoked_certificate_is_listed_and_fails_the_deploy(
-    world: SigningWorld, signer_data: Any, local_http: LocalAws
+    world: World, signer_data: Any, local_http: LocalAws
 ) -> None:
     profile = world.profile()
-    job = world.sign(profile)
+    job = world.signing_job(profile)
     leaf, root = certificate_hashes(world, job)
     local_http.revoke_certificate(leaf)
     assert status(signer_data, job, job["createdAt"], [leaf, root]) == [leaf]
@@ -213,7 +209,7 @@ def test_entities_this_signer_never_issued_are_not_revoked(signer_data: Any) -> 
     reply = signer_data.get_revocation_status(
         profileVersionArn="arn:aws:signer:us-east-1:123456789012:/signing-profiles/nobody/abcdef1234",
         jobArn="arn:aws:signer:us-east-1:123456789012:/signing-jobs/no-such-job",
-        platformId=LAMBDA_PLATFORM,
+        platformId=LAMBDA_PLATFORM_ID,
         signatureTimestamp=dt.datetime.now(dt.UTC),
         certificateHashes=["ab" * 96],
     )
@@ -233,7 +229,7 @@ def test_malformed_input_is_a_validation_error(signer_data: Any, field: str, val
     arguments: dict[str, Any] = {
         "profileVersionArn": SOME_VERSION_ARN,
         "jobArn": SOME_JOB_ARN,
-        "platformId": LAMBDA_PLATFORM,
+        "platformId": LAMBDA_PLATFORM_ID,
         "signatureTimestamp": dt.datetime.now(dt.UTC),
         "certificateHashes": ["ab" * 96],
         field: value,
@@ -247,39 +243,41 @@ def test_malformed_input_is_a_validation_error(signer_data: Any, field: str, val
 
 
 @pytest.mark.parametrize("state", ["Active", "Canceled", "Revoked"])
-def test_putting_an_existing_name_again_is_refused(world: SigningWorld, state: str) -> None:
+def test_putting_an_existing_name_again_is_refused(world: World, state: str) -> None:
     profile = world.profile()
     if state == "Canceled":
-        world.c.signer.cancel_signing_profile(profileName=profile.name)
+        world.clients.signer.cancel_signing_profile(profileName=profile.name)
     if state == "Revoked":
         revoke_profile(world, profile, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     with pytest.raises(ClientError) as error:
-        world.c.signer.put_signing_profile(profileName=profile.name, platformId=LAMBDA_PLATFORM)
+        world.clients.signer.put_signing_profile(
+            profileName=profile.name, platformId=LAMBDA_PLATFORM_ID
+        )
     assert (error_code(error), http_status(error)) == ("ValidationException", 400)
     assert "already exists" in error.value.response["Error"]["Message"]
-    described = world.c.signer.get_signing_profile(profileName=profile.name)
+    described = world.clients.signer.get_signing_profile(profileName=profile.name)
     assert (described["profileVersionArn"], described["status"]) == (profile.version_arn, state)
 
 
 def test_a_revoked_version_stays_revoked_after_its_name_gets_a_new_version(
-    world: SigningWorld, signer_data: Any, local_http: LocalAws
+    world: World, signer_data: Any, local_http: LocalAws
 ) -> None:
     first = world.profile()
-    job = world.sign(first)
+    job = world.signing_job(first)
     revoke_profile(world, first, dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
     assert local_http.purge_signing_profile(first.name) == first.version_arn
     with pytest.raises(ClientError) as error:
-        world.c.signer.get_signing_profile(profileName=first.name)
+        world.clients.signer.get_signing_profile(profileName=first.name)
     assert error_code(error) == "ResourceNotFoundException"
 
-    reply = world.c.signer.put_signing_profile(
+    reply = world.clients.signer.put_signing_profile(
         profileName=first.name,
-        platformId=LAMBDA_PLATFORM,
+        platformId=LAMBDA_PLATFORM_ID,
         signatureValidityPeriod={"value": 1, "type": "DAYS"},
     )
     second = Profile(first.name, reply["profileVersion"], reply["profileVersionArn"])
     assert second.version_arn != first.version_arn
-    described = world.c.signer.get_signing_profile(profileName=first.name)
+    described = world.clients.signer.get_signing_profile(profileName=first.name)
     assert_required_members("signer", "GetSigningProfile", described)
     assert (described["profileVersionArn"], described["status"]) == (second.version_arn, "Active")
     assert "revocationRecord" not in described  # the record is the first version's
@@ -287,7 +285,7 @@ def test_a_revoked_version_stays_revoked_after_its_name_gets_a_new_version(
     # The first version's signature stays revoked; the new version signs and is not revoked.
     hashes = certificate_hashes(world, job)
     assert status(signer_data, job, job["createdAt"], hashes) == [first.version_arn]
-    fresh = world.sign(second)
+    fresh = world.signing_job(second)
     assert status(signer_data, fresh, fresh["createdAt"], certificate_hashes(world, fresh)) == []
     # Only the name's version can be revoked by name; the purged one is gone.
     with pytest.raises(ClientError) as error:
@@ -306,21 +304,25 @@ def test_a_revoked_version_stays_revoked_after_its_name_gets_a_new_version(
     assert created["SigningProfileVersionArn"] == second.version_arn
 
 
-def test_an_active_profile_is_never_purged(world: SigningWorld, local_http: LocalAws) -> None:
+def test_an_active_profile_is_never_purged(world: World, local_http: LocalAws) -> None:
     from localaws.process import AdminCallError
 
     profile = world.profile()
     with pytest.raises(AdminCallError, match="Active"):
         local_http.purge_signing_profile(profile.name)
-    assert world.c.signer.get_signing_profile(profileName=profile.name)["status"] == "Active"
+    assert world.clients.signer.get_signing_profile(profileName=profile.name)["status"] == "Active"
 
 
-def test_get_signing_profile_by_owner(world: SigningWorld) -> None:
+def test_get_signing_profile_by_owner(world: World) -> None:
     profile = world.profile()
-    own = world.c.signer.get_signing_profile(profileName=profile.name, profileOwner="123456789012")
+    own = world.clients.signer.get_signing_profile(
+        profileName=profile.name, profileOwner="123456789012"
+    )
     assert own["profileVersionArn"] == profile.version_arn
     with pytest.raises(ClientError) as error:
-        world.c.signer.get_signing_profile(profileName=profile.name, profileOwner="210987654321")
+        world.clients.signer.get_signing_profile(
+            profileName=profile.name, profileOwner="210987654321"
+        )
     assert (error_code(error), http_status(error)) == ("AccessDeniedException", 403)
 
 
@@ -329,18 +331,18 @@ def test_get_signing_profile_by_owner(world: SigningWorld) -> None:
 
 @pytest.mark.parametrize("versioning", [None, "Suspended"])
 def test_a_source_bucket_without_versioning_enabled_is_refused(
-    world: SigningWorld, versioning: str | None
+    world: World, versioning: str | None
 ) -> None:
     bucket = unique("unversioned-")
-    world.c.s3.create_bucket(Bucket=bucket)
+    world.clients.s3.create_bucket(Bucket=bucket)
     if versioning:
-        world.c.s3.put_bucket_versioning(
+        world.clients.s3.put_bucket_versioning(
             Bucket=bucket, VersioningConfiguration={"Status": versioning}
         )
-    put = world.c.s3.put_object(Bucket=bucket, Key="unsigned/pkg.zip", Body=make_zip())
-    before = {j["jobId"] for j in world.c.signer.list_signing_jobs()["jobs"]}
+    put = world.clients.s3.put_object(Bucket=bucket, Key="unsigned/pkg.zip", Body=make_zip())
+    before = {j["jobId"] for j in world.clients.signer.list_signing_jobs()["jobs"]}
     with pytest.raises(ClientError) as error:
-        world.c.signer.start_signing_job(
+        world.clients.signer.start_signing_job(
             source={
                 "s3": {
                     "bucketName": bucket,
@@ -354,4 +356,4 @@ def test_a_source_bucket_without_versioning_enabled_is_refused(
         )
     assert (error_code(error), http_status(error)) == ("ValidationException", 400)
     assert "versioning" in error.value.response["Error"]["Message"]
-    assert {j["jobId"] for j in world.c.signer.list_signing_jobs()["jobs"]} == before
+    assert {j["jobId"] for j in world.clients.signer.list_signing_jobs()["jobs"]} == before

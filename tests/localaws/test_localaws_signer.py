@@ -10,19 +10,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from tests.localaws.localaws_support import (
-    LAMBDA_PLATFORM,
-    Clients,
-    SigningWorld,
-    assert_required_members,
-    error_code,
-    http_status,
-    make_zip,
-    unique,
-)
+from localaws.world import LAMBDA_PLATFORM_ID, Clients, World, make_zip, unique
+from tests.localaws.localaws_support import assert_required_members, error_code, http_status
 
 
-def test_start_signing_job_returns_job_id_and_owner(world: SigningWorld, clients: Clients) -> None:
+def test_start_signing_job_returns_job_id_and_owner(world: World, clients: Clients) -> None:
     profile = world.profile()
     key, version = world.upload(make_zip())
     reply = clients.signer.start_signing_job(
@@ -38,14 +30,14 @@ def test_start_signing_job_returns_job_id_and_owner(world: SigningWorld, clients
     )
 
 
-def test_describe_signing_job_reports_the_whole_job(world: SigningWorld) -> None:
+def test_describe_signing_job_reports_the_whole_job(world: World) -> None:
     profile = world.profile({"value": 3, "type": "DAYS"})
-    job = world.sign(profile)
+    job = world.signing_job(profile)
     assert_required_members("signer", "DescribeSigningJob", job)
     assert job["status"] == "Succeeded"
     assert job["statusReason"]
     assert (job["profileName"], job["profileVersion"]) == (profile.name, profile.version)
-    assert job["platformId"] == LAMBDA_PLATFORM
+    assert job["platformId"] == LAMBDA_PLATFORM_ID
     assert job["signedObject"]["s3"] == {
         "bucketName": world.bucket,
         "key": f"signed/{job['jobId']}.zip",
@@ -59,9 +51,9 @@ def test_describe_signing_job_reports_the_whole_job(world: SigningWorld) -> None
 
 
 def test_signed_object_is_a_new_version_holding_the_source_entries(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
-    job = world.sign(world.profile(), make_zip("print('signed')\n"))
+    job = world.signing_job(world.profile(), make_zip("print('signed')\n"))
     signed = job["signedObject"]["s3"]
     versions = clients.s3.list_object_versions(Bucket=world.bucket, Prefix=signed["key"])
     assert len(versions["Versions"]) == 1
@@ -69,7 +61,7 @@ def test_signed_object_is_a_new_version_holding_the_source_entries(
         assert archive.read("index.py") == b"print('signed')\n"
 
 
-def test_signing_uses_the_requested_source_version(world: SigningWorld, clients: Clients) -> None:
+def test_signing_uses_the_requested_source_version(world: World, clients: Clients) -> None:
     key, first_version = world.upload(make_zip("v = 1\n"))
     world.upload(make_zip("v = 2\n"), key=key)
     profile = world.profile()
@@ -84,9 +76,7 @@ def test_signing_uses_the_requested_source_version(world: SigningWorld, clients:
         assert archive.read("index.py") == b"v = 1\n"
 
 
-def test_start_signing_job_rejects_a_missing_source_version(
-    world: SigningWorld, clients: Clients
-) -> None:
+def test_start_signing_job_rejects_a_missing_source_version(world: World, clients: Clients) -> None:
     key, _ = world.upload(make_zip())
     with pytest.raises(ClientError) as error:
         clients.signer.start_signing_job(
@@ -99,7 +89,7 @@ def test_start_signing_job_rejects_a_missing_source_version(
 
 
 def test_start_signing_job_with_unknown_profile_is_not_found(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     key, version = world.upload(make_zip())
     with pytest.raises(ClientError) as error:
@@ -138,13 +128,13 @@ def test_waiter_fails_fast_for_an_unknown_job(clients: Clients) -> None:
         )
 
 
-def test_list_signing_jobs_filters_and_paginates(world: SigningWorld, clients: Clients) -> None:
+def test_list_signing_jobs_filters_and_paginates(world: World, clients: Clients) -> None:
     profile = world.profile({"value": 5, "type": "DAYS"})
-    jobs = [world.sign(profile) for _ in range(3)]
+    jobs = [world.signing_job(profile) for _ in range(3)]
     ids = {job["jobId"] for job in jobs}
     clients.signer.revoke_signature(jobId=jobs[0]["jobId"], reason="compromised")
 
-    listed = clients.signer.list_signing_jobs(status="Succeeded", platformId=LAMBDA_PLATFORM)
+    listed = clients.signer.list_signing_jobs(status="Succeeded", platformId=LAMBDA_PLATFORM_ID)
     assert_required_members("signer", "ListSigningJobs", listed)
     assert ids <= {job["jobId"] for job in listed["jobs"]}
 
@@ -178,8 +168,8 @@ def test_list_signing_jobs_filters_and_paginates(world: SigningWorld, clients: C
     assert len(paged) == len(set(paged)) and ids <= set(paged)
 
 
-def test_revoke_signature_adds_a_revocation_record(world: SigningWorld, clients: Clients) -> None:
-    job = world.sign(world.profile())
+def test_revoke_signature_adds_a_revocation_record(world: World, clients: Clients) -> None:
+    job = world.signing_job(world.profile())
     reply = clients.signer.revoke_signature(jobId=job["jobId"], reason="key leaked")
     assert reply["ResponseMetadata"]["HTTPStatusCode"] == 200
     described = clients.signer.describe_signing_job(jobId=job["jobId"])
@@ -190,7 +180,7 @@ def test_revoke_signature_adds_a_revocation_record(world: SigningWorld, clients:
 
 
 def test_get_signing_profile_returns_version_status_and_validity(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile({"value": 2, "type": "YEARS"})
     reply = clients.signer.get_signing_profile(profileName=profile.name)
@@ -199,11 +189,11 @@ def test_get_signing_profile_returns_version_status_and_validity(
     assert reply["profileVersionArn"] == profile.version_arn
     assert reply["status"] == "Active"
     assert reply["signatureValidityPeriod"] == {"value": 2, "type": "YEARS"}
-    assert reply["platformId"] == LAMBDA_PLATFORM
+    assert reply["platformId"] == LAMBDA_PLATFORM_ID
     assert "revocationRecord" not in reply
 
 
-def test_revoke_signing_profile_revokes_and_records(world: SigningWorld, clients: Clients) -> None:
+def test_revoke_signing_profile_revokes_and_records(world: World, clients: Clients) -> None:
     profile = world.profile()
     effective = datetime.now(UTC) - timedelta(hours=1)
     reply = clients.signer.revoke_signing_profile(
@@ -232,7 +222,7 @@ def test_revoke_signing_profile_revokes_and_records(world: SigningWorld, clients
 
 
 def test_revoke_signing_profile_rejects_a_future_effective_time(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile()
     with pytest.raises(ClientError) as error:
@@ -246,10 +236,10 @@ def test_revoke_signing_profile_rejects_a_future_effective_time(
     assert clients.signer.get_signing_profile(profileName=profile.name)["status"] == "Active"
 
 
-def test_list_signing_profiles_and_get_platform(world: SigningWorld, clients: Clients) -> None:
+def test_list_signing_profiles_and_get_platform(world: World, clients: Clients) -> None:
     world.profile()  # at least two profiles, whatever else this server holds
     profile = world.profile()
-    first = clients.signer.list_signing_profiles(platformId=LAMBDA_PLATFORM, maxResults=2)
+    first = clients.signer.list_signing_profiles(platformId=LAMBDA_PLATFORM_ID, maxResults=2)
     assert_required_members("signer", "ListSigningProfiles", first)
     assert len(first["profiles"]) == 2 and first["nextToken"]
 
@@ -260,7 +250,7 @@ def test_list_signing_profiles_and_get_platform(world: SigningWorld, clients: Cl
     assert profile.name in all_names()
     clients.signer.cancel_signing_profile(profileName=profile.name)
     assert profile.name not in all_names()
-    platform = clients.signer.get_signing_platform(platformId=LAMBDA_PLATFORM)
+    platform = clients.signer.get_signing_platform(platformId=LAMBDA_PLATFORM_ID)
     assert_required_members("signer", "GetSigningPlatform", platform)
     assert platform["maxSizeInMB"] == 250
 
@@ -271,8 +261,8 @@ def test_unknown_platform_is_rejected(clients: Clients) -> None:
     assert error_code(error) == "ValidationException"
 
 
-def test_a_source_that_is_not_a_zip_fails_the_job(world: SigningWorld, clients: Clients) -> None:
-    job = world.sign(world.profile(), b"not a zip archive")
+def test_a_source_that_is_not_a_zip_fails_the_job(world: World, clients: Clients) -> None:
+    job = world.signing_job(world.profile(), b"not a zip archive")
     assert job["status"] == "Failed"
     assert "ZIP" in job["statusReason"]
     assert "signedObject" not in job
@@ -299,7 +289,7 @@ def _effective_from(clients: Clients, profile: Any) -> datetime:
 
 
 def test_re_revoking_a_profile_with_a_later_time_keeps_the_earlier_one(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile()
     earlier = _revoke(clients, profile, hours_ago=2)
@@ -311,7 +301,7 @@ def test_re_revoking_a_profile_with_a_later_time_keeps_the_earlier_one(
 
 
 def test_re_revoking_a_profile_with_an_earlier_time_moves_it_earlier(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile()
     _revoke(clients, profile, hours_ago=1)
@@ -319,12 +309,10 @@ def test_re_revoking_a_profile_with_an_earlier_time_moves_it_earlier(
     assert abs(_effective_from(clients, profile) - earliest) < timedelta(seconds=1)
 
 
-def test_signing_an_already_signed_package_fails_the_job(
-    world: SigningWorld, clients: Clients
-) -> None:
+def test_signing_an_already_signed_package_fails_the_job(world: World, clients: Clients) -> None:
     profile = world.profile()
-    signed = world.signed_bytes(world.sign(profile))
-    job = world.sign(profile, signed)  # uploads the signed bytes as a new source object
+    signed = world.signed_bytes(world.signing_job(profile))
+    job = world.signing_job(profile, signed)  # uploads the signed bytes as a new source object
     assert_required_members("signer", "DescribeSigningJob", job)
     assert job["status"] == "Failed"
     assert "already signed" in job["statusReason"]
@@ -342,12 +330,10 @@ def _listed_ids(clients: Clients, **filters: Any) -> set[str]:
     return {job["jobId"] for page in pages for job in page["jobs"]}
 
 
-def test_each_list_signing_jobs_filter_selects_and_excludes(
-    world: SigningWorld, clients: Clients
-) -> None:
+def test_each_list_signing_jobs_filter_selects_and_excludes(world: World, clients: Clients) -> None:
     profile = world.profile({"value": 9, "type": "DAYS"})
-    kept, revoked = world.sign(profile), world.sign(profile)
-    failed = world.sign(profile, b"not a zip")
+    kept, revoked = world.signing_job(profile), world.signing_job(profile)
+    failed = world.signing_job(profile, b"not a zip")
     clients.signer.revoke_signature(jobId=revoked["jobId"], reason="compromised")
     mine = {kept["jobId"], revoked["jobId"], failed["jobId"]}
     account, principal = kept["jobOwner"], kept["requestedBy"]
@@ -355,7 +341,7 @@ def test_each_list_signing_jobs_filter_selects_and_excludes(
     expectations: list[tuple[dict[str, Any], set[str]]] = [
         ({"status": "Succeeded"}, {kept["jobId"], revoked["jobId"]}),
         ({"status": "Failed"}, {failed["jobId"]}),
-        ({"platformId": LAMBDA_PLATFORM}, mine),
+        ({"platformId": LAMBDA_PLATFORM_ID}, mine),
         ({"platformId": "AmazonFreeRTOS-Default"}, set()),
         ({"requestedBy": principal}, mine),
         ({"requestedBy": "arn:aws:iam::123456789012:user/someone-else"}, set()),
@@ -374,10 +360,10 @@ def test_each_list_signing_jobs_filter_selects_and_excludes(
 
 
 def test_list_signing_jobs_pages_with_filters_and_rejects_a_foreign_token(
-    world: SigningWorld, clients: Clients
+    world: World, clients: Clients
 ) -> None:
     profile = world.profile()
-    ids = {world.sign(profile)["jobId"] for _ in range(5)}
+    ids = {world.signing_job(profile)["jobId"] for _ in range(5)}
     seen: list[str] = []
     token = None
     while True:

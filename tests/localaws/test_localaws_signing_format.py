@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from localaws import signing
-from tests.localaws.localaws_support import make_zip
+from localaws.world import make_zip
 
 JOB_ARN = "arn:aws:signer:us-east-1:123456789012:/signing-jobs/job-1"
 PROFILE_VERSION_ARN = "arn:aws:signer:us-east-1:123456789012:/signing-profiles/p/v1"

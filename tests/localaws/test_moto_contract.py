@@ -17,6 +17,7 @@ import moto
 import pytest
 from moto import backends as moto_backends
 from moto import settings as moto_settings
+from moto.awslambda import exceptions as moto_lambda_exceptions
 from moto.awslambda import models as moto_lambda
 from moto.awslambda import responses as moto_lambda_responses
 from moto.awslambda import urls as moto_lambda_urls
@@ -191,7 +192,7 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
     (
         "LambdaBackend keeps functions in _lambdas._functions {name: {'latest', 'versions'}} "
         "and layers in _layers (put_layer_version)",
-        "localaws.awslambda.models (listings, create_function, seed)",
+        "localaws.awslambda.models (listings, create_function, has_function)",
         lambda: (
             isinstance(_lambda_backend()._lambdas._functions, dict)
             and 'self._functions[fn.function_name] = {"latest": fn, "versions": []}'
@@ -562,7 +563,7 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
     (
         "S3Backend.get_object(bucket, key, version_id=...), put_object(bucket, key, value), "
         "create_bucket(name, region), put_bucket_versioning(name, status); MissingBucket",
-        "localaws.signer.models, localaws.awslambda.models, localaws.seed",
+        "localaws.signer.models, localaws.awslambda.models, localaws.backend_clients",
         lambda: (
             params(moto_s3.S3Backend.get_object)[:3] == ["bucket_name", "key_name", "version_id"]
             and params(moto_s3.S3Backend.put_object)[:3] == ["bucket_name", "key_name", "value"]
@@ -699,7 +700,7 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
     ),
     (
         "IAMBackend.create_role keyword parameters",
-        "localaws.seed",
+        "localaws.backend_clients",
         lambda: (
             params(moto_iam.IAMBackend.create_role)[:7]
             == [
@@ -711,6 +712,30 @@ CONTRACT: list[tuple[str, str, Callable[[], bool]]] = [
                 "tags",
                 "max_session_duration",
             ]
+        ),
+    ),
+    (
+        "What the in-process transport calls as the HTTP responses do: "
+        "IAMBackend.put_role_policy(role_name, policy_name, policy_json), "
+        "S3Backend.put_public_access_block(bucket_name, config of XML strings), "
+        "LambdaBackend.create_alias(name, function_name, function_version, description, "
+        "routing_config), SigningProfile.to_dict(full=False), LambdaAlias.to_json, "
+        "FunctionAlreadyExists(function_name), UnknownFunctionException(arn), MissingKey(key=)",
+        "localaws.backend_clients",
+        lambda: (
+            params(moto_iam.IAMBackend.put_role_policy)
+            == ["role_name", "policy_name", "policy_json"]
+            and params(moto_s3.S3Backend.put_public_access_block)
+            == ["bucket_name", "pub_block_config"]
+            and 'pab_config["PublicAccessBlockConfiguration"]'
+            in inspect.getsource(moto_s3_responses.S3Response._bucket_response_put)
+            and params(moto_lambda.LambdaBackend.create_alias)
+            == ["name", "function_name", "function_version", "description", "routing_config"]
+            and params(moto_signer.SigningProfile.to_dict) == ["full"]
+            and '"AliasArn"' in inspect.getsource(moto_lambda.LambdaAlias.to_json)
+            and params(moto_lambda_exceptions.FunctionAlreadyExists.__init__) == ["function_name"]
+            and params(moto_lambda_exceptions.UnknownFunctionException.__init__) == ["arn"]
+            and params(moto_s3_exceptions.MissingKey.__init__) == ["key"]
         ),
     ),
     (

@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from localaws.world import Clients, World, make_zip
 from tests.conftest import REPO_ROOT, checkout_copy
-from tests.localaws.localaws_support import REGION, SigningWorld, make_zip
+from tests.localaws.localaws_support import REGION
 
 pytestmark = pytest.mark.e2e
 
@@ -184,14 +185,11 @@ def test_plain_install_has_no_extras(plain_install: PlainInstall, record_propert
 
 def test_verify_from_the_plain_install(plain_install: PlainInstall, endpoint: str) -> None:
     # The stack's recipe with boto3: versioned bucket, signing job, Enforce CSC, function.
-    world = SigningWorld.create(endpoint)
+    world = World.create(Clients.for_endpoint(endpoint))
     profile = world.profile({"value": 365, "type": "DAYS"})
-    job = world.sign(profile, make_zip())
+    signed = world.sign(profile, make_zip())
     csc_arn = world.csc("Enforce", [profile.version_arn])
-    signed = job["signedObject"]["s3"]
-    function = world.create_function(
-        {"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}, csc_arn
-    )
+    function = world.function(signed, csc_arn)
     aws = {
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -202,9 +200,9 @@ def test_verify_from_the_plain_install(plain_install: PlainInstall, endpoint: st
     flags = [
         "verify",
         "--function",
-        function["FunctionName"],
+        function.name,
         "--job-id",
-        job["jobId"],
+        signed.job_id,
         "--csc-arn",
         csc_arn,
         "--trusted-profile-version-arn",
@@ -221,7 +219,7 @@ def test_verify_from_the_plain_install(plain_install: PlainInstall, endpoint: st
         assert {check["status"] for check in report["checks"]} == {"pass"}
 
     # And a failure is a failure from the plain install too (exit 1, the right check).
-    world.c.signer.revoke_signature(jobId=job["jobId"], reason="packaging test")
+    world.clients.signer.revoke_signature(jobId=signed.job_id, reason="packaging test")
     result = plain_install.run(
         str(plain_install.venv / "bin" / "signed-lambda-verify"), *flags, env=aws
     )

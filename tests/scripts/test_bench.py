@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -12,7 +13,7 @@ from typing import Any
 import bench  # scripts/ is on sys.path (tests/conftest.py)
 import pytest
 
-from verifier.contract.manifest import FunctionManifest
+from localaws.world import Clients, Deployment, Function, Profile, SignedArtifact, World
 from verifier.contract.targets import load_outputs
 
 
@@ -55,33 +56,50 @@ def test_split_operations() -> None:
     )
 
 
-def test_manifest_is_what_the_verifier_reads(tmp_path: Path) -> None:
-    """The bench builds its outputs through the contract module; the verifier reads them."""
-    entry = FunctionManifest(
-        key="fn",
-        function_name="bench-fn",
-        function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench-fn",
-        signing_job_id="0f6ea9a1-1111-2222-3333-444455556666",
-        unsigned_key="unsigned/fn/package.zip",
-        unsigned_version="v1",
-        signed_bucket="bench-artifacts",
-        signed_key="signed/fn/0f6ea9a1-1111-2222-3333-444455556666.zip",
-        source_dir="bench/fn",
-        package_sha256="0" * 64,
-        handler="index.handler",
-        runtime="python3.12",
+def test_outputs_are_what_the_verifier_reads(tmp_path: Path) -> None:
+    """The bench writes its outputs and lock through the contract module; the verifier reads
+    them back as the deployment that was built (built here by hand: no AWS is called)."""
+    clients = Clients.for_endpoint("https://127.0.0.1:1")
+    world = World(clients, bucket="bench-artifacts-0f6ea9a1", role_arn="arn:aws:iam::1:role/r")
+    job_id = "0f6ea9a1-1111-2222-3333-444455556666"
+    package = bench.make_package(4096, seed=1)
+    spec = bench.function_spec("fn", package, "0f6ea9a1")
+    job = {
+        "jobId": job_id,
+        "source": {"s3": {"bucketName": world.bucket, "key": spec.unsigned_key, "version": "v1"}},
+        "signedObject": {"s3": {"bucketName": world.bucket, "key": f"signed/fn/{job_id}.zip"}},
+    }
+    function = Function(
+        name="bench-fn-0f6ea9a1",
+        arn="arn:aws:lambda:us-east-1:123456789012:function:bench-fn-0f6ea9a1",
+        code_sha256="unused",
+        artifact=SignedArtifact(job),
+        signing_job_arn=None,
     )
-    document = bench.manifest(
-        bucket="bench-artifacts",
-        profile_name="bench_profile",
-        profile_version_arn="arn:aws:signer:us-east-1:123456789012:/signing-profiles/bench_profile/abc",
+    profile = Profile(
+        "bench_0f6ea9a1",
+        "abc",
+        "arn:aws:signer:us-east-1:123456789012:/signing-profiles/bench_0f6ea9a1/abc",
+    )
+    deployment = Deployment(
+        world=world,
+        profile=profile,
         csc_arn="arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdefg",
-        functions=[entry],
+        policy="Enforce",
+        layers=(),
+        functions=(function,),
     )
-    path = tmp_path / "outputs.json"
-    path.write_text(json.dumps({bench.STACK: {"manifest": document.to_output()}}))
+    path = bench.outputs_of(deployment, {"fn": spec}, tmp_path / "outputs.json")
     selection = load_outputs(path, stack=None, region_flag=None)
-    assert selection.manifest == document
+    [entry] = selection.manifest.functions
+    assert (entry.key, entry.function_name, entry.signing_job_id) == ("fn", function.name, job_id)
+    assert (entry.unsigned_key, entry.unsigned_version) == ("unsigned/fn/package.zip", "v1")
+    assert entry.signed_key == f"signed/fn/{job_id}.zip"
+    assert entry.package_sha256 == hashlib.sha256(package).hexdigest()
+    assert selection.manifest.signing_profile_version_arn == profile.version_arn
+    assert selection.manifest.expected_policy == "Enforce"
+    lock = json.loads(bench.lock_path(path).read_text())["stacks"][bench.STACK]
+    assert lock["signing_profile_version_arns"] == [profile.version_arn]
 
 
 def test_verifier_env_replaces_every_aws_setting(

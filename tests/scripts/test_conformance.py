@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from conformance import cli, evidence, items, packages, recipe, record  # scripts/ on sys.path
 
 from localaws.testing import LocalAws, running_local_aws
+from localaws.world import FIXED_ZIP_TIME, World, package
 from tests.conftest import LOCAL_CREDENTIALS, REPO_ROOT
 
 SCRIPT = REPO_ROOT / "scripts" / "conformance"
@@ -174,7 +175,7 @@ def test_packages_are_deterministic_zips() -> None:
     assert packages.function_package() == packages.function_package()
     with zipfile.ZipFile(io.BytesIO(packages.function_package())) as archive:
         assert archive.namelist() == ["index.py"]
-        assert archive.infolist()[0].date_time == packages.FIXED_ZIP_TIME
+        assert archive.infolist()[0].date_time == FIXED_ZIP_TIME
     with zipfile.ZipFile(io.BytesIO(packages.layer_package())) as archive:
         assert archive.namelist() == ["python/conformance_layer.py"]
 
@@ -224,7 +225,7 @@ def test_signature_location_as_an_added_entry() -> None:
 
 def test_a_rewritten_entry_breaks_signature_location() -> None:
     evidence = passing_evidence()
-    rewritten = packages.make_zip({"index.py": "def handler(event, context):\n    return 1\n"})
+    rewritten = package({"index.py": "def handler(event, context):\n    return 1\n"})
     function = dataclasses.replace(evidence.function, signed_bytes=rewritten)
     found = item(dataclasses.replace(evidence, function=function), "signature_location")
     assert found.holds is False
@@ -682,12 +683,12 @@ def test_a_failed_cleanup_step_is_one_line_keeps_the_results_and_exits_3(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def stuck(self: recipe.Run) -> None:
+    def stuck(self: World, name: str) -> None:
         raise ClientError(
             {"Error": {"Code": "DeleteConflict", "Message": "still attached"}}, "DeleteRole"
         )
 
-    monkeypatch.setattr(recipe.Run, "_delete_role", stuck)
+    monkeypatch.setattr(World, "_delete_role", stuck)
     output, args = _in_process(local, tmp_path, monkeypatch)
     assert cli.main(args) == 3
     doc = json.loads(output.read_text())

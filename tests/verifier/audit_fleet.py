@@ -10,14 +10,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.localaws.localaws_support import Profile, SigningWorld, make_zip, unique
+from localaws.world import FunctionSpec, LayerSpec, Profile, SignedArtifact, World, make_zip, unique
 
 IMAGE_URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "0" * 64
 
 
 @dataclass
 class Fleet:
-    world: SigningWorld
+    world: World
     prefix: str
     trusted: Profile
     untrusted: Profile
@@ -34,73 +34,72 @@ class Fleet:
         return {by_name[name] for name in names if name in by_name}
 
 
-def _signed_code(job: dict[str, Any]) -> dict[str, str]:
-    signed = job["signedObject"]["s3"]
-    return {"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}
+def handler_zip(key: str) -> bytes:
+    """A package of its own for each function (each is signed by a job of its own)."""
+    return make_zip(f"def handler(e, c):\n    return {key!r}\n")
 
 
-def build_fleet(world: SigningWorld, *, clean: int = 2, broken: bool = True) -> Fleet:
+def build_fleet(world: World, *, clean: int = 2, broken: bool = True) -> Fleet:
     """``clean`` proven functions (``$LATEST`` + version 1, a shared signed layer, one with an
     alias), and with ``broken`` one function broken in each way the audit must catch."""
-    lam = world.c.lambda_
+    lam = world.clients.lambda_
     prefix = unique("audit-") + "-"
-    trusted = world.profile({"value": 365, "type": "DAYS"})
-    untrusted = world.profile({"value": 365, "type": "DAYS"})
-    enforce = world.csc("Enforce", [trusted.version_arn])
-    layer_job = world.sign(trusted, make_zip("def helper():\n    return 1\n"))
-    layer_arn = lam.publish_layer_version(
-        LayerName=f"{prefix}shared",
-        Content=_signed_code(layer_job),
-        CompatibleRuntimes=["python3.12"],
-    )["LayerVersionArn"]
-    fleet = Fleet(world, prefix, trusted, untrusted, layer_arn)
-
-    def create(key: str, csc: str | None, job: dict[str, Any] | None, **extra: Any) -> str:
-        name = f"{prefix}{key}"
-        code = _signed_code(job) if job is not None else {"ZipFile": make_zip(f"# {key}\n")}
-        world.create_function(code, csc, FunctionName=name, **extra)
-        fleet.names[key] = name
-        if job is not None:
-            fleet.jobs[key] = job
-        return name
-
-    def signed_job(profile: Profile, key: str) -> dict[str, Any]:
-        return world.sign(profile, make_zip(f"def handler(e, c):\n    return {key!r}\n"))
-
-    for index in range(clean):
-        key = f"clean-{index}"
-        name = create(key, enforce, signed_job(trusted, key), Layers=[layer_arn], Publish=True)
-        if index == 0:
-            lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    trusted = world.profile()
+    untrusted = world.profile()
+    keys = [f"clean-{index}" for index in range(clean)]
+    deployment = world.deployment(
+        [
+            FunctionSpec(
+                package=handler_zip(key),
+                name=f"{prefix}{key}",
+                layers=(0,),
+                publish=True,
+                alias="live" if index == 0 else None,
+            )
+            for index, key in enumerate(keys)
+        ],
+        layers=[LayerSpec(make_zip("def helper():\n    return 1\n"), name=f"{prefix}shared")],
+        profile=trusted,
+    )
+    enforce = deployment.csc_arn
+    fleet = Fleet(world, prefix, trusted, untrusted, deployment.layers[0].arn)
+    for key, function in zip(keys, deployment.functions, strict=True):
+        fleet.names[key] = function.name
+        fleet.jobs[key] = dict(function.artifact.job)
     if not broken:
         return fleet
 
+    def create(key: str, csc: str, profile: Profile, *, publish: bool = False) -> str:
+        signed = world.sign(profile, handler_zip(key))
+        fleet.names[key] = world.function(signed, csc, name=f"{prefix}{key}", publish=publish).name
+        fleet.jobs[key] = dict(signed.job)
+        return fleet.names[key]
+
     # 1. No CSC: deployed signed under a CSC, which was then detached.
-    name = create("no-csc", enforce, signed_job(trusted, "no-csc"), Publish=True)
+    name = create("no-csc", enforce, trusted, publish=True)
     lam.delete_function_code_signing_config(FunctionName=name)
     # 2. CSC in Warn (the code itself is signed and trusted).
-    warn = world.csc("Warn", [trusted.version_arn])
-    create("csc-warn", warn, signed_job(trusted, "csc-warn"), Publish=True)
+    create("csc-warn", world.csc("Warn", [trusted.version_arn]), trusted, publish=True)
     # 3. Signed by an untrusted profile, under a CSC that allows it.
-    intruder = world.csc("Enforce", [untrusted.version_arn])
-    create("untrusted", intruder, signed_job(untrusted, "untrusted"), Publish=True)
+    create("untrusted", world.csc("Enforce", [untrusted.version_arn]), untrusted, publish=True)
     # 4. A revoked signature.
-    create("revoked", enforce, signed_job(trusted, "revoked"), Publish=True)
-    world.c.signer.revoke_signature(jobId=fleet.jobs["revoked"]["jobId"], reason="audit drill")
+    create("revoked", enforce, trusted, publish=True)
+    world.clients.signer.revoke_signature(
+        jobId=fleet.jobs["revoked"]["jobId"], reason="audit drill"
+    )
     # 5. Unsigned code swapped in under a briefly relaxed CSC.
     relaxed = world.csc("Enforce", [trusted.version_arn])
-    name = create("swapped", relaxed, signed_job(trusted, "swapped"))
+    name = create("swapped", relaxed, trusted)
     _relax(world, relaxed, "Warn")
     lam.update_function_code(FunctionName=name, ZipFile=make_zip("print('swapped')\n"))
     _relax(world, relaxed, "Enforce")
     # 6. An unsigned version behind an alias (10% of its traffic), $LATEST signed again.
     behind = world.csc("Enforce", [trusted.version_arn])
-    job = signed_job(trusted, "alias-unsigned")
-    name = create("alias-unsigned", behind, job)
+    name = create("alias-unsigned", behind, trusted)
     _relax(world, behind, "Warn")
     lam.update_function_code(FunctionName=name, ZipFile=make_zip("print('canary')\n"))
     unsigned_version = lam.publish_version(FunctionName=name)["Version"]
-    lam.update_function_code(FunctionName=name, **_signed_code(job))
+    lam.update_function_code(FunctionName=name, **SignedArtifact(fleet.jobs["alias-unsigned"]).code)
     _relax(world, behind, "Enforce")
     signed_version = lam.publish_version(FunctionName=name)["Version"]
     lam.create_alias(
@@ -123,21 +122,13 @@ def build_fleet(world: SigningWorld, *, clean: int = 2, broken: bool = True) -> 
 def add_unreadable(fleet: Fleet) -> str:
     """A function whose signed object the audit may not read (GetObject denied): an ERROR."""
     world = fleet.world
-    bucket = unique("denied-")
-    world.c.s3.create_bucket(Bucket=bucket)
-    world.c.s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    key, version = world.upload(make_zip("def handler(e, c):\n    return 'x'\n"))
-    job_id = world.c.signer.start_signing_job(
-        source={"s3": {"bucketName": world.bucket, "key": key, "version": version}},
-        destination={"s3": {"bucketName": bucket, "prefix": "signed/"}},
-        profileName=fleet.trusted.name,
-        clientRequestToken=unique("token-"),
-    )["jobId"]
-    job = world.c.signer.describe_signing_job(jobId=job_id)
+    bucket = world.new_bucket(unique("denied-"))
+    signed = world.sign(
+        fleet.trusted, make_zip("def handler(e, c):\n    return 'x'\n"), destination_bucket=bucket
+    )
     csc = world.csc("Enforce", [fleet.trusted.version_arn])
     # Outside the fleet's prefix: the other tests audit the fleet without it.
-    name = unique("unreadable-")
-    world.create_function(_signed_code(job), csc, FunctionName=name)
+    name = world.function(signed, csc, name=unique("unreadable-")).name
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -149,12 +140,12 @@ def add_unreadable(fleet: Fleet) -> str:
             }
         ],
     }
-    world.c.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    world.clients.s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     return name
 
 
-def _relax(world: SigningWorld, csc: str, policy: str) -> None:
-    world.c.lambda_.update_code_signing_config(
+def _relax(world: World, csc: str, policy: str) -> None:
+    world.clients.lambda_.update_code_signing_config(
         CodeSigningConfigArn=csc, CodeSigningPolicies={"UntrustedArtifactOnDeployment": policy}
     )
 

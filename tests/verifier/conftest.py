@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.localaws.localaws_support import SigningWorld
+from localaws.world import Clients, World
 from tests.verifier.deployed import Deployed, deploy
 
 
 @pytest.fixture(scope="module")
-def world(endpoint: str) -> SigningWorld:
+def world(endpoint: str) -> World:
     """The module's signing world: its own profile, bucket and clients on the module's server."""
-    return SigningWorld.create(endpoint)
+    return World.create(Clients.for_endpoint(endpoint))
 
 
 @pytest.fixture
-def deployed(world: SigningWorld, tmp_path: Path) -> Deployed:
+def deployed(world: World, tmp_path: Path) -> Deployed:
     return deploy(world, tmp_path)

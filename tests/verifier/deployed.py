@@ -1,22 +1,30 @@
-"""A signed deployment built with boto3 against the local AWS, as the stack builds it.
+"""A signed deployment as the stack builds it, without Terraform, on the local AWS.
 
-The stack's recipe, without Terraform: source directories in a checkout, deterministic zips,
-unsigned uploads, signing jobs, a signed layer, a CSC, and a function from the signed object;
-then the stack's manifest (through ``verifier.contract.manifest``, the one contract) and a
-lock file.
-Tests change AWS out of band with the boto3 clients and run the verifier CLI.
+Source directories in a checkout, the stack's deterministic zips (``verifier.package``), and
+the signed-world builder (:mod:`localaws.world`) for the rest: unsigned uploads, signing jobs,
+a signed layer, a CSC, and a function from the signed object; then the stack's manifest and a
+lock file (:mod:`localaws.world_outputs`). Tests change AWS out of band with the boto3 clients
+and run the verifier CLI.
 """
 
 from __future__ import annotations
 
-import json
+import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from tests.localaws.localaws_support import Profile, SigningWorld, unique
-from verifier.contract import lock as lock_module
-from verifier.contract.manifest import FunctionManifest, LayerManifest, Manifest, environment_digest
+from localaws import world_outputs
+from localaws.world import (
+    Function,
+    FunctionSpec,
+    LayerSpec,
+    Profile,
+    SignedArtifact,
+    World,
+    unique,
+)
+from verifier.contract.manifest import Manifest
 from verifier.package import build_package
 
 STACK = "signed-lambda"
@@ -26,22 +34,32 @@ LAYER_SOURCE = "def helper():\n    return 'shared'\n"
 
 @dataclass
 class SignedArtifactBuild:
-    job: dict[str, Any]
+    """A build of a source directory, signed."""
+
+    artifact: SignedArtifact
     source_dir: str
-    sha256_hex: str
+    package: bytes
+
+    @property
+    def job(self) -> dict[str, Any]:
+        return dict(self.artifact.job)
 
     @property
     def signed(self) -> dict[str, str]:
-        return dict(self.job["signedObject"]["s3"])
+        return dict(self.artifact.signed_object)
+
+    def manifest_fields(self) -> dict[str, str]:
+        """What the manifest says of this build (job, objects, provenance)."""
+        return world_outputs.artifact_fields(self.artifact, self.package, self.source_dir)
 
 
 @dataclass
 class Deployed:
-    world: SigningWorld
+    world: World
     checkout: Path
     profile: Profile
     csc_arn: str
-    function: dict[str, Any]
+    function: Function
     build: SignedArtifactBuild
     layer: SignedArtifactBuild
     layer_version_arn: str
@@ -51,45 +69,25 @@ class Deployed:
 
     @property
     def function_name(self) -> str:
-        return str(self.function["FunctionName"])
+        return self.function.name
 
     @property
     def job_id(self) -> str:
-        return str(self.build.job["jobId"])
+        return self.build.artifact.job_id
 
     def redeclare(self, build: SignedArtifactBuild) -> None:
         """The stack's outputs after a redeploy of the function from ``build``."""
-        source = build.job["source"]["s3"]
-        function = replace(
-            self.manifest.functions[0],
-            signing_job_id=build.job["jobId"],
-            unsigned_key=source["key"],
-            unsigned_version=source["version"],
-            signed_bucket=build.signed["bucketName"],
-            signed_key=build.signed["key"],
-            package_sha256=build.sha256_hex,
-        )
+        function = replace(self.manifest.functions[0], **build.manifest_fields())
         self.build = build
         self.manifest = replace(self.manifest, functions=(function,))
         self.write_outputs()
 
     def write_outputs(self, manifest: Manifest | None = None) -> None:
-        document = {STACK: {"manifest": (manifest or self.manifest).to_output()}}
-        self.outputs_file.write_text(json.dumps(document, indent=2, default=str))
+        world_outputs.write_outputs(self.outputs_file, STACK, manifest or self.manifest)
 
     def write_lock(self, *extra_arns: str, **changes: Any) -> None:
-        """The lock ``make lock`` writes; ``changes`` replace fields (a lock pinning another
-        account or region pins profile versions there too, as a real one would)."""
-        entry = lock_module.entry_from_manifest(STACK, self.manifest, keep=extra_arns)
-        entry = replace(entry, **changes)
-        arns = tuple(
-            arn.replace(f":{self.manifest.region}:", f":{entry.region}:").replace(
-                f":{lock_module.account_of(self.csc_arn)}:", f":{entry.account_id}:"
-            )
-            for arn in entry.signing_profile_version_arns
-        )
-        entry = replace(entry, signing_profile_version_arns=arns)
-        self.lock_file.write_text(lock_module.render((entry,)))
+        """The lock ``make lock`` writes; ``changes`` replace fields."""
+        world_outputs.write_lock(self.lock_file, STACK, self.manifest, keep=extra_arns, **changes)
 
 
 def write_source(directory: Path, files: dict[str, str]) -> None:
@@ -99,8 +97,19 @@ def write_source(directory: Path, files: dict[str, str]) -> None:
         path.write_text(content)
 
 
+def build_source(checkout: Path, source_dir: str, scratch: Path) -> bytes:
+    """The stack's deterministic zip of ``checkout/source_dir``."""
+    return build_package(checkout / source_dir, scratch / f"{unique('pkg-')}.zip").path.read_bytes()
+
+
+def unsigned_key(package: bytes, key_prefix: str | None = None) -> str:
+    """Content-addressed, as the stack's keys are: ``<prefix>/<sha256>.zip``."""
+    prefix = key_prefix or f"unsigned/{unique('pkg-')}"
+    return f"{prefix}/{hashlib.sha256(package).hexdigest()}.zip"
+
+
 def sign_source(
-    world: SigningWorld,
+    world: World,
     profile: Profile,
     checkout: Path,
     source_dir: str,
@@ -108,103 +117,70 @@ def sign_source(
     key_prefix: str | None = None,
 ) -> SignedArtifactBuild:
     """Deterministic zip of ``checkout/source_dir`` -> unsigned upload under ``key_prefix``
-    (content-addressed, as the stack does: ``<prefix>/<sha256>.zip``) -> signing job."""
-    package = build_package(checkout / source_dir, scratch / f"{unique('pkg-')}.zip")
-    prefix = key_prefix or f"unsigned/{unique('pkg-')}"
-    job = world.sign(profile, package.path.read_bytes(), key=f"{prefix}/{package.sha256_hex}.zip")
-    return SignedArtifactBuild(job=job, source_dir=source_dir, sha256_hex=package.sha256_hex)
+    -> signing job."""
+    package = build_source(checkout, source_dir, scratch)
+    artifact = world.sign(profile, package, key=unsigned_key(package, key_prefix))
+    return SignedArtifactBuild(artifact, source_dir, package)
 
 
 def deploy(
-    world: SigningWorld,
+    world: World,
     tmp_path: Path,
     *,
     policy: str = "Enforce",
     allow_earlier_versions: bool = False,
     environment: dict[str, str] | None = None,
 ) -> Deployed:
-    """One function using one layer, each signed by a profile and CSC of its own;
+    """One function using one layer, signed by a profile and CSC of their own;
     ``environment`` is set on the function and declared in the manifest."""
     checkout = tmp_path / "checkout"
     write_source(checkout / "functions" / "hello", {"handler.py": HANDLER_SOURCE})
     write_source(checkout / "layers" / "shared", {"python/shared_util.py": LAYER_SOURCE})
-    profile = world.profile({"value": 365, "type": "DAYS"})
-    csc_arn = world.csc(policy, [profile.version_arn])
+    function_package = build_source(checkout, "functions/hello", tmp_path)
+    layer_package = build_source(checkout, "layers/shared", tmp_path)
     # Each artifact under its own prefix, as the stack's unsigned/<function>/ keys are.
-    build = sign_source(
-        world, profile, checkout, "functions/hello", tmp_path, f"unsigned/{unique('hello-')}"
+    function_spec = FunctionSpec(
+        package=function_package,
+        handler="handler.handler",
+        architectures=("x86_64",),
+        layers=(0,),
+        environment=environment,
+        unsigned_key=unsigned_key(function_package, f"unsigned/{unique('hello-')}"),
     )
-    layer = sign_source(
-        world, profile, checkout, "layers/shared", tmp_path, f"unsigned/layers/{unique('shared-')}"
+    layer_spec = LayerSpec(
+        package=layer_package,
+        name=unique("shared-"),
+        unsigned_key=unsigned_key(layer_package, f"unsigned/layers/{unique('shared-')}"),
     )
-    layer_version = world.c.lambda_.publish_layer_version(
-        LayerName=unique("shared-"),
-        Content={"S3Bucket": layer.signed["bucketName"], "S3Key": layer.signed["key"]},
-        CompatibleRuntimes=["python3.12"],
+    deployment = world.deployment(
+        [function_spec], layers=[layer_spec], policy=policy, validity={"value": 365, "type": "DAYS"}
     )
-    variables = dict(environment or {})
-    function = world.create_function(
-        {"S3Bucket": build.signed["bucketName"], "S3Key": build.signed["key"]},
-        csc_arn,
-        Handler="handler.handler",
-        Architectures=["x86_64"],
-        Layers=[layer_version["LayerVersionArn"]],
-        **({"Environment": {"Variables": variables}} if variables else {}),
-    )
-
-    def artifact(item: SignedArtifactBuild) -> dict[str, str]:
-        source = item.job["source"]["s3"]
-        return {
-            "signing_job_id": item.job["jobId"],
-            "unsigned_key": source["key"],
-            "unsigned_version": source["version"],
-            "signed_bucket": item.signed["bucketName"],
-            "signed_key": item.signed["key"],
-            "source_dir": item.source_dir,
-            "package_sha256": item.sha256_hex,
-        }
-
-    manifest = Manifest(
-        region=world.c.lambda_.meta.region_name,
-        bucket=world.bucket,
-        signing_profile_name=profile.name,
-        signing_profile_version_arn=profile.version_arn,
-        code_signing_config_arn=csc_arn,
-        expected_policy=policy,
+    [function], [layer] = deployment.functions, deployment.layers
+    manifest = world_outputs.manifest_of(
+        deployment,
         functions=(
-            FunctionManifest(
-                key="hello",
-                function_name=function["FunctionName"],
-                function_arn=function["FunctionArn"],
-                handler="handler.handler",
-                runtime="python3.12",
-                architectures=("x86_64",),
+            world_outputs.function_manifest(
+                "hello",
+                function,
+                function_spec,
+                source_dir="functions/hello",
                 layers=("shared",),
-                environment=tuple(
-                    sorted((name, environment_digest(value)) for name, value in variables.items())
-                ),
                 allow_earlier_versions=allow_earlier_versions,
-                **artifact(build),
             ),
         ),
         layers=(
-            LayerManifest(
-                key="shared",
-                layer_name=layer_version["LayerArn"].rsplit(":", 1)[-1],
-                layer_version_arn=layer_version["LayerVersionArn"],
-                **artifact(layer),
-            ),
+            world_outputs.layer_manifest("shared", layer, layer_spec, source_dir="layers/shared"),
         ),
     )
     deployed = Deployed(
         world=world,
         checkout=checkout,
-        profile=profile,
-        csc_arn=csc_arn,
+        profile=deployment.profile,
+        csc_arn=deployment.csc_arn,
         function=function,
-        build=build,
-        layer=layer,
-        layer_version_arn=layer_version["LayerVersionArn"],
+        build=SignedArtifactBuild(function.artifact, "functions/hello", function_package),
+        layer=SignedArtifactBuild(layer.artifact, "layers/shared", layer_package),
+        layer_version_arn=layer.arn,
         manifest=manifest,
         outputs_file=tmp_path / "cdktf-outputs.json",
         lock_file=tmp_path / "signed-lambda.lock.json",

@@ -12,7 +12,8 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from tests.localaws.localaws_support import REGION, SigningWorld
+from localaws.world import World
+from tests.localaws.localaws_support import REGION
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, add_unreadable, build_fleet
 from verifier.api import AuditPlan, audit
 from verifier.checks.findings import Result, Status
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("local_env")
 
 
 @pytest.fixture(scope="module")
-def fleet(world: SigningWorld) -> Fleet:
+def fleet(world: World) -> Fleet:
     return build_fleet(world)
 
 
@@ -127,7 +128,7 @@ def by_id_arn(document: dict[str, Any], name: str) -> str:
 
 
 def test_a_clean_fleet_passes_and_the_text_report_groups_by_function(
-    world: SigningWorld,
+    world: World,
 ) -> None:
     clean = build_fleet(world, clean=3, broken=False)
     args = ["audit", "--trust", clean.trusted.version_arn, "--function-prefix", clean.prefix]
@@ -235,13 +236,13 @@ def test_warm_cache_makes_no_get_object_and_a_corrupt_entry_is_rewritten(
 
 
 def test_an_overwritten_signed_key_is_proven_on_the_version_signer_wrote(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     """The latest version is read early (before the listing says which one Signer wrote);
     when it is not the signed one, the signed version is read by id and proves the code."""
     small = build_fleet(world, clean=1, broken=False)
     signed = small.jobs["clean-0"]["signedObject"]["s3"]
-    world.c.s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=b"other bytes")
+    world.clients.s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=b"other bytes")
     quiet = ProgressReporter(open("/dev/null", "w"), tty=False)  # noqa: SIM115
     plan = plan_for(small, tmp_path)
     cold = audit(plan, boto3.Session(), progress=quiet)

@@ -13,7 +13,8 @@ import pytest
 from botocore.retries.standard import ThrottlingErrorDetector
 from typer.testing import CliRunner
 
-from tests.localaws.localaws_support import SigningWorld, make_client
+from localaws.world import Clients, World
+from tests.localaws.localaws_support import make_client
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, build_fleet
 from verifier.cli import app
 
@@ -31,7 +32,7 @@ pytestmark = [pytest.mark.local_aws(rate_limits=True), pytest.mark.usefixtures("
 
 @pytest.fixture(scope="module")
 def fleet(endpoint: str) -> Fleet:
-    return build_fleet(SigningWorld.create(endpoint), clean=2)
+    return build_fleet(World.create(Clients.for_endpoint(endpoint)), clean=2)
 
 
 class Deploys:

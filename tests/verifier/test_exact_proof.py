@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from localaws.testing import LocalAws
-from tests.localaws.localaws_support import SigningWorld, make_zip, unique
+from localaws.world import World, make_zip, unique
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
 from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
 from verifier.cli import app
@@ -86,7 +86,7 @@ def findings(document: dict[str, Any], check_id: str) -> list[dict[str, Any]]:
 def publish_with(deployed: Deployed, alias: str = "live", **configuration: Any) -> str:
     """A published version whose configuration differs, behind an alias; ``$LATEST`` is put
     back as it was, so only the version carries the change."""
-    lam = deployed.world.c.lambda_
+    lam = deployed.world.clients.lambda_
     name = deployed.function_name
     before = lam.get_function_configuration(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, **configuration)
@@ -108,7 +108,7 @@ def publish_with(deployed: Deployed, alias: str = "live", **configuration: Any) 
 
 @pytest.mark.parametrize(("name", "value"), MISSED, ids=[n for n, _ in MISSED])
 def test_1_any_undeclared_variable_in_a_published_version_fails(
-    world: SigningWorld, tmp_path: Path, name: str, value: str
+    world: World, tmp_path: Path, name: str, value: str
 ) -> None:
     deployed = deploy(world, tmp_path, environment={"LOG_LEVEL": "info"})
     version = publish_with(deployed, Environment={"Variables": {"LOG_LEVEL": "info", name: value}})
@@ -135,7 +135,7 @@ def test_1_any_undeclared_variable_in_a_published_version_fails(
 
 
 def test_1b_shell_options_that_run_ps4_fail_in_verify_and_audit(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path)
     publish_with(deployed, Environment={"Variables": {"SHELLOPTS": "xtrace", "PS4": "$(id)"}})
@@ -148,10 +148,10 @@ def test_1b_shell_options_that_run_ps4_fail_in_verify_and_audit(
 
 
 def test_1c_a_declared_value_changed_and_a_declared_variable_removed_fail(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, environment={"MODE": "s3cret-one", "LEVEL": "2"})
-    deployed.world.c.lambda_.update_function_configuration(
+    deployed.world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name, Environment={"Variables": {"MODE": "s3cret-two"}}
     )
     code, document, _ = verify(deployed)
@@ -165,7 +165,7 @@ def test_1c_a_declared_value_changed_and_a_declared_variable_removed_fail(
 
 
 def test_4_audit_fails_an_exec_wrapper_in_a_published_version_unless_allowed(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path)
     publish_with(deployed, Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/opt/wrapper"}})
@@ -187,10 +187,10 @@ def test_4b_allow_env_refuses_a_name_that_is_not_code_loading(deployed: Deployed
 
 
 def test_2_a_revoked_pinned_version_stays_revoked_after_the_name_gets_a_new_version(
-    endpoint: str, world: SigningWorld, tmp_path: Path
+    endpoint: str, world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path)
-    signer = world.c.signer
+    signer = world.clients.signer
     profile = deployed.profile
     signer.revoke_signing_profile(
         profileName=profile.name,
@@ -215,10 +215,10 @@ def test_2_a_revoked_pinned_version_stays_revoked_after_the_name_gets_a_new_vers
 
 
 def test_2b_a_revoked_newer_version_does_not_fail_the_pinned_versions_code(
-    endpoint: str, world: SigningWorld, tmp_path: Path
+    endpoint: str, world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path)
-    signer = world.c.signer
+    signer = world.clients.signer
     profile = deployed.profile
     signer.cancel_signing_profile(profileName=profile.name)
     LocalAws(endpoint_url=endpoint, ca_bundle=None).purge_signing_profile(profile.name)
@@ -245,7 +245,7 @@ def test_2b_a_revoked_newer_version_does_not_fail_the_pinned_versions_code(
 
 
 def test_3_an_earlier_version_running_another_functions_build_fails(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, allow_earlier_versions=True)
     # Another function's build, signed by the same pinned profile (its own unsigned prefix).
@@ -256,7 +256,7 @@ def test_3_an_earlier_version_running_another_functions_build_fails(
         world, deployed.profile, tmp_path / "other", "functions/audit", tmp_path, "unsigned/audit"
     )
     signed = other.signed
-    lam = world.c.lambda_
+    lam = world.clients.lambda_
     lam.update_function_code(
         FunctionName=deployed.function_name, S3Bucket=signed["bucketName"], S3Key=signed["key"]
     )
@@ -273,11 +273,11 @@ def test_3_an_earlier_version_running_another_functions_build_fails(
 
 
 def test_3b_a_layers_package_as_a_version_with_another_handler_and_runtime_fails(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, allow_earlier_versions=True)
     layer = deployed.layer.signed
-    lam = world.c.lambda_
+    lam = world.clients.lambda_
     name = deployed.function_name
     lam.update_function_code(FunctionName=name, S3Bucket=layer["bucketName"], S3Key=layer["key"])
     lam.update_function_configuration(
@@ -292,10 +292,10 @@ def test_3b_a_layers_package_as_a_version_with_another_handler_and_runtime_fails
 
 
 def test_3c_an_own_earlier_build_with_the_declared_configuration_warns(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, allow_earlier_versions=True)
-    lam = world.c.lambda_
+    lam = world.clients.lambda_
     version = lam.publish_version(FunctionName=deployed.function_name)["Version"]
     # A new build of the same function (same unsigned prefix), deployed as $LATEST.
     write_source(
@@ -321,7 +321,7 @@ def test_3c_an_own_earlier_build_with_the_declared_configuration_warns(
 
 
 def test_5_six_identical_reuploads_of_the_signed_key_only_warn(deployed: Deployed) -> None:
-    s3 = deployed.world.c.s3
+    s3 = deployed.world.clients.s3
     signed = deployed.build.signed
     data = s3.get_object(Bucket=signed["bucketName"], Key=signed["key"])["Body"].read()
     for _ in range(6):
@@ -335,7 +335,7 @@ def test_5_six_identical_reuploads_of_the_signed_key_only_warn(deployed: Deploye
 
 
 def test_5b_one_overwrite_among_identical_reuploads_fails_naming_it(deployed: Deployed) -> None:
-    s3 = deployed.world.c.s3
+    s3 = deployed.world.clients.s3
     signed = deployed.build.signed
     data = s3.get_object(Bucket=signed["bucketName"], Key=signed["key"])["Body"].read()
     for _ in range(3):
@@ -350,7 +350,7 @@ def test_5b_one_overwrite_among_identical_reuploads_fails_naming_it(deployed: De
 def test_6c_a_signed_version_not_written_by_the_job_fails(deployed: Deployed) -> None:
     """Every version of the signed key deleted and a package uploaded in its place: the key's
     oldest version is no longer the one Signer wrote while the job ran."""
-    s3 = deployed.world.c.s3
+    s3 = deployed.world.clients.s3
     signed = deployed.build.signed
     data = s3.get_object(Bucket=signed["bucketName"], Key=signed["key"])["Body"].read()
     versions = s3.list_object_versions(Bucket=signed["bucketName"], Prefix=signed["key"])
@@ -370,7 +370,7 @@ def test_6c_a_signed_version_not_written_by_the_job_fails(deployed: Deployed) ->
 
 
 def test_7_job_id_blast_radius_includes_the_same_bytes_deployed_without_validation(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path)
     untrusted = world.profile({"value": 365, "type": "DAYS"})
@@ -395,14 +395,12 @@ def test_7_job_id_blast_radius_includes_the_same_bytes_deployed_without_validati
 # --- file systems ------------------------------------------------------------------------------
 
 
-def test_file_systems_fail_verify_and_warn_in_the_audit(
-    world: SigningWorld, tmp_path: Path
-) -> None:
+def test_file_systems_fail_verify_and_warn_in_the_audit(world: World, tmp_path: Path) -> None:
     deployed = deploy(world, tmp_path)
     access_point = (
         "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0"
     )
-    world.c.lambda_.update_function_configuration(
+    world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name,
         FileSystemConfigs=[{"Arn": access_point, "LocalMountPath": "/mnt/code"}],
     )

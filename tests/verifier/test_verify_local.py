@@ -7,10 +7,8 @@ never leak between tests. The Terraform-applied stack is exercised in tests/e2e.
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +18,8 @@ import boto3
 import pytest
 from typer.testing import CliRunner
 
-from tests.localaws.localaws_support import REGION, SigningWorld
+from localaws.world import World
+from tests.localaws.localaws_support import REGION
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
 from verifier.checks import Context, Mode
 from verifier.checks.findings import Status
@@ -63,14 +62,6 @@ def actual_of(document: dict[str, Any], check_id: str) -> str:
     return " | ".join(c["actual"] for c in document["checks"] if c["id"] == check_id)
 
 
-def zip_of(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, content in files.items():
-            archive.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), content)
-    return buffer.getvalue()
-
-
 def sign_other_build(
     deployed: Deployed, tmp_path: Path, profile: Any = None, *, own: bool = False
 ) -> dict[str, Any]:
@@ -86,7 +77,7 @@ def sign_other_build(
 
 def publish_version_of(deployed: Deployed, job: dict[str, Any], **config: Any) -> str:
     """Deploy ``job``'s signed object, publish it as a version, restore $LATEST."""
-    lam = deployed.world.c.lambda_
+    lam = deployed.world.clients.lambda_
     signed = job["signedObject"]["s3"]
     lam.update_function_code(
         FunctionName=deployed.function_name, S3Bucket=signed["bucketName"], S3Key=signed["key"]
@@ -115,7 +106,7 @@ def second_profile(deployed: Deployed) -> Any:
 
 
 def add_publisher(deployed: Deployed, arn: str) -> None:
-    deployed.world.c.lambda_.update_code_signing_config(
+    deployed.world.clients.lambda_.update_code_signing_config(
         CodeSigningConfigArn=deployed.csc_arn,
         AllowedPublishers={"SigningProfileVersionArns": [deployed.profile.version_arn, arn]},
     )
@@ -146,7 +137,7 @@ def test_1_revoked_build_behind_an_alias_fails(deployed: Deployed, tmp_path: Pat
     """Signed by the real profile in another job, published, aliased, then revoked."""
     job = sign_other_build(deployed, tmp_path)
     version = publish_version_of(deployed, job)
-    deployed.world.c.lambda_.create_alias(
+    deployed.world.clients.lambda_.create_alias(
         FunctionName=deployed.function_name, Name="live", FunctionVersion=version
     )
     code, document, _ = run_verify(deployed)
@@ -154,26 +145,24 @@ def test_1_revoked_build_behind_an_alias_fails(deployed: Deployed, tmp_path: Pat
     assert not_passing(document) == {"versions.signed": {"fail"}, "aliases.signed": {"fail"}}
     assert "not the current build" in actual_of(document, "versions.signed")
     assert "[aliases: live]" in actual_of(document, "versions.signed")
-    deployed.world.c.signer.revoke_signature(jobId=job["jobId"], reason="drill")
+    deployed.world.clients.signer.revoke_signature(jobId=job["jobId"], reason="drill")
     code, document, _ = run_verify(deployed)
     assert code == 1
     assert "revoked" in actual_of(document, "versions.signed")
 
 
-def test_1b_earlier_versions_allowed_are_proven_and_warn(
-    world: SigningWorld, tmp_path: Path
-) -> None:
+def test_1b_earlier_versions_allowed_are_proven_and_warn(world: World, tmp_path: Path) -> None:
     deployed = deploy(world, tmp_path, allow_earlier_versions=True)
     job = sign_other_build(deployed, tmp_path, own=True)
     version = publish_version_of(deployed, job)
-    deployed.world.c.lambda_.create_alias(
+    deployed.world.clients.lambda_.create_alias(
         FunctionName=deployed.function_name, Name="live", FunctionVersion=version
     )
     code, document, _ = run_verify(deployed)
     assert code == 0, not_passing(document)
     assert not_passing(document) == {"versions.signed": {"warn"}, "aliases.signed": {"warn"}}
     assert "earlier signed build" in actual_of(document, "versions.signed")
-    deployed.world.c.signer.revoke_signature(jobId=job["jobId"], reason="drill")
+    deployed.world.clients.signer.revoke_signature(jobId=job["jobId"], reason="drill")
     code, document, _ = run_verify(deployed)
     assert code == 1
     assert not_passing(document) == {"versions.signed": {"fail"}, "aliases.signed": {"fail"}}
@@ -184,8 +173,8 @@ def test_2_extra_publisher_and_weighted_alias_fail(deployed: Deployed, tmp_path:
     add_publisher(deployed, intruder.version_arn)
     job = sign_other_build(deployed, tmp_path, profile=intruder)
     version = publish_version_of(deployed, job)
-    current = deployed.world.c.lambda_.publish_version(FunctionName=deployed.function_name)
-    deployed.world.c.lambda_.create_alias(
+    current = deployed.world.clients.lambda_.publish_version(FunctionName=deployed.function_name)
+    deployed.world.clients.lambda_.create_alias(
         FunctionName=deployed.function_name,
         Name="canary",
         FunctionVersion=current["Version"],
@@ -207,10 +196,10 @@ def test_3_layer_handler_and_code_loading_environment_fail(
     write_source(tmp_path / "evil-layer" / "l", {"python/evil.py": "def handler(e, c): pass\n"})
     build = sign_source(deployed.world, deployed.profile, tmp_path / "evil-layer", "l", tmp_path)
     signed = build.job["signedObject"]["s3"]
-    layer = deployed.world.c.lambda_.publish_layer_version(
+    layer = deployed.world.clients.lambda_.publish_layer_version(
         LayerName="evil", Content={"S3Bucket": signed["bucketName"], "S3Key": signed["key"]}
     )
-    deployed.world.c.lambda_.update_function_configuration(
+    deployed.world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name,
         Handler="evil.handler",
         Layers=[deployed.layer_version_arn, layer["LayerVersionArn"]],
@@ -235,7 +224,7 @@ def test_3_layer_handler_and_code_loading_environment_fail(
     "variable", ["NODE_OPTIONS", "JAVA_TOOL_OPTIONS", "PYTHONPATH", "LD_PRELOAD"]
 )
 def test_3b_each_code_loading_variable_fails(deployed: Deployed, variable: str) -> None:
-    deployed.world.c.lambda_.update_function_configuration(
+    deployed.world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name, Environment={"Variables": {variable: "x"}}
     )
     code, document, _ = run_verify(deployed)
@@ -243,11 +232,11 @@ def test_3b_each_code_loading_variable_fails(deployed: Deployed, variable: str) 
     assert not_passing(document) == {"function.environment": {"fail"}}
 
 
-def test_3c_declared_code_loading_variable_passes(world: SigningWorld, tmp_path: Path) -> None:
+def test_3c_declared_code_loading_variable_passes(world: World, tmp_path: Path) -> None:
     deployed = deploy(world, tmp_path, environment={"PYTHONPATH": "/opt/lib"})
     code, document, _ = run_verify(deployed)
     assert code == 0, not_passing(document)
-    deployed.world.c.lambda_.update_function_configuration(
+    deployed.world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name, Environment={"Variables": {"PYTHONPATH": "/tmp"}}
     )
     code, document, _ = run_verify(deployed)
@@ -259,7 +248,7 @@ def test_3c_declared_code_loading_variable_passes(world: SigningWorld, tmp_path:
 
 
 def test_4_outputs_rewritten_to_another_profile_and_csc_fail(
-    world: SigningWorld, deployed: Deployed, tmp_path: Path
+    world: World, deployed: Deployed, tmp_path: Path
 ) -> None:
     """State edited to name another profile, CSC and job, with that profile's code deployed
     under that CSC: the lock still pins the real ones."""
@@ -269,10 +258,10 @@ def test_4_outputs_rewritten_to_another_profile_and_csc_fail(
         functions=(replace(other.manifest.functions[0], function_name=deployed.function_name),),
     )
     other_job = other.build.job["signedObject"]["s3"]
-    world.c.lambda_.put_function_code_signing_config(
+    world.clients.lambda_.put_function_code_signing_config(
         FunctionName=deployed.function_name, CodeSigningConfigArn=other.csc_arn
     )
-    world.c.lambda_.update_function_code(
+    world.clients.lambda_.update_function_code(
         FunctionName=deployed.function_name,
         S3Bucket=other_job["bucketName"],
         S3Key=other_job["key"],
@@ -336,7 +325,7 @@ def test_6_flag_mode_needs_a_trust_anchor(
 
 def test_profile_revoked_after_the_signature_warns(deployed: Deployed) -> None:
     """Signer takes only past effective times: revoke from a moment after both signatures."""
-    signer = deployed.world.c.signer
+    signer = deployed.world.clients.signer
     layer_job = signer.describe_signing_job(jobId=deployed.layer.job["jobId"])
     effective = layer_job["completedAt"] + timedelta(seconds=1)
     time.sleep(max(0.0, (effective - datetime.now(UTC)).total_seconds() + 0.2))
@@ -352,7 +341,7 @@ def test_profile_revoked_after_the_signature_warns(deployed: Deployed) -> None:
 
 
 def test_profile_revoked_before_the_signature_fails(deployed: Deployed) -> None:
-    deployed.world.c.signer.revoke_signing_profile(
+    deployed.world.clients.signer.revoke_signing_profile(
         profileName=deployed.profile.name,
         profileVersion=deployed.profile.version,
         reason="compromised",
@@ -366,14 +355,14 @@ def test_profile_revoked_before_the_signature_fails(deployed: Deployed) -> None:
 
 
 def test_canceled_profile_warns(deployed: Deployed) -> None:
-    deployed.world.c.signer.cancel_signing_profile(profileName=deployed.profile.name)
+    deployed.world.clients.signer.cancel_signing_profile(profileName=deployed.profile.name)
     code, document, _ = run_verify(deployed)
     assert code == 0, not_passing(document)
     assert not_passing(document) == {"profile.revocation": {"warn"}, "layers.signed": {"warn"}}
 
 
 def test_identical_reupload_of_the_signed_key_warns(deployed: Deployed) -> None:
-    s3 = deployed.world.c.s3
+    s3 = deployed.world.clients.s3
     signed = deployed.build.signed
     body = s3.get_object(Bucket=signed["bucketName"], Key=signed["key"])["Body"].read()
     s3.put_object(Bucket=signed["bucketName"], Key=signed["key"], Body=body)
@@ -387,7 +376,7 @@ def test_identical_reupload_of_the_signed_key_warns(deployed: Deployed) -> None:
 
 
 def test_revoked_job_signature_still_fails(deployed: Deployed) -> None:
-    deployed.world.c.signer.revoke_signature(jobId=deployed.job_id, reason="key leaked")
+    deployed.world.clients.signer.revoke_signature(jobId=deployed.job_id, reason="key leaked")
     code, document, _ = run_verify(deployed)
     assert code == 1
     assert not_passing(document) == {"job.not_revoked": {"fail"}}
@@ -434,47 +423,33 @@ def test_rotated_profile(deployed: Deployed, tmp_path: Path) -> None:
     new pinned while old code may still run) passes; `lock` writes it."""
     world = deployed.world
     new = second_profile(deployed)
-    world.c.lambda_.update_code_signing_config(
+    world.clients.lambda_.update_code_signing_config(
         CodeSigningConfigArn=deployed.csc_arn,
         AllowedPublishers={"SigningProfileVersionArns": [new.version_arn]},
     )
     build = sign_source(world, new, deployed.checkout, "functions/hello", tmp_path)
     layer = sign_source(world, new, deployed.checkout, "layers/shared", tmp_path)
-    layer_version = world.c.lambda_.publish_layer_version(
+    layer_version = world.clients.lambda_.publish_layer_version(
         LayerName="shared-rotated",
         Content={"S3Bucket": layer.signed["bucketName"], "S3Key": layer.signed["key"]},
     )
-    world.c.lambda_.update_function_configuration(
+    world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name, Layers=[layer_version["LayerVersionArn"]]
     )
-    world.c.lambda_.update_function_code(
+    world.clients.lambda_.update_function_code(
         FunctionName=deployed.function_name,
         S3Bucket=build.signed["bucketName"],
         S3Key=build.signed["key"],
     )
     fn, lay = deployed.manifest.functions[0], deployed.manifest.layers[0]
-    source = build.job["source"]["s3"]
     deployed.manifest = replace(
         deployed.manifest,
         signing_profile_name=new.name,
         signing_profile_version_arn=new.version_arn,
-        functions=(
-            replace(
-                fn,
-                signing_job_id=build.job["jobId"],
-                unsigned_key=source["key"],
-                unsigned_version=source["version"],
-                signed_key=build.signed["key"],
-            ),
-        ),
+        functions=(replace(fn, **build.manifest_fields()),),
         layers=(
             replace(
-                lay,
-                signing_job_id=layer.job["jobId"],
-                layer_version_arn=layer_version["LayerVersionArn"],
-                unsigned_key=layer.job["source"]["s3"]["key"],
-                unsigned_version=layer.job["source"]["s3"]["version"],
-                signed_key=layer.signed["key"],
+                lay, layer_version_arn=layer_version["LayerVersionArn"], **layer.manifest_fields()
             ),
         ),
     )
@@ -544,11 +519,11 @@ def test_layer_signed_by_an_unpinned_profile_fails(deployed: Deployed, tmp_path:
     intruder = second_profile(deployed)
     add_publisher(deployed, intruder.version_arn)
     build = sign_source(deployed.world, intruder, deployed.checkout, "layers/shared", tmp_path)
-    layer = deployed.world.c.lambda_.publish_layer_version(
+    layer = deployed.world.clients.lambda_.publish_layer_version(
         LayerName="intruder",
         Content={"S3Bucket": build.signed["bucketName"], "S3Key": build.signed["key"]},
     )
-    deployed.world.c.lambda_.update_function_configuration(
+    deployed.world.clients.lambda_.update_function_configuration(
         FunctionName=deployed.function_name, Layers=[layer["LayerVersionArn"]]
     )
     code, document, _ = run_verify(deployed)
@@ -600,7 +575,7 @@ def test_collect_is_read_only_and_bounded(deployed: Deployed, workers: int) -> N
 
 
 def test_a_warn_policy_from_the_config_is_a_warning_with_the_fix(
-    world: SigningWorld, tmp_path: Path
+    world: World, tmp_path: Path
 ) -> None:
     deployed = deploy(world, tmp_path, policy="Warn")
     code, document, _ = run_verify(deployed)
@@ -612,7 +587,7 @@ def test_a_warn_policy_from_the_config_is_a_warning_with_the_fix(
 
 
 def test_a_missing_function_is_one_failure(deployed: Deployed) -> None:
-    deployed.world.c.lambda_.delete_function(FunctionName=deployed.function_name)
+    deployed.world.clients.lambda_.delete_function(FunctionName=deployed.function_name)
     code, document, stderr = run_verify(deployed)
     assert code == 1
     assert not_passing(document) == {"function.exists": {"fail"}}
