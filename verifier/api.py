@@ -644,12 +644,6 @@ def audit_organization(
         run, range(len(planned)), plan.concurrency, on_done=done, name="audit-account"
     )
     reporter.done()
-    for outcome in outcomes.values():
-        if outcome.run.unreachable is not None:
-            reporter.message(
-                f"could not audit account {outcome.run.account} {outcome.run.region}: "
-                f"{outcome.run.unreachable}"
-            )
 
     # 3. One report, in (account, Region) order.
     ordered_outcomes = sorted(outcomes.values(), key=lambda o: (o.run.account, o.run.region))

@@ -19,6 +19,7 @@ from typer.core import TyperGroup
 from verifier.commands.audit import audit_command
 from verifier.commands.drift import drift_command
 from verifier.commands.lock import lock_command
+from verifier.commands.report import report_app
 from verifier.commands.verify import verify_command
 from verifier.exitcodes import EPILOG, ExitCode
 
@@ -82,6 +83,7 @@ app.command("verify", epilog=EPILOG)(verify_command)
 app.command("lock", epilog=EPILOG)(lock_command)
 app.command("drift", epilog=EPILOG)(drift_command)
 app.command("audit", epilog=EPILOG)(audit_command)
+app.add_typer(report_app, name="report", epilog=EPILOG)
 
 
 def main() -> None:
