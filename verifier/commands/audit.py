@@ -86,6 +86,9 @@ class AccountFlags:
             or self.accounts_file
             or self.exclude
             or self.role_name
+            or self.external_id
+            or self.role_session_name != DEFAULT_ROLE_SESSION_NAME
+            or self.session_duration != DEFAULT_SESSION_SECONDS
             or self.all_regions
             or self.shard
             or self.needs_account
