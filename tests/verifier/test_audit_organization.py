@@ -443,7 +443,11 @@ def test_other_accounts_need_a_role_name(organization: dict[str, Any]) -> None:
     good = member(organization)["accountId"]
     result = runner.invoke(app, ["audit", "--account", good, *trust_args(organization)])
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        f"error: --role-name is needed to enter the 1 other account(s) (e.g. {good}; the "
-        f"caller is {organization['managementAccountId']})"
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"error: --role-name is needed to enter the 1 other account(s) (e.g. {good}; the "
+            f"caller is {organization['managementAccountId']})"
+        )
     )

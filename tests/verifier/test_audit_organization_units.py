@@ -333,3 +333,28 @@ def test_every_format_renders_an_organization_report() -> None:
     for fmt in Format:
         assert render(report, fmt, RenderOptions(security_hub_region="us-east-1")).strip()
     assert Severity.HIGH.value in render(report, Format.JSON)
+
+
+def test_text_groups_by_account_then_function_and_tells_regions_apart() -> None:
+    def in_region(item: Finding, region: str) -> Finding:
+        return Finding(**{**item.__dict__, "region": region})
+
+    report = report_of(
+        finding("code.signed", Status.PASS, account="222222222222"),
+        in_region(finding("code.signed", Status.FAIL, account="111111111111"), "us-east-1"),
+        finding("code.signed", Status.PASS, account="111111111111"),
+    )
+    lines = render(report, Format.TEXT).splitlines()
+    assert lines[:6] == [
+        "account 111111111111",
+        "  FAIL   app [us-east-1]  (1 fail)",
+        "    FAIL   code.signed  [" + FUNCTION + "]",
+        "           expected: the signed code",
+        "           actual:   actual fail",
+        "           fix:      " + REGISTRY["code.signed"].remediation,
+    ]
+    assert "  PASS   app [eu-west-1]  (1 pass)" in lines
+    assert lines.index("account 222222222222") > lines.index("  PASS   app [eu-west-1]  (1 pass)")
+    assert "  3 function(s), 1 failing; 3 checks: 2 pass, 0 warn, 0 error, 1 fail" in lines
+    table = render(report, Format.TEXT, RenderOptions(tty=True))
+    assert "Account" in table and "111111111111" in table
