@@ -348,6 +348,18 @@ def _audit_region(
     return evidence, region_found + findings, notes, len(judged)
 
 
+def _fleet_context(plan: AuditPlan, now: datetime | None, regions_in_run: int) -> Context:
+    return Context(
+        now=now or datetime.now(UTC),
+        trust=plan.trust,
+        mode=Mode.FLEET,
+        expiry_warning_days=plan.expiry_warning_days,
+        allowed_environment=plan.allowed_environment,
+        allow_container_images=plan.allow_container_images,
+        regions_in_run=regions_in_run,
+    )
+
+
 def audit(
     plan: AuditPlan,
     session: AwsSession,
@@ -367,15 +379,7 @@ def audit(
     reporter = progress or ProgressReporter()
     log = RequestLog()
     cache = HashCache(plan.cache_dir)
-    context = Context(
-        now=now or datetime.now(UTC),
-        trust=plan.trust,
-        mode=Mode.FLEET,
-        expiry_warning_days=plan.expiry_warning_days,
-        allowed_environment=plan.allowed_environment,
-        allow_container_images=plan.allow_container_images,
-        regions_in_run=len(plan.regions),
-    )
+    context = _fleet_context(plan, now, len(plan.regions))
     findings: list[Finding] = []
     notes: list[str] = []
     forecast: list[ExpiringSignature] = []
@@ -577,15 +581,7 @@ def audit_organization(
             continue
         for region in account_regions:
             planned.append((account, region, account_session, Reason.ROLE_NOT_ASSUMED))
-    context = Context(
-        now=now or datetime.now(UTC),
-        trust=plan.trust,
-        mode=Mode.FLEET,
-        expiry_warning_days=plan.expiry_warning_days,
-        allowed_environment=plan.allowed_environment,
-        allow_container_images=plan.allow_container_images,
-        regions_in_run=len(planned),
-    )
+    context = _fleet_context(plan, now, len(planned))
     cache = HashCache(plan.cache_dir)
     s3_reads = threading.BoundedSemaphore(plan.max_s3_reads)
 

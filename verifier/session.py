@@ -98,10 +98,10 @@ class _GivenCredentials(CredentialProvider):
         return self._credentials
 
 
-class CredentialsSession:
+class CredentialsSession(Session):
     """A session acting with other credentials (an assumed role's, refreshed as they near
     expiry), otherwise configured as ``base`` is (profile, endpoint, CA bundle, Region), and
-    sharing its loaded service models."""
+    sharing its loaded service models; its clients are created under :data:`CLIENT_CREATION`."""
 
     def __init__(self, base: botocore.session.Session, credentials: Credentials) -> None:
         with CLIENT_CREATION:
@@ -113,13 +113,8 @@ class CredentialsSession:
         self.core = core
         self.credentials = credentials
 
-    @property
-    def region_name(self) -> str | None:
-        region = self.core.get_config_variable("region")
-        return str(region) if region else None
-
     def client(
         self, service_name: str, region_name: str | None = None, config: Config | None = None
     ) -> Any:
         with CLIENT_CREATION:
-            return self.core.create_client(service_name, region_name=region_name, config=config)
+            return super().client(service_name, region_name=region_name, config=config)
