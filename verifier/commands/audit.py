@@ -446,6 +446,7 @@ def audit_command(
     # The entry point turns the garbage collector off for short commands (verifier.cli.main);
     # an audit can hold a whole account's functions for minutes, so it gets it back.
     gc.enable()
+    written = False
     try:
         check_report_paths(output, sarif_output)
         if security_hub_region is not None:
@@ -510,6 +511,7 @@ def audit_command(
             sys.stdout.flush()
         if sarif_output is not None and sarif is not None:
             write_atomically(sarif_output, sarif)
+        written = True
         imported = (
             securityhub.import_report(
                 report,
@@ -524,7 +526,13 @@ def audit_command(
         stderr(f"error: {error.diagnostics()}")
         raise typer.Exit(int(error.exit_code)) from None
     except KeyboardInterrupt:
-        stderr("error: interrupted; nothing more was written (no report, no import)")
+        if written:
+            stderr(
+                "error: interrupted during the Security Hub import: the report was written, the "
+                "import may be partial (run it again: each finding's Id is stable)"
+            )
+        else:
+            stderr("error: interrupted; nothing more was written (no report, no import)")
         raise typer.Exit(INTERRUPTED) from None
     for cause in audit_causes(report)[:20]:
         stderr(cause)
