@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from localaws.testing import LocalAws, running_local_aws
+from localaws.testing import LocalAws, running_local_aws, running_server
 from tests import scheduling
 from verifier.drift import terraformrc
 
@@ -152,6 +152,46 @@ def use_local_aws(
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", str(max_attempts))
     else:
         monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+
+
+# -- one plain-HTTP local AWS per module ---------------------------------------------------------
+#
+# A module that builds its own resources with boto3 asks for ``endpoint`` (its server) and, to
+# point the in-process verifier at it, ``local_env``. Options come from the module's
+# ``local_aws`` marker: ``pytestmark = [pytest.mark.local_aws(max_attempts=2),
+# pytest.mark.usefixtures("local_env")]``; ``rate_limits``/``latency_ms`` go to the server,
+# ``default_region``/``max_attempts`` to use_local_aws.
+
+SERVER_OPTIONS = ("rate_limits", "latency_ms")
+ENVIRONMENT_OPTIONS = ("default_region", "max_attempts")
+
+
+def _local_aws_options(
+    node: pytest.Item | pytest.Collector, names: tuple[str, ...]
+) -> dict[str, Any]:
+    marker = node.get_closest_marker("local_aws")
+    options = dict(marker.kwargs) if marker is not None else {}
+    unknown = set(options) - set(SERVER_OPTIONS) - set(ENVIRONMENT_OPTIONS)
+    if unknown:
+        pytest.fail(f"local_aws marker: unknown options {sorted(unknown)}")
+    return {name: options[name] for name in names if name in options}
+
+
+@pytest.fixture(scope="module")
+def endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A plain-HTTP local AWS for the module's tests (each builds its own resources on it)."""
+    with running_server(**_local_aws_options(request.node, SERVER_OPTIONS)) as endpoint_url:
+        yield endpoint_url
+
+
+@pytest.fixture
+def local_env(
+    request: pytest.FixtureRequest, endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process verifier talks to the module's local AWS only, never a real profile."""
+    use_local_aws(
+        monkeypatch, tmp_path, endpoint, **_local_aws_options(request.node, ENVIRONMENT_OPTIONS)
+    )
 
 
 # -- sharing work between xdist workers ---------------------------------------------------------

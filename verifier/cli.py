@@ -16,6 +16,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from verifier import __version__
 from verifier.commands.audit import audit_command
 from verifier.commands.drift import drift_command
 from verifier.commands.lock import lock_command
@@ -74,8 +75,22 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        print(f"signed-lambda {__version__}")
+        raise typer.Exit(0)
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
     """Verify that AWS-Signer-signed Lambda functions run exactly the signed code."""
 
 

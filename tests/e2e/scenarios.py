@@ -268,7 +268,8 @@ SCENARIOS = [
     Scenario(
         "function environment changed",
         change_environment,
-        frozenset(),
+        # The declaration is the whole environment: another value is not what was declared.
+        frozenset({"function.environment"}),
         True,
         "`environment`",
         True,

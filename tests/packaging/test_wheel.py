@@ -13,14 +13,12 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from localaws.testing import running_server
 from tests.conftest import REPO_ROOT, checkout_copy
 from tests.localaws.localaws_support import REGION, SigningWorld, make_zip
 
@@ -182,12 +180,6 @@ def test_plain_install_has_no_extras(plain_install: PlainInstall, record_propert
     record_property("measure: full .venv (MiB)", round(full_mb, 1))
     record_property("measure: plain install distributions", len(found["distributions"]))
     assert plain_mb < full_mb / 10, (plain_mb, full_mb)
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server() as endpoint_url:
-        yield endpoint_url
 
 
 def test_verify_from_the_plain_install(plain_install: PlainInstall, endpoint: str) -> None:

@@ -12,12 +12,12 @@ import pytest
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth
 from verifier.contract.manifest import (
-    CODE_LOADING_ENVIRONMENT,
     LAMBDA_SIGNING_PLATFORM,
     SCHEMA_VERSION,
     FunctionManifest,
     LayerManifest,
     Manifest,
+    environment_digest,
 )
 from verifier.package import package_sha256
 
@@ -263,7 +263,7 @@ def test_manifest_header_points_at_the_stack_resources(synth: Synth) -> None:
     bucket, _ = only(synth, "aws_s3_bucket")
     profile, _ = only(synth, "aws_signer_signing_profile")
     csc, _ = only(synth, "aws_lambda_code_signing_config")
-    assert manifest["schema_version"] == SCHEMA_VERSION == 2
+    assert manifest["schema_version"] == SCHEMA_VERSION == 3
     assert manifest["platform_id"] == LAMBDA_SIGNING_PLATFORM
     assert manifest["region"] == "us-east-1"
     assert manifest["expected_policy"] == "Enforce"
@@ -303,7 +303,7 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
             "runtime": "python3.12",
             "architectures": ["x86_64"],
             "layers": list(fn.layers),
-            "code_loading_environment": {},
+            "environment": {name: environment_digest(value) for name, value in fn.environment},
             "allow_earlier_versions": False,
         }
 
@@ -389,9 +389,12 @@ def test_custom_layers_architecture_and_declared_environment(custom: dict[str, A
 
     manifest = custom["output"]["manifest"]["value"]
     entry = manifest["functions"]["hello-again"]
-    # Only code-loading variables are declared in the manifest, with their values.
-    assert "PYTHONPATH" in CODE_LOADING_ENVIRONMENT and "GREETING" not in CODE_LOADING_ENVIRONMENT
-    assert entry["code_loading_environment"] == {"PYTHONPATH": "/opt/python/extra"}
+    # The whole environment is declared in the manifest, each value as its digest only.
+    assert entry["environment"] == {
+        "GREETING": environment_digest("hi"),
+        "PYTHONPATH": environment_digest("/opt/python/extra"),
+    }
+    assert "/opt/python/extra" not in json.dumps(manifest)
     assert again["environment"]["variables"] == {
         "GREETING": "hi",
         "PYTHONPATH": "/opt/python/extra",

@@ -23,6 +23,7 @@ from verifier.collect.progress import ProgressReporter
 from verifier.contract.targets import Trust
 
 runner = CliRunner()
+
 pytestmark = pytest.mark.usefixtures("local_env")
 
 

@@ -36,7 +36,7 @@ from verifier.contract.targets import Trust
 from verifier.report import asff
 
 runner = CliRunner()
-pytestmark = pytest.mark.usefixtures("local_env")
+pytestmark = [pytest.mark.local_aws(max_attempts=2), pytest.mark.usefixtures("local_env")]
 REGION = "us-east-1"
 ROLE = "OrganizationAccountAccessRole"
 SEEDED = "org-fn-"

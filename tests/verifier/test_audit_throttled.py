@@ -7,16 +7,12 @@ import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.retries.standard import ThrottlingErrorDetector
 from typer.testing import CliRunner
 
-from localaws.testing import running_server
-from tests.conftest import use_local_aws
 from tests.localaws.localaws_support import SigningWorld, make_client
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, build_fleet
 from verifier.cli import app
@@ -29,21 +25,13 @@ SATURATE_PAUSE = 0.005
 QUOTA_IN_USE = 0.5
 DEPLOY_BURST = 3.0
 
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with running_server(rate_limits=True) as endpoint_url:
-        yield endpoint_url
+# The module's local AWS enforces Lambda's and Signer's rate limits.
+pytestmark = [pytest.mark.local_aws(rate_limits=True), pytest.mark.usefixtures("local_env")]
 
 
 @pytest.fixture(scope="module")
 def fleet(endpoint: str) -> Fleet:
     return build_fleet(SigningWorld.create(endpoint), clean=2)
-
-
-@pytest.fixture(autouse=True)
-def local_env(endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    use_local_aws(monkeypatch, tmp_path, endpoint)
 
 
 class Deploys:

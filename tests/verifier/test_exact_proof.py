@@ -24,7 +24,7 @@ from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
 from verifier.cli import app
 
 runner = CliRunner()
-pytestmark = pytest.mark.usefixtures("local_env")
+pytestmark = [pytest.mark.local_aws(max_attempts=2), pytest.mark.usefixtures("local_env")]
 
 #: The variables the review found missing from the old list, and one no list would hold.
 MISSED = [

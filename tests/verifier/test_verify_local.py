@@ -32,7 +32,9 @@ from verifier.collect.targeted import DEFAULT_WORKERS, TargetedCollector
 from verifier.contract.targets import load_outputs, resolve_trust, targets_from_manifest
 
 runner = CliRunner()
-pytestmark = pytest.mark.usefixtures("local_env")
+
+# Only AWS_REGION, as the README's local setup has it (boto3 alone reads AWS_DEFAULT_REGION).
+pytestmark = [pytest.mark.local_aws(max_attempts=2), pytest.mark.usefixtures("local_env")]
 
 
 def run_verify(

@@ -118,6 +118,16 @@ def _link(link: Link, status: Status, reason: Reason | None, detail: str) -> Lin
     return LinkResult(link, status, reason or Reason.PROVEN, detail)
 
 
+def _canceled(profile: ProfileEvidence) -> LinkResult:
+    return _link(
+        Link.PROFILE_REVOCATION,
+        Status.WARN,
+        Reason.PROFILE_CANCELED,
+        f"profile {profile.name} is Canceled: its signatures stay valid, but it signs nothing "
+        "new (rotate to a new profile)",
+    )
+
+
 def _when(moment: datetime | None) -> str:
     return moment.isoformat() if moment else "an unknown time"
 
@@ -286,13 +296,7 @@ class Prover:
                 f"({_when(signed_at)}); it stays valid, but the profile signs nothing new",
             )
         if profile.status == "Canceled":
-            return _link(
-                Link.PROFILE_REVOCATION,
-                Status.WARN,
-                Reason.PROFILE_CANCELED,
-                f"profile {profile.name} is Canceled: its signatures stay valid, but it signs "
-                "nothing new (rotate to a new profile)",
-            )
+            return _canceled(profile)
         if profile.status != "Active":
             return _link(
                 Link.PROFILE_REVOCATION,
@@ -338,13 +342,7 @@ class Prover:
                 "it stays valid, but the version signs nothing new",
             )
         if profile.status == "Canceled":
-            return _link(
-                Link.PROFILE_REVOCATION,
-                Status.WARN,
-                Reason.PROFILE_CANCELED,
-                f"profile {profile.name} is Canceled: its signatures stay valid, but it signs "
-                "nothing new (rotate to a new profile)",
-            )
+            return _canceled(profile)
         return _link(Link.PROFILE_REVOCATION, Status.PASS, None, f"{name} not revoked")
 
     def _expiry(self, job: SigningJobEvidence) -> LinkResult:

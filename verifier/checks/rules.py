@@ -254,6 +254,8 @@ def function_state(subject: Subject, ctx: Context) -> Verdict:
 )
 def function_csc(subject: Subject, ctx: Context) -> Verdict:
     resource = function_resource(subject)
+    if subject.function.csc is None:
+        latest(subject)  # not collected because the function could not be read: say that
     attached = need(subject.function.csc, "the function's code signing config", resource).arn
     actual = attached or "no code signing config attached"
     if subject.target is None:
@@ -270,20 +272,29 @@ def function_csc(subject: Subject, ctx: Context) -> Verdict:
 # --- 2. the CSC -------------------------------------------------------------------------
 
 
-def _judged_csc(subject: Subject) -> tuple[str, CscEvidence | Missing] | None:
+def _judged_csc(subject: Subject, expected: str) -> CscEvidence | list[Verdict]:
     """The CSC this function is held to: the expected one (verify), or the attached one (the
-    fleet; None when none is attached or it could not be told: function.csc says so)."""
+    fleet). Instead of it: no verdict when none is attached or that could not be told (the
+    fleet's function.csc says so), or a failure when it does not exist."""
     if subject.target is not None:
         arn = subject.target.csc_arn
     else:
         attached = subject.function.csc
         if not isinstance(attached, CscAttachment) or attached.arn is None:
-            return None
+            return []
         arn = attached.arn
     found = subject.store.cscs.get(arn)
     if isinstance(found, Missing):
-        return arn, found
-    return arn, need(found, f"code signing config {arn}", arn)
+        return [
+            verdict(
+                Status.FAIL,
+                expected,
+                "the code signing config does not exist",
+                arn,
+                Reason.CSC_MISSING,
+            )
+        ]
+    return need(found, f"code signing config {arn}", arn)
 
 
 @function_check(
@@ -295,22 +306,11 @@ def _judged_csc(subject: Subject) -> tuple[str, CscEvidence | Missing] | None:
     modes=ALL_MODES,
 )
 def csc_policy(subject: Subject, ctx: Context) -> Sequence[Verdict]:
-    judged = _judged_csc(subject)
-    if judged is None:
-        return []
-    arn, csc = judged
     policy = subject.target.expected_policy if subject.target is not None else ctx.fleet_policy
     expected = policy.value
-    if isinstance(csc, Missing):
-        return [
-            verdict(
-                Status.FAIL,
-                expected,
-                "the code signing config does not exist",
-                arn,
-                Reason.CSC_MISSING,
-            )
-        ]
+    csc = _judged_csc(subject, expected)
+    if isinstance(csc, list):
+        return csc
     if csc.policy == expected == Policy.WARN.value:
         return [
             verdict(
@@ -347,24 +347,13 @@ def csc_policy(subject: Subject, ctx: Context) -> Sequence[Verdict]:
     modes=ALL_MODES,
 )
 def csc_publishers(subject: Subject, ctx: Context) -> Sequence[Verdict]:
-    judged = _judged_csc(subject)
-    if judged is None:
-        return []
-    arn, csc = judged
     expected = f"a subset of the pinned {pinned(ctx)}"
     current = subject.target.profile_version_arn if subject.target is not None else None
     if current:
         expected += f", including {current}"
-    if isinstance(csc, Missing):
-        return [
-            verdict(
-                Status.FAIL,
-                expected,
-                "the code signing config does not exist",
-                arn,
-                Reason.CSC_MISSING,
-            )
-        ]
+    csc = _judged_csc(subject, expected)
+    if isinstance(csc, list):
+        return csc
     actual = ", ".join(csc.allowed_publishers) or "no allowed publishers"
     extra = [a for a in csc.allowed_publishers if not ctx.trust.trusts_arn(a)]
     if extra:
@@ -1128,6 +1117,8 @@ def is_current_build(path: CodePath, subject: Subject) -> bool:
 def versions_signed(subject: Subject, ctx: Context) -> Sequence[Verdict]:
     target = subject.expected()
     resource = function_resource(subject)
+    if subject.function.versions is None:
+        latest(subject)  # not collected because the function could not be read: say that
     versions = need(subject.function.versions, "published versions", resource)
     expected = "the current signed build"
     if not versions:

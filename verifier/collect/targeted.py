@@ -87,10 +87,11 @@ class Reads:
             arn,
             "GetCodeSigningConfig",
             "code signing config",
+            # .get: a response without it is a ResponseError (Unavailable), not a KeyError.
             lambda: parse.csc(
-                self.aws.lambda_.get_code_signing_config(CodeSigningConfigArn=arn)[
+                self.aws.lambda_.get_code_signing_config(CodeSigningConfigArn=arn).get(
                     "CodeSigningConfig"
-                ]
+                )
             ),
         )
 
@@ -101,7 +102,7 @@ class Reads:
             "GetFunction",
             "function",
             lambda: parse.code_path(
-                self.aws.lambda_.get_function(FunctionName=name)["Configuration"],
+                self.aws.lambda_.get_function(FunctionName=name).get("Configuration"),
                 "GetFunction.Configuration",
             ),
         )
@@ -261,7 +262,8 @@ class Reads:
             budget = MAX_HISTORY_BYTES
             unread = []
             for version in later:
-                size = version.size or 0
+                # A version listed without its size is not read blind: it stays unread.
+                size = version.size if version.size is not None else budget + 1
                 if size > budget:
                     unread.append(version.version_id)
                     continue

@@ -38,6 +38,7 @@ from verifier.commands.options import (
     Verbose,
     check_report_paths,
 )
+from verifier.commands.verify import emit
 from verifier.contract.accounts import (
     DEFAULT_ROLE_SESSION_NAME,
     DEFAULT_SESSION_SECONDS,
@@ -53,7 +54,7 @@ from verifier.contract.lock import load as load_lock
 from verifier.contract.targets import Trust
 from verifier.errors import InputError, VerifierError
 from verifier.exitcodes import ExitCode
-from verifier.report import Format, Location, RenderOptions, render, write_atomically
+from verifier.report import Format, Location, RenderOptions
 from verifier.report.options import lock_location
 
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
@@ -501,16 +502,7 @@ def audit_command(
             ),
             security_hub_region=hub_region,
         )
-        tty = output is None and sys.stdout.isatty()
-        content = render(report, fmt, replace(options, tty=tty))
-        sarif = render(report, Format.SARIF, options) if sarif_output is not None else None
-        if output is not None:
-            write_atomically(output, content)
-        else:
-            sys.stdout.write(content)
-            sys.stdout.flush()
-        if sarif_output is not None and sarif is not None:
-            write_atomically(sarif_output, sarif)
+        emit(report, fmt, output=output, sarif_output=sarif_output, options=options)
         written = True
         imported = (
             securityhub.import_report(

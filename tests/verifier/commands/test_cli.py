@@ -20,11 +20,12 @@ from tests.conftest import isolate_from_aws, shared_loader
 from tests.verifier import builders as b
 from tests.verifier.aws_stubs import Stubs
 from verifier import api
-from verifier.checks import REGISTRY, run_checks
+from verifier.checks.registry import REGISTRY, Mode, checks_for
 from verifier.cli import app, main
-from verifier.collect import Collector
+from verifier.collect.targeted import TargetedCollector
 from verifier.contract import lock as lock_module
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
+from verifier.contract.manifest import SCHEMA_VERSION
 from verifier.report import Format
 
 runner = CliRunner()
@@ -150,7 +151,11 @@ BAD_INPUTS: list[Case] = [
     (
         "schema_version 1 outputs",
         lambda t: ["--outputs", str(outputs(t, b.manifest_output(schema_version=1)))],
-        ["signed-lambda.manifest.schema_version is 1", "reads schema_version 2", "make deploy"],
+        [
+            "signed-lambda.manifest.schema_version is 1",
+            f"reads schema_version {SCHEMA_VERSION}",
+            "make deploy",
+        ],
     ),
     (
         "function key missing",
@@ -161,6 +166,17 @@ BAD_INPUTS: list[Case] = [
         "function key mistyped",
         lambda t: ["--outputs", str(outputs(t, broken_function(function_name=42)))],
         ["signed-lambda.manifest.functions.hello.function_name must be a string, not a number"],
+    ),
+    (
+        "an environment value instead of its digest",
+        lambda t: [
+            "--outputs",
+            str(outputs(t, broken_function(environment={"LOG_LEVEL": "debug"}))),
+        ],
+        [
+            "signed-lambda.manifest.functions.hello.environment.LOG_LEVEL is not a value digest",
+            "sha256:<64 hex digits>",
+        ],
     ),
     (
         "undeclared layer key",
@@ -344,12 +360,12 @@ def no_aws_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Fail the test if a collector (the only AWS caller) is created."""
     created: list[str] = []
 
-    class Forbidden(Collector):
+    class Forbidden(TargetedCollector):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             created.append("collector")
             raise AssertionError("an AWS call was attempted")
 
-    monkeypatch.setattr(api, "Collector", Forbidden)
+    monkeypatch.setattr(api, "TargetedCollector", Forbidden)
     yield created
     assert created == []
 
@@ -400,7 +416,7 @@ def test_string_schema_version_and_booleans_are_tolerated(tmp_path: Path) -> Non
     """Terraform renders numbers and booleans as strings: "2"/"true" pass input validation and
     the run reaches AWS (here an unreachable endpoint: exit 3, not 2)."""
     document = broken_function(allow_earlier_versions="true")
-    document["schema_version"] = "2"
+    document["schema_version"] = str(SCHEMA_VERSION)
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     result = invoke(*with_outputs_and_lock(tmp_path, manifest=document), env=env)
     assert result.exit_code == 3, result.stderr
@@ -498,11 +514,11 @@ def stub_collector(
     monkeypatch: pytest.MonkeyPatch, responses: Callable[[Stubs], None] | None = None
 ) -> list[str]:
     """Replace the collector with one whose clients answer from stubs (by default the good
-    deployment ``builders.evidence()`` describes). Preflight, a real call tested in
-    test_collect, is recorded instead."""
+    deployment ``builders.world()`` describes). Preflight, a real call tested in
+    tests/verifier/collect/test_aws.py, is recorded instead."""
     preflights: list[str] = []
 
-    class StubbedCollector(Collector):
+    class StubbedCollector(TargetedCollector):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             # One worker: the Stubber answers in queue order.
             super().__init__(*args, **{**kwargs, "workers": 1})
@@ -512,7 +528,7 @@ def stub_collector(
         def preflight(self, csc_arn: str) -> None:
             preflights.append(csc_arn)
 
-    monkeypatch.setattr(api, "Collector", StubbedCollector)
+    monkeypatch.setattr(api, "TargetedCollector", StubbedCollector)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     return preflights
@@ -529,8 +545,8 @@ def not_passing(stdout: str) -> dict[str, set[str]]:
     return {k: v for k, v in statuses_of(stdout).items() if v != {"pass"}}
 
 
-#: Findings of a good run without --source: one per check here (no check gives several).
-GOOD_RUN_FINDINGS = len(run_checks([b.evidence(provenance=None)], b.context()))
+#: Findings of a good run without --source (path checks: one per code path).
+GOOD_RUN_FINDINGS = len(b.world(provenance=None).findings())
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -552,7 +568,24 @@ def test_good_deployment_passes_in_every_format(
         assert json.loads(result.stdout)["result"] == "pass"
         # Without --source, provenance from source is the one warning.
         assert not_passing(result.stdout) == {"source.provenance": {"warn"}}
-        assert set(statuses_of(result.stdout)) == set(REGISTRY)
+        assert set(statuses_of(result.stdout)) == {c.id for c in checks_for(Mode.MANIFEST)}
+
+
+def test_text_shows_what_did_not_pass_and_verbose_every_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub_collector(monkeypatch)
+    quiet = invoke(*with_outputs_and_lock(tmp_path))
+    assert quiet.exit_code == 0, quiet.stderr
+    lines = quiet.stdout.splitlines()
+    assert lines[0].startswith(f"WARN   {b.FUNCTION_KEY}  ({GOOD_RUN_FINDINGS - 1} pass, 1 warn)")
+    assert [line.split()[:2] for line in lines if line.startswith("  ") and "[" in line] == [
+        ["WARN", "source.provenance"]
+    ]
+    stub_collector(monkeypatch)
+    verbose = invoke(*with_outputs_and_lock(tmp_path), "--verbose")
+    listed = [line for line in verbose.stdout.splitlines() if line.startswith("  PASS")]
+    assert len(listed) == GOOD_RUN_FINDINGS - 1
 
 
 def test_output_file_is_written_and_stdout_stays_empty(
@@ -625,16 +658,14 @@ def test_disagreeing_lock_fails_the_run(tmp_path: Path, monkeypatch: pytest.Monk
 def test_flag_mode_with_a_trust_anchor_passes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trust: list[str]
 ) -> None:
-    stub_collector(monkeypatch)
+    stub_collector(monkeypatch, lambda stubs: stubs.good_deployment(flags=True))
     argv = [str(lock_file(tmp_path)) if arg == "LOCK" else arg for arg in trust]
     result = invoke(*FLAGS, *argv, "--format", "json")
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["source"] == "command line"
     assert not_passing(result.stdout) == {}
-    assert set(statuses_of(result.stdout)) == {
-        check_id for check_id, c in REGISTRY.items() if not c.needs_declaration
-    }
+    assert set(statuses_of(result.stdout)) == {c.id for c in checks_for(Mode.FLAGS)}
 
 
 def test_unknown_job_id_on_the_command_line_is_exit_2(
@@ -644,13 +675,13 @@ def test_unknown_job_id_on_the_command_line_is_exit_2(
         stubs.signer.add_client_error(
             "describe_signing_job", "ResourceNotFoundException", "no job", 404
         )
-        stubs.function()
-        stubs.csc()
-        stubs.published()
-        stubs.layer_version()
         stubs.job(b.layer_job())
         stubs.profile()
+        stubs.csc()
+        stubs.function()
+        stubs.layer_version()
         stubs.layer_signed_object()
+        stubs.bucket()
 
     stub_collector(monkeypatch, responses)
     result = invoke(*FLAGS, "--trusted-profile-version-arn", b.PROFILE_VERSION_ARN)
@@ -668,12 +699,12 @@ def test_access_denied_is_an_error_finding_and_exit_3(
     def responses(stubs: Stubs) -> None:
         stubs.job()
         stubs.profile()
+        stubs.csc()
         stubs.lambda_.add_client_error(
             "get_function", "AccessDeniedException", "not authorized", 403
         )
-        stubs.csc()
-        stubs.bucket()
         stubs.signed_object()
+        stubs.bucket()
 
     stub_collector(monkeypatch, responses)
     result = invoke(*with_outputs_and_lock(tmp_path), "--format", "json")

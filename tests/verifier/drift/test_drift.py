@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from verifier.checks.findings import Finding, Report, Severity, Status
 from verifier.cli import app
 from verifier.commands.drift import combine
 from verifier.drift.plan import ResourceChange, _init_hint, parse_plan
 from verifier.drift.summary import StackVerdict, render
 from verifier.drift.terraformrc import PROVIDER_DIR, find_mirror, terraform_env
 from verifier.exitcodes import ExitCode
-from verifier.model import Finding, Report, Severity, Status
 
 
 def change(

@@ -1,10 +1,9 @@
-"""Reading what to verify: the outputs file into targets, where trust comes from, flag mode,
-and DescribeSigningJob's response in its boto3 and AWS CLI spellings."""
+"""Reading what to verify (verifier.contract.targets): the outputs file into targets, where
+trust comes from, and flag mode."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,15 +12,16 @@ import pytest
 from tests.verifier import builders as b
 from verifier.contract import lock as lock_module
 from verifier.contract.lock import LOCK_FILE_NAME
-from verifier.errors import InputError
-from verifier.inputs import (
+from verifier.contract.targets import (
+    Policy,
+    Trust,
     load_outputs,
-    parse_signing_job,
+    parse_policy,
     resolve_trust,
     target_from_flags,
     targets_from_manifest,
 )
-from verifier.model import Policy, RevocationEvidence, Trust
+from verifier.errors import InputError
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def input_error(**overrides: Any) -> str:
 def test_outputs_and_lock_make_the_builders_target(workdir: Path) -> None:
     selection = load_outputs(Path("cdktf-outputs.json"), stack=None, region_flag=None)
     (target,) = targets_from_manifest(
-        selection, trust=trust_for(), expect_policy=None, source_root=None
+        selection, trust=trust_for(), expect_policy=None, source_root=b.CHECKOUT
     )
     assert target == b.target()
 
@@ -194,47 +194,51 @@ def test_bad_flags(change: dict[str, Any], named: str) -> None:
     assert named in raised.value.diagnostics()
 
 
-# --- DescribeSigningJob ---------------------------------------------------------------------
-
-
-def test_boto3_response_parses_to_the_job() -> None:
-    assert parse_signing_job(b.describe_signing_job(), "response") == b.job()
-
-
-def test_aws_cli_spellings_parse_to_the_same_job() -> None:
-    """ISO 8601 strings (AWS CLI v2) and epoch seconds (v1) are the same moments."""
-    cli = b.describe_signing_job()
-    job = b.job()
-    assert job.created_at and job.completed_at and job.signature_expires_at
-    cli["createdAt"] = job.created_at.isoformat().replace("+00:00", "Z")
-    cli["completedAt"] = job.completed_at.timestamp()
-    cli["signatureExpiresAt"] = str(job.signature_expires_at.timestamp())
-    assert parse_signing_job(json.loads(json.dumps(cli)), "job.json") == job
-
-
-def test_revocation_record_is_read() -> None:
-    response = {
-        **b.describe_signing_job(),
-        "revocationRecord": {"reason": "leaked", "revokedAt": "2026-11-20T00:00:00Z"},
-    }
-    parsed = parse_signing_job(response, "response")
-    assert parsed.revocation == RevocationEvidence(
-        "leaked", datetime(2026, 11, 20, tzinfo=UTC), None
-    )
+# --- policies and trust ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("change", "named"),
-    [
-        ({"profileName": None}, "response: profileName is missing"),
-        ({"source": "s3://x"}, "response: source must be an object, not a string"),
-        ({"completedAt": "yesterday"}, "response: completedAt is not a timestamp ('yesterday')"),
-        ({"signedObject": {"s3": []}}, "response: signedObject.s3 must be an object, not an array"),
-    ],
-    ids=["missing", "mistyped", "timestamp", "nested"],
+    ("value", "policy"), [("Enforce", Policy.ENFORCE), (" warn ", Policy.WARN)]
 )
-def test_malformed_job_names_the_key(change: dict[str, Any], named: str) -> None:
-    response = {k: v for k, v in {**b.describe_signing_job(), **change}.items() if v is not None}
+def test_parse_policy_tolerates_case_and_spaces(value: str, policy: Policy) -> None:
+    assert parse_policy(value, "--expect-policy") is policy
+
+
+def test_parse_policy_names_where_and_what_is_allowed() -> None:
     with pytest.raises(InputError) as raised:
-        parse_signing_job(response, "response")
-    assert raised.value.diagnostics() == named
+        parse_policy("Audit", "lock.policy")
+    assert (
+        raised.value.diagnostics()
+        == "lock.policy: 'Audit' is not a policy; expected Enforce or Warn"
+    )
+
+
+def test_trust_matches_profile_versions_exactly() -> None:
+    trust = b.trust()
+    assert trust.trusts(b.PROFILE_NAME, b.PROFILE_VERSION)
+    assert not trust.trusts(b.PROFILE_NAME, b.PREVIOUS_PROFILE_VERSION)
+    assert not trust.trusts(b.INTRUDER_PROFILE_NAME, b.PROFILE_VERSION)
+    assert trust.trusts_arn(b.PROFILE_VERSION_ARN)
+    assert not trust.trusts_arn(b.PREVIOUS_PROFILE_VERSION_ARN) and not trust.trusts_arn(None)
+
+
+def test_each_function_gets_its_own_target_with_its_declared_layers_in_order(
+    workdir: Path,
+) -> None:
+    second = b.layer_manifest(key="tools", layer_name="tools", layer_version_arn="arn:l:tools:1")
+    manifest = b.manifest(
+        functions=(
+            b.function_manifest(layers=("tools", b.LAYER_KEY)),
+            b.function_manifest(key="world", function_name="signed-lambda-world", layers=()),
+        ),
+        layers=(b.layer_manifest(), second),
+    )
+    Path("cdktf-outputs.json").write_text(json.dumps({b.STACK: {"manifest": manifest.to_output()}}))
+    selection = load_outputs(Path("cdktf-outputs.json"), stack=None, region_flag=None)
+    hello, world = targets_from_manifest(
+        selection, trust=trust_for(), expect_policy=None, source_root=None
+    )
+    assert (hello.key, world.key) == (b.FUNCTION_KEY, "world")
+    assert [layer.key for layer in hello.declared_layers] == ["tools", b.LAYER_KEY]
+    assert world.declared_layers == () and world.function_name == "signed-lambda-world"
+    assert hello.source == world.source == "cdktf-outputs.json"

@@ -4,6 +4,7 @@ path."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -11,7 +12,13 @@ import pytest
 
 from tests.verifier import builders as b
 from verifier.contract.arns import account_of, profile_version_of
-from verifier.contract.manifest import OUTPUT_NAME, SCHEMA_VERSION, Manifest, parse
+from verifier.contract.manifest import (
+    OUTPUT_NAME,
+    SCHEMA_VERSION,
+    Manifest,
+    environment_digest,
+    parse,
+)
 from verifier.errors import InputError
 
 ORIGIN = "cdktf-outputs.json"
@@ -62,16 +69,26 @@ def test_round_trip_with_every_option_set() -> None:
         functions=(
             b.function_manifest(
                 architectures=("arm64",),
-                code_loading_environment=(
-                    ("AWS_LAMBDA_EXEC_WRAPPER", "/opt/w"),
-                    ("PYTHONPATH", "/opt/lib"),
+                environment=(
+                    ("AWS_LAMBDA_EXEC_WRAPPER", environment_digest("/opt/w")),
+                    ("PYTHONPATH", environment_digest("/opt/lib")),
                 ),
                 allow_earlier_versions=True,
             ),
-            b.function_manifest(key="world", function_name="signed-lambda-world", layers=()),
+            b.function_manifest(
+                key="world", function_name="signed-lambda-world", layers=(), environment=()
+            ),
         ),
     )
     assert parse(as_json(manifest), ORIGIN) == manifest
+
+
+def test_the_environment_is_declared_by_digest_never_by_value() -> None:
+    """The output holds each value's SHA-256, so neither the outputs nor a report hold it."""
+    assert environment_digest("debug") == "sha256:" + hashlib.sha256(b"debug").hexdigest()
+    declared = b.function_manifest().to_output()["environment"]
+    assert declared == {"LOG_LEVEL": environment_digest("debug")}
+    assert "debug" not in json.dumps(b.manifest().to_output())
 
 
 def test_the_output_carries_the_schema_version_and_platform() -> None:
@@ -94,13 +111,13 @@ def test_terraform_strings_are_tolerated() -> None:
     )
 
 
-def test_optional_keys_may_be_absent() -> None:
+def test_optional_keys_may_be_absent_and_the_environment_empty() -> None:
     document = without(as_json(b.manifest()), "layers")
     document["functions"][b.FUNCTION_KEY]["layers"] = []
-    del document["functions"][b.FUNCTION_KEY]["code_loading_environment"]
+    document["functions"][b.FUNCTION_KEY]["environment"] = {}
     parsed = parse(document, ORIGIN)
     assert parsed.layers == ()
-    assert parsed.functions[0].code_loading_environment == ()
+    assert parsed.functions[0].environment == ()
 
 
 # --- one error per problem, naming the dotted key ------------------------------------------
@@ -132,6 +149,7 @@ FUNCTION_KEYS = [
     "runtime",
     "architectures",
     "layers",
+    "environment",
     "allow_earlier_versions",
     *ARTIFACT_KEYS,
 ]
@@ -142,8 +160,7 @@ def test_the_key_lists_cover_the_output() -> None:
     """The lists below are the output's keys (so a new key gets its missing-key case)."""
     document = b.manifest().to_output()
     assert set(TOP_LEVEL_KEYS) | {"layers"} == set(document)
-    optional = {"code_loading_environment"}
-    assert set(FUNCTION_KEYS) | optional == set(document["functions"][b.FUNCTION_KEY])
+    assert set(FUNCTION_KEYS) == set(document["functions"][b.FUNCTION_KEY])
     assert set(LAYER_KEYS) == set(document["layers"][b.LAYER_KEY])
 
 
@@ -188,12 +205,18 @@ def test_missing_layer_key(key: str) -> None:
             f"{FUNCTION_PATH}.allow_earlier_versions must be true or false, not a string",
         ),
         (
-            lambda: changed_function(code_loading_environment=["PYTHONPATH"]),
-            f"{FUNCTION_PATH}.code_loading_environment must be an object, not an array",
+            lambda: changed_function(environment=["PYTHONPATH"]),
+            f"{FUNCTION_PATH}.environment must be an object, not an array",
         ),
         (
-            lambda: changed_function(code_loading_environment={"PYTHONPATH": 1}),
-            f"{FUNCTION_PATH}.code_loading_environment.PYTHONPATH must be a string, not a number",
+            lambda: changed_function(environment={"PYTHONPATH": 1}),
+            f"{FUNCTION_PATH}.environment.PYTHONPATH must be a string, not a number",
+        ),
+        (
+            # A value instead of its digest: the outputs must never hold the value itself.
+            lambda: changed_function(environment={"PYTHONPATH": "/opt/lib"}),
+            f"{FUNCTION_PATH}.environment.PYTHONPATH is not a value digest "
+            "(sha256:<64 hex digits>) ('/opt/lib')",
         ),
         (lambda: changed_layer(signed_key=None), f"{LAYER_PATH}.signed_key is missing"),
         (
@@ -243,6 +266,7 @@ def test_missing_layer_key(key: str) -> None:
         "boolean-word",
         "environment-array",
         "environment-value",
+        "environment-plain-value",
         "layer-key-null",
         "layer-name-boolean",
         "functions-array",
@@ -260,9 +284,11 @@ def test_mistyped_key_names_its_path(document: Any, named: str) -> None:
     assert named in parse_error(document())
 
 
-def test_old_schema_says_to_redeploy() -> None:
-    line = parse_error({**as_json(b.manifest()), "schema_version": 1})
-    assert f"{OUTPUT_NAME}.schema_version is 1; this verifier reads schema_version 2" in line
+@pytest.mark.parametrize("old", range(1, SCHEMA_VERSION))
+def test_old_schema_says_to_redeploy(old: int) -> None:
+    line = parse_error({**as_json(b.manifest()), "schema_version": old})
+    expected = f"schema_version is {old}; this verifier reads schema_version {SCHEMA_VERSION}"
+    assert f"{OUTPUT_NAME}.{expected}" in line
     assert "redeploy" in line and "make deploy" in line
 
 
