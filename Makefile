@@ -234,8 +234,12 @@ bench: $(VENV)/.installed ## Benchmark the verifier against the local AWS (Markd
 	$(PY) scripts/bench.py
 
 .PHONY: bench-audit
-bench-audit: $(VENV)/.installed ## Benchmark the fleet audit against the naive per-function loop (FUNCTIONS=1000; build/bench-audit.json)
+bench-audit: $(VENV)/.installed ## Benchmark the fleet audit against the naive per-function loop (FUNCTIONS=1000; build/bench-audit.json); ORG=1: an organization (ACCOUNTS=20 x FUNCTIONS=100) at once vs one account after another (build/bench-audit-org.json)
+ifdef ORG
+	$(PY) scripts/bench_audit_org.py --accounts $(or $(ACCOUNTS),20) --functions $(or $(FUNCTIONS),100)
+else
 	$(PY) scripts/bench_audit.py $(foreach n,$(or $(FUNCTIONS),1000),--functions $(n))
+endif
 
 .PHONY: bench-synth
 bench-synth: install ## Synth time and whole-tree peak memory, cdktf vs cdktn, cold and warm (build/bench-synth.json)

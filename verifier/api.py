@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import botocore.exceptions
 
 from verifier.checks import REGISTRY
-from verifier.checks.findings import Finding, Report, Result
+from verifier.checks.findings import Finding, Reason, Report, Result
 from verifier.checks.forecast import ExpiringSignature, expiring
 from verifier.checks.judge import (
     judge,
@@ -32,17 +33,20 @@ from verifier.checks.judge import (
     ordered,
     region_findings,
     subjects,
+    unreachable_findings,
     with_routes,
 )
 from verifier.checks.registry import Context, Mode
 from verifier.checks.scope import Scope
-from verifier.collect.aws import DEFAULT_MAX_ATTEMPTS
+from verifier.collect import accounts as discovery
+from verifier.collect.aws import DEFAULT_MAX_ATTEMPTS, concurrently
 from verifier.collect.budget import DEFAULT_MAX_LAMBDA_RPS, RateBudget, RequestLog
 from verifier.collect.cache import HashCache
 from verifier.collect.fleet import DEFAULT_WORKERS as FLEET_WORKERS
 from verifier.collect.fleet import FleetCollector
 from verifier.collect.progress import ProgressReporter
 from verifier.collect.targeted import TargetedCollector
+from verifier.contract.accounts import AccountTargets
 from verifier.contract.arns import profile_version_of
 from verifier.contract.lock import LOCK_FILE_NAME
 from verifier.contract.targets import (
@@ -180,6 +184,13 @@ class AuditPlan:
     allowed_environment: frozenset[str] = frozenset()
     #: Container images warn instead of failing (--allow-container-images).
     allow_container_images: bool = False
+    #: An organization audit (several accounts, roles, --all-regions, --shard); None: the
+    #: account the session acts in, ``regions`` one after another.
+    targets: AccountTargets | None = None
+    #: Account-regions audited at once in an organization audit.
+    concurrency: int = 32
+    #: Concurrent S3 object reads over every account-region of an organization audit.
+    max_s3_reads: int = 16
 
 
 # --- sessions and settings -------------------------------------------------------------------
@@ -273,6 +284,30 @@ class AuditResult:
     phase_seconds: dict[str, float]
     #: The evidence of each Region, as collected (aliases included).
     evidence: tuple[Evidence, ...] = ()
+    #: An organization audit: each account-region's run (sorted), each account's session (the
+    #: reachable ones, for the Security Hub import), the caller's account, and the requests that
+    #: found the accounts and Regions (STS, Organizations, Account/EC2).
+    runs: tuple[AccountRegionRun, ...] = ()
+    sessions: Mapping[str, AwsSession] = field(default_factory=dict)
+    caller_account: str | None = None
+    discovery: RequestLog = field(default_factory=RequestLog)
+
+    @property
+    def accounts(self) -> tuple[str, ...]:
+        return tuple(sorted({run.account for run in self.runs}))
+
+
+@dataclass(frozen=True)
+class AccountRegionRun:
+    """One account-region of an organization audit."""
+
+    account: str
+    region: str
+    functions: int
+    seconds: float
+    requests: RequestLog
+    #: Why it could not be audited (one line), None when it was.
+    unreachable: str | None = None
 
 
 def _audit_region(
@@ -313,6 +348,18 @@ def _audit_region(
     return evidence, region_found + findings, notes, len(judged)
 
 
+def _fleet_context(plan: AuditPlan, now: datetime | None, regions_in_run: int) -> Context:
+    return Context(
+        now=now or datetime.now(UTC),
+        trust=plan.trust,
+        mode=Mode.FLEET,
+        expiry_warning_days=plan.expiry_warning_days,
+        allowed_environment=plan.allowed_environment,
+        allow_container_images=plan.allow_container_images,
+        regions_in_run=regions_in_run,
+    )
+
+
 def audit(
     plan: AuditPlan,
     session: AwsSession,
@@ -322,19 +369,17 @@ def audit(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     workers: int = FLEET_WORKERS,
 ) -> AuditResult:
+    """The fleet of the session's account (``plan.regions`` one after another), or, with
+    ``plan.targets``, of an organization (see :func:`audit_organization`)."""
+    if plan.targets is not None:
+        return audit_organization(
+            plan, plan.targets, session, now=now, progress=progress, max_attempts=max_attempts
+        )
     started = time.monotonic()
     reporter = progress or ProgressReporter()
     log = RequestLog()
     cache = HashCache(plan.cache_dir)
-    context = Context(
-        now=now or datetime.now(UTC),
-        trust=plan.trust,
-        mode=Mode.FLEET,
-        expiry_warning_days=plan.expiry_warning_days,
-        allowed_environment=plan.allowed_environment,
-        allow_container_images=plan.allow_container_images,
-        regions_in_run=len(plan.regions),
-    )
+    context = _fleet_context(plan, now, len(plan.regions))
     findings: list[Finding] = []
     notes: list[str] = []
     forecast: list[ExpiringSignature] = []
@@ -362,7 +407,7 @@ def audit(
         forecast += expiring(evidence, context, plan.scope)
         regions.append(evidence)
     reporter.done()
-    _reject_unknown_scope(plan, regions)
+    _reject_unknown_scope(plan, regions, ", ".join(plan.regions))
     return AuditResult(
         report=Report(findings=ordered(findings), source=plan.source, notes=tuple(notes)),
         expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
@@ -375,11 +420,10 @@ def audit(
     )
 
 
-def _reject_unknown_scope(plan: AuditPlan, regions: list[Evidence]) -> None:
+def _reject_unknown_scope(plan: AuditPlan, regions: list[Evidence], where: str) -> None:
     """A --job-id or --profile-version-arn that exists in no audited Region is a usage error:
     a typo must not read as "nothing is affected"."""
     scope = plan.scope
-    where = ", ".join(plan.regions)
     if scope.job_id and all(isinstance(ev.store.jobs.get(scope.job_id), Missing) for ev in regions):
         raise InputError(f"--job-id {scope.job_id}: no such signing job in {where}")
     arn = scope.profile_version_arn
@@ -408,6 +452,244 @@ def _reject_unknown_scope(plan: AuditPlan, regions: list[Evidence]) -> None:
     )
 
 
+# --- organization audit ---------------------------------------------------------------------
+
+#: Threads that assume roles and list Regions (one STS/Account call each, mostly waiting).
+DISCOVERY_WORKERS = 16
+#: S3 and Signer threads per account-region in an organization audit: the S3 reads of every
+#: account-region share ``max_s3_reads`` anyway, and Signer calls are budgeted per account.
+ORGANIZATION_WORKERS = 6
+
+
+@dataclass(frozen=True)
+class _AccountRegionOutcome:
+    run: AccountRegionRun
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
+    evidence: Evidence | None
+    phases: Mapping[str, float]
+
+
+def _assumed_sessions(
+    accounts: tuple[str, ...],
+    caller: discovery.Caller,
+    targets: AccountTargets,
+    session: AwsSession,
+    max_attempts: int,
+    counter: RateBudget,
+) -> dict[str, AwsSession | discovery.Unreachable]:
+    """Each account's session: the caller's own credentials for its account, the role
+    everywhere else (assumed now, several at a time)."""
+    others = [account for account in accounts if account != caller.account_id]
+    if others and targets.role.name is None:
+        raise InputError(
+            f"--role-name is needed to enter the {len(others)} other account(s) "
+            f"(e.g. {others[0]}; the caller is {caller.account_id})",
+            "name the role every account lets the audit assume, e.g. --role-name "
+            "signed-lambda-audit",
+        )
+    sessions: dict[str, AwsSession | discovery.Unreachable] = {}
+    if caller.account_id in accounts:
+        sessions[caller.account_id] = discovery.own_session(session)
+    if others:
+        assumer = discovery.RoleAssumer(
+            session,
+            caller=caller,
+            role=targets.role,
+            region=targets.home_region,
+            max_attempts=max_attempts,
+            counter=counter,
+        )
+        sessions.update(
+            concurrently(assumer.session_for, others, DISCOVERY_WORKERS, name="audit-assume")
+        )
+    return {account: sessions[account] for account in accounts}
+
+
+def _account_regions(
+    sessions: Mapping[str, AwsSession | discovery.Unreachable],
+    caller: discovery.Caller,
+    targets: AccountTargets,
+    max_attempts: int,
+    counter: RateBudget,
+) -> dict[str, list[str] | discovery.Unreachable]:
+    """The Regions of each reachable account: the ones named, or every enabled one."""
+    if not targets.all_regions:
+        return {account: list(targets.regions) for account in sessions}
+
+    def regions_of(account: str) -> list[str] | discovery.Unreachable:
+        session = sessions[account]
+        if isinstance(session, discovery.Unreachable):
+            return session
+        return discovery.enabled_regions(
+            session, targets.home_region, caller.partition, max_attempts, counter
+        )
+
+    return concurrently(regions_of, list(sessions), DISCOVERY_WORKERS, name="audit-regions")
+
+
+def audit_organization(
+    plan: AuditPlan,
+    targets: AccountTargets,
+    session: AwsSession,
+    *,
+    now: datetime | None = None,
+    progress: ProgressReporter | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    workers: int = ORGANIZATION_WORKERS,
+) -> AuditResult:
+    """Every account-region at once (at most ``plan.concurrency``), each inside its own rate
+    budget (Lambda's quota is per account and Region), one hash cache, at most
+    ``plan.max_s3_reads`` object reads at a time over all of them; one merged report.
+
+    1. Who the caller is; the accounts (Organizations, flags, a file; minus the excluded; this
+       shard's); a session per account (the caller's own credentials, else the role, assumed
+       now and refreshed before it expires); each account's Regions.
+    2. Each account-region: the same collection and judgement as a single account's Region.
+       An account whose role cannot be assumed, whose Regions cannot be listed, or whose
+       credentials are refused in a Region (not enabled there) is one ``fleet.access`` ERROR
+       per account-region; the others complete.
+    3. The report: each account-region's findings in (account, Region) order. An empty
+       account-region is a pass with a note, unless no account-region has a function at all.
+    """
+    started = time.monotonic()
+    reporter = progress or ProgressReporter()
+    discovery_log = RequestLog()
+    counter = RateBudget(log=discovery_log, enforce=False)
+    # 1. The accounts and their Regions.
+    caller = discovery.caller_identity(session, targets.home_region, max_attempts, counter)
+    listed = (
+        discovery.organization_accounts(session, targets.home_region, max_attempts, counter)
+        if targets.organization
+        else []
+    )
+    accounts = targets.chosen(caller.account_id, listed)
+    reporter.start_region("organization")
+    reporter.message(f"audit: {discovery.targets_summary(targets, len(accounts))}")
+    sessions = _assumed_sessions(accounts, caller, targets, session, max_attempts, counter)
+    regions = _account_regions(sessions, caller, targets, max_attempts, counter)
+    planned: list[tuple[str, str, AwsSession | discovery.Unreachable, Reason]] = []
+    for account in accounts:
+        account_session, account_regions = sessions[account], regions[account]
+        if isinstance(account_regions, discovery.Unreachable):
+            reason = (
+                Reason.ROLE_NOT_ASSUMED
+                if isinstance(account_session, discovery.Unreachable)
+                else Reason.REGIONS_UNLISTED
+            )
+            planned.append((account, targets.home_region, account_regions, reason))
+            continue
+        for region in account_regions:
+            planned.append((account, region, account_session, Reason.ROLE_NOT_ASSUMED))
+    context = _fleet_context(plan, now, len(planned))
+    cache = HashCache(plan.cache_dir)
+    s3_reads = threading.BoundedSemaphore(plan.max_s3_reads)
+
+    # 2. Every account-region at once.
+    def run(index: int) -> _AccountRegionOutcome:
+        account, region, account_session, reason = planned[index]
+        began = time.monotonic()
+        log = RequestLog()
+        if isinstance(account_session, discovery.Unreachable):
+            what = account_session.reason
+            return _AccountRegionOutcome(
+                AccountRegionRun(account, region, 0, 0.0, log, what),
+                tuple(unreachable_findings(account, region, context, reason, what)),
+                (),
+                None,
+                {},
+            )
+        collector = FleetCollector(
+            account_session,
+            region=region,
+            budget=RateBudget(plan.max_lambda_rps, log=log),
+            cache=cache,
+            max_attempts=max_attempts,
+            workers=workers,
+            account=account,
+            s3_reads=s3_reads,
+        )
+        try:
+            evidence, found, notes, judged = _audit_region(collector, plan, context)
+        except CollectionError as error:
+            what = error.diagnostics()
+            if region != targets.home_region:
+                what += f" (is {region} enabled for account {account}?)"
+            return _AccountRegionOutcome(
+                AccountRegionRun(account, region, 0, time.monotonic() - began, log, what),
+                tuple(unreachable_findings(account, region, context, Reason.UNREACHABLE, what)),
+                (),
+                None,
+                {},
+            )
+        finally:
+            for client in collector.aws.clients:
+                client.close()
+        return _AccountRegionOutcome(
+            AccountRegionRun(account, region, judged, time.monotonic() - began, log),
+            ordered(found),
+            tuple(notes),
+            evidence,
+            dict(collector.phase_seconds),
+        )
+
+    def done(finished: int, total: int) -> None:
+        reporter("account-regions audited", finished, total)
+
+    outcomes = concurrently(
+        run, range(len(planned)), plan.concurrency, on_done=done, name="audit-account"
+    )
+    reporter.done()
+
+    # 3. One report, in (account, Region) order.
+    ordered_outcomes = sorted(outcomes.values(), key=lambda o: (o.run.account, o.run.region))
+    collected = [o.evidence for o in ordered_outcomes if o.evidence is not None]
+    functions = sum(o.run.functions for o in ordered_outcomes)
+    findings: list[Finding] = []
+    notes: list[str] = []
+    if functions == 0 and not plan.scope.narrowed:
+        # Nothing anywhere: a wrong Region or organization looks the same (never a pass).
+        alone = replace(context, regions_in_run=1)
+        by_target = {(ev.account, ev.region): ev for ev in collected}
+        for outcome in ordered_outcomes:
+            evidence = by_target.get((outcome.run.account, outcome.run.region))
+            if evidence is None:
+                findings += outcome.findings
+                continue
+            region_found, _ = region_findings(evidence, alone, plan.scope, judged=0, listed=0)
+            findings += region_found
+    else:
+        for outcome in ordered_outcomes:
+            findings += outcome.findings
+            notes += outcome.notes
+    phases: dict[str, float] = {}
+    for outcome in ordered_outcomes:
+        for phase, seconds in outcome.phases.items():
+            phases[phase] = round(phases.get(phase, 0.0) + seconds, 3)
+    if all(o.run.unreachable is None for o in ordered_outcomes):
+        _reject_unknown_scope(plan, collected, f"{len(accounts)} account(s)")
+    forecast = [item for ev in collected for item in expiring(ev, context, plan.scope)]
+    runs = tuple(o.run for o in ordered_outcomes)
+    return AuditResult(
+        report=Report(findings=tuple(findings), source=plan.source, notes=tuple(notes)),
+        expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
+        requests=RequestLog.merged(run.requests for run in runs),
+        cache=cache,
+        functions=functions,
+        seconds=time.monotonic() - started,
+        phase_seconds=phases,
+        evidence=tuple(collected),
+        runs=runs,
+        sessions={
+            account: account_session
+            for account, account_session in sessions.items()
+            if not isinstance(account_session, discovery.Unreachable)
+        },
+        caller_account=caller.account_id,
+        discovery=discovery_log,
+    )
+
+
 def exit_code_for(report: Report) -> ExitCode:
     """A proven failure (1) wins over an unrun check (3); zero checks is never a pass."""
     return {
@@ -419,11 +701,13 @@ def exit_code_for(report: Report) -> ExitCode:
 
 __all__ = [
     "REGISTRY",
+    "AccountRegionRun",
     "AuditPlan",
     "AuditResult",
     "Plan",
     "TrustOptions",
     "audit",
+    "audit_organization",
     "exit_code_for",
     "plan_from_flags",
     "plan_from_outputs",

@@ -22,6 +22,7 @@ from verifier.commands.drift import drift_command
 from verifier.commands.guardrails import guardrails_command
 from verifier.commands.lock import lock_command
 from verifier.commands.repair import repair_command
+from verifier.commands.report import report_app
 from verifier.commands.verify import verify_command
 from verifier.exitcodes import EPILOG, ExitCode
 
@@ -101,6 +102,7 @@ app.command("drift", epilog=EPILOG)(drift_command)
 app.command("audit", epilog=EPILOG)(audit_command)
 app.command("repair", epilog=EPILOG)(repair_command)
 app.command("guardrails", epilog=EPILOG)(guardrails_command)
+app.add_typer(report_app, name="report", epilog=EPILOG)
 
 
 def main() -> None:

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from verifier.checks.findings import Finding
-from verifier.checks.judge import judge, region_findings, subjects
+from verifier.checks.findings import Finding, Reason
+from verifier.checks.judge import judge, region_findings, subjects, unreachable_findings
 from verifier.checks.registry import Context, Mode, Subject
 from verifier.checks.scope import Scope
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
@@ -453,6 +453,9 @@ class World:
     evidence: Evidence
     targets: dict[str, VerificationTarget] | None
     context: Context
+    #: Fleet: why the account-region could not be audited at all (an organization audit's
+    #: ``fleet.access``), and what was refused; None: it was audited.
+    unreachable: tuple[Reason, str] | None = None
 
     @property
     def function(self) -> FunctionEvidence:
@@ -468,7 +471,12 @@ class World:
 
     def findings(self, scope: Scope | None = None) -> list[Finding]:
         """Every check of the world's mode, both stages; the fleet adds its Region checks
-        (``fleet.listed``, ``fleet.scope``) as the audit does."""
+        (``fleet.listed``, ``fleet.scope``) as the audit does, or, for an account-region it
+        could not enter, ``fleet.access`` alone."""
+        if self.context.mode is Mode.FLEET and self.unreachable is not None:
+            reason, what = self.unreachable
+            account = self.evidence.account or ACCOUNT
+            return unreachable_findings(account, self.evidence.region, self.context, reason, what)
         found = judge(self.evidence, self.context, self.targets, scope)
         if self.context.mode is not Mode.FLEET:
             return found

@@ -110,6 +110,10 @@ class Reason(Enum):
     NOTHING_FOUND = ("nothing_found", "no functions found")
     EMPTY_REGION = ("empty_region", "no functions in this region")
     NOTHING_AFFECTED = ("nothing_affected", "nothing runs that code")
+    # an organization's account-regions
+    ROLE_NOT_ASSUMED = ("role_not_assumed", "the account's role could not be assumed")
+    REGIONS_UNLISTED = ("regions_unlisted", "the account's Regions could not be listed")
+    UNREACHABLE = ("unreachable", "the account-region could not be reached")
 
 
 @dataclass(frozen=True)

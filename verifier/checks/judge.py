@@ -15,10 +15,23 @@ from dataclasses import dataclass, field, replace
 from verifier.checks.findings import Finding, Reason, Status, worst
 from verifier.checks.proof import Prover
 from verifier.checks.registry import REGISTRY, Check, Context, Mode, NotEvaluated, Subject, Verdict
-from verifier.checks.rules import FLEET_LISTED, FLEET_SCOPE, LATEST_CHECKS, REGION_CHECKS
+from verifier.checks.rules import (
+    FLEET_ACCESS,
+    FLEET_LISTED,
+    FLEET_SCOPE,
+    LATEST_CHECKS,
+    REGION_CHECKS,
+)
 from verifier.checks.scope import Scope
 from verifier.contract.targets import VerificationTarget
-from verifier.evidence.model import LATEST, CodePath, Evidence, FunctionEvidence, Missing
+from verifier.evidence.model import (
+    LATEST,
+    CodePath,
+    Evidence,
+    FunctionEvidence,
+    Missing,
+    Store,
+)
 
 ALIASES = "aliases.signed"
 #: What a narrowed scope (a revocation's blast radius) reports: the code that runs it.
@@ -252,6 +265,41 @@ def subjects(
     return found
 
 
+def _site(region: str, account: str | None, store: Store, ctx: Context) -> Subject:
+    """The subject of a Region-wide finding (function ``*``)."""
+    return Subject(
+        function=FunctionEvidence(
+            name="*",
+            arn=f"lambda:{region}",
+            region=region,
+            latest=Missing("", ""),
+            versions=None,
+            csc=None,
+        ),
+        store=store,
+        target=None,
+        prover=Prover(store, ctx.trust, ctx.now),
+        region=region,
+        account=account,
+    )
+
+
+def unreachable_findings(
+    account: str, region: str, ctx: Context, reason: Reason, what: str
+) -> list[Finding]:
+    """``fleet.access`` for an account-region that could not be audited at all (its role not
+    assumed, its Regions not listed, its credentials refused there): an ERROR, never a pass."""
+    verdict_ = Verdict(
+        Status.ERROR,
+        "the account-region audited",
+        f"not evaluated: {what}",
+        f"lambda:{region}",
+        reason,
+    )
+    site = _site(region, account, Store(), ctx)
+    return [_finding(REGISTRY[FLEET_ACCESS], verdict_, site, None)]
+
+
 def region_findings(
     evidence: Evidence, ctx: Context, scope: Scope | None, judged: int, listed: int
 ) -> tuple[list[Finding], list[str]]:
@@ -261,16 +309,7 @@ def region_findings(
     region = evidence.region
     where = f"lambda:{region}"
     listed_check, scope_check = REGISTRY[FLEET_LISTED], REGISTRY[FLEET_SCOPE]
-    site = Subject(
-        function=FunctionEvidence(
-            name="*", arn=where, region=region, latest=Missing("", ""), versions=None, csc=None
-        ),
-        store=evidence.store,
-        target=None,
-        prover=Prover(evidence.store, ctx.trust, ctx.now),
-        region=region,
-        account=evidence.account,
-    )
+    site = _site(region, evidence.account, evidence.store, ctx)
     for error in evidence.listing_errors:
         findings.append(
             _finding(

@@ -1230,8 +1230,22 @@ def aliases_signed(subject: Subject, ctx: Context) -> Sequence[Verdict]:
 # --- the fleet as a whole -----------------------------------------------------------------
 
 #: Checks about a whole Region's listing, not one function (the judge evaluates them).
+FLEET_ACCESS = "fleet.access"
 FLEET_LISTED = "fleet.listed"
 FLEET_SCOPE = "fleet.scope"
+
+
+@function_check(
+    FLEET_ACCESS,
+    "The account and Region could be audited (role assumed, Region enabled, credentials valid)",
+    Severity.HIGH,
+    "Let the audit's principal assume the role (--role-name) in that account (its trust policy, "
+    "and --external-id if it requires one), enable the Region for the account or leave it out "
+    "(--region, --all-regions), then run it again.",
+    modes=frozenset({Mode.FLEET}),
+)
+def fleet_access(subject: Subject, ctx: Context) -> Sequence[Verdict]:
+    raise NotImplementedError("evaluated by the judge over an account-region, not per function")
 
 
 @function_check(
@@ -1274,6 +1288,6 @@ LATEST_CHECKS = frozenset(
     }
 )
 #: Region-wide checks (not run per function).
-REGION_CHECKS = frozenset({FLEET_LISTED, FLEET_SCOPE})
+REGION_CHECKS = frozenset({FLEET_ACCESS, FLEET_LISTED, FLEET_SCOPE})
 
 __all__ = ["LATEST_CHECKS", "REGION_CHECKS", "LinkResult", "is_current_build", "judge_version"]

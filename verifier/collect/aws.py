@@ -19,9 +19,10 @@ import base64
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, TypeVar
 
 import botocore.exceptions
@@ -160,8 +161,11 @@ class AwsReader:
         max_connections: int | None = None,
         budget: RateBudget | None = None,
         cache: HashCache | None = None,
+        s3_reads: threading.Semaphore | None = None,
     ) -> None:
-        """``max_connections``: each client's HTTP connection pool (botocore's default 10)."""
+        """``max_connections``: each client's HTTP connection pool (botocore's default 10);
+        ``s3_reads``: a cap on object reads shared with other readers (an organization audit
+        hashes for every account-region at once)."""
         config = client_config(max_attempts)
         if max_connections is not None:
             config = config.merge(Config(max_pool_connections=max_connections))
@@ -169,6 +173,7 @@ class AwsReader:
         self.region = region
         self.budget = budget
         self.cache = cache or HashCache(None)
+        self._s3_reads = s3_reads
         self._config = config
         try:
             self.lambda_ = self._client("lambda")
@@ -270,6 +275,9 @@ class AwsReader:
 
     # -- S3 object versions, hashed ----------------------------------------------------------
 
+    def _reading(self) -> AbstractContextManager[Any]:
+        return self._s3_reads if self._s3_reads is not None else nullcontext()
+
     def hash_object(self, bucket: str, key: str, version_id: str, *, encode: bool = True) -> str:
         """base64(SHA-256) of one object version (hex with ``encode=False``), streamed; from
         the cache when it has it (base64 only)."""
@@ -280,7 +288,8 @@ class AwsReader:
         kwargs: dict[str, str] = {"Bucket": bucket, "Key": key}
         if version_id != "null":
             kwargs["VersionId"] = version_id
-        digest = sha256_of(self.s3.get_object(**kwargs)["Body"])
+        with self._reading():
+            digest = sha256_of(self.s3.get_object(**kwargs)["Body"])
         if not encode:
             return str(digest.hexdigest())
         sha256 = base64.b64encode(digest.digest()).decode("ascii")
@@ -290,8 +299,9 @@ class AwsReader:
     def hash_latest(self, bucket: str, key: str) -> tuple[str, str]:
         """(version id, base64(SHA-256)) of the key's latest version, streamed, in one GetObject
         (an unversioned bucket's version id is ``null``)."""
-        response = self.s3.get_object(Bucket=bucket, Key=key)
-        digest = sha256_of(response["Body"])
+        with self._reading():
+            response = self.s3.get_object(Bucket=bucket, Key=key)
+            digest = sha256_of(response["Body"])
         version_id = str(response.get("VersionId") or "null")
         sha256 = base64.b64encode(digest.digest()).decode("ascii")
         self.cache.put(bucket, key, version_id, sha256)
@@ -310,14 +320,41 @@ class AwsReader:
             body.close()
 
 
-def concurrently(fetch: Callable[[K], T], keys: Iterable[K], workers: int) -> dict[K, T]:
-    """``{key: fetch(key)}``, the fetches concurrent (in key order with one worker)."""
+def concurrently(
+    fetch: Callable[[K], T],
+    keys: Iterable[K],
+    workers: int,
+    *,
+    on_done: Callable[[int, int], None] | None = None,
+    name: str = "verifier",
+) -> dict[K, T]:
+    """``{key: fetch(key)}`` in key order, the fetches concurrent (in key order with one
+    worker); ``on_done(done, total)`` after each. Interrupted (Ctrl-C) or failed, it starts no
+    more fetches and does not wait for those running."""
     unique = list(dict.fromkeys(keys))
+    found: dict[K, T] = {}
     if workers <= 1 or len(unique) < 2:
-        return {key: fetch(key) for key in unique}
-    with ThreadPoolExecutor(max_workers=min(workers, len(unique))) as pool:
-        futures = {key: pool.submit(fetch, key) for key in unique}
-        return {key: future.result() for key, future in futures.items()}
+        for key in unique:
+            found[key] = fetch(key)
+            if on_done is not None:
+                on_done(len(found), len(unique))
+        return found
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(unique)), thread_name_prefix=name)
+    try:
+        futures = {pool.submit(fetch, key): key for key in unique}
+        pending = set(futures)
+        while pending:
+            # A timeout, so the main thread sees Ctrl-C between waits.
+            done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in done:
+                found[futures[future]] = future.result()
+                if on_done is not None:
+                    on_done(len(found), len(unique))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return {key: found[key] for key in unique}
 
 
 __all__ = [

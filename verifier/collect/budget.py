@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,18 @@ class RequestLog:
             self.waited_seconds += waited
             if service == "lambda":
                 self.lambda_times.append(moment)
+
+    @classmethod
+    def merged(cls, logs: Iterable[RequestLog]) -> RequestLog:
+        """One log of several (an organization audit's account-regions). Its
+        :meth:`max_lambda_rps` spans every account: a budget is judged on each log alone."""
+        merged = cls()
+        for log in logs:
+            with log._lock:
+                merged.counts.update(log.counts)
+                merged.lambda_times += log.lambda_times
+                merged.waited_seconds += log.waited_seconds
+        return merged
 
     def total(self, service: str) -> int:
         return sum(n for name, n in self.counts.items() if name.startswith(f"{service}:"))

@@ -120,7 +120,12 @@ class FleetCollector:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         workers: int = DEFAULT_WORKERS,
         progress: Progress = _quiet,
+        account: str | None = None,
+        s3_reads: threading.Semaphore | None = None,
     ) -> None:
+        """``account``: the account the session acts in, when known (an organization audit),
+        so even a Region without functions is attributed; ``s3_reads``: see
+        :class:`~verifier.collect.aws.AwsReader`."""
         # Early reads and the reads after the listing may overlap: a connection for each.
         self.aws = AwsReader(
             session,
@@ -129,7 +134,9 @@ class FleetCollector:
             max_connections=2 * workers,
             budget=budget,
             cache=cache,
+            s3_reads=s3_reads,
         )
+        self.account = account
         self.reads = Reads(self.aws)
         self.budget = budget
         self.workers = workers
@@ -590,7 +597,7 @@ class FleetCollector:
                     account=_account(arn),
                 )
             )
-        account = next((f.account for f in functions if f.account), None)
+        account = self.account or next((f.account for f in functions if f.account), None)
         # 3. What the code paths reference: layer versions, jobs, profiles, objects.
         zip_paths = [p for f in functions if not f.is_image for p in f.paths]
         layers = self.layer_versions(layer.arn for path in zip_paths for layer in path.layers)

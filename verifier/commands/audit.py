@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from verifier import securityhub
 from verifier.api import (
     AuditPlan,
     AuditResult,
@@ -21,7 +23,8 @@ from verifier.api import (
     stderr,
 )
 from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
-from verifier.checks.findings import Status
+from verifier.checks.findings import Report, Status
+from verifier.checks.rules import FLEET_ACCESS
 from verifier.checks.scope import Scope
 from verifier.collect.budget import LAMBDA_CONTROL_PLANE_QUOTA
 from verifier.collect.cache import default_cache_dir
@@ -31,18 +34,120 @@ from verifier.commands.options import (
     ReportFormat,
     ReportOutput,
     SarifOutput,
+    SecurityHubRegion,
     Verbose,
     check_report_paths,
 )
-from verifier.commands.verify import causes, emit
+from verifier.commands.verify import emit
+from verifier.contract.accounts import (
+    DEFAULT_ROLE_SESSION_NAME,
+    DEFAULT_SESSION_SECONDS,
+    AccountTargets,
+    RoleOptions,
+    Shard,
+    account_id,
+    read_accounts_file,
+    validate_role,
+)
 from verifier.contract.arns import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
 from verifier.contract.lock import load as load_lock
 from verifier.contract.targets import Trust
 from verifier.errors import InputError, VerifierError
+from verifier.exitcodes import ExitCode
 from verifier.report import Format, Location, RenderOptions
 from verifier.report.options import lock_location
 
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
+#: The exit code of a run stopped with Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
+@dataclass(frozen=True)
+class AccountFlags:
+    """The organization flags as given (``build_targets`` validates them)."""
+
+    organization: bool = False
+    accounts: tuple[str, ...] = ()
+    accounts_file: Path | None = None
+    exclude: tuple[str, ...] = ()
+    role_name: str | None = None
+    external_id: str | None = None
+    role_session_name: str = DEFAULT_ROLE_SESSION_NAME
+    session_duration: int = DEFAULT_SESSION_SECONDS
+    all_regions: bool = False
+    shard: str | None = None
+    #: ASFF and Security Hub need each finding's account: the run asks STS who the caller is.
+    needs_account: bool = False
+
+    @property
+    def given(self) -> bool:
+        return bool(
+            self.organization
+            or self.accounts
+            or self.accounts_file
+            or self.exclude
+            or self.role_name
+            or self.external_id
+            or self.role_session_name != DEFAULT_ROLE_SESSION_NAME
+            or self.session_duration != DEFAULT_SESSION_SECONDS
+            or self.all_regions
+            or self.shard
+            or self.needs_account
+        )
+
+
+def check_region(region: str, flag: str = "--region") -> str:
+    if not re.fullmatch(REGION_FORMAT, region):
+        raise InputError(f"{flag} {region}: not an AWS Region name (e.g. us-east-1)")
+    return region
+
+
+def build_targets(
+    flags: AccountFlags, regions: list[str], environment_region: str | None
+) -> AccountTargets | None:
+    """The organization audit's targets (None: the session's own account, as before); every
+    flag validated before any AWS call."""
+    if not flags.given:
+        return None
+    if flags.all_regions and regions:
+        raise InputError("--all-regions and --region: give one of them")
+    for region in regions:
+        check_region(region)
+    home = regions[0] if regions else environment_region
+    if home is None:
+        raise InputError(
+            "no region: pass --region, or set AWS_REGION (with --all-regions, the Region for "
+            "STS, Organizations and the Region listings)"
+        )
+    check_region(home, "AWS_REGION")
+    for flag, value in (
+        ("--external-id", flags.external_id),
+        ("--role-session-name", flags.role_session_name != DEFAULT_ROLE_SESSION_NAME or None),
+        ("--session-duration", flags.session_duration != DEFAULT_SESSION_SECONDS or None),
+    ):
+        if value and flags.role_name is None:
+            raise InputError(f"{flag} needs --role-name (the role it applies to)")
+    accounts = tuple(account_id(value, "--account") for value in flags.accounts)
+    if flags.accounts_file is not None:
+        accounts += read_accounts_file(flags.accounts_file)
+    role = validate_role(
+        RoleOptions(
+            name=flags.role_name,
+            external_id=flags.external_id,
+            session_name=flags.role_session_name,
+            duration_seconds=flags.session_duration,
+        )
+    )
+    return AccountTargets(
+        organization=flags.organization,
+        accounts=tuple(dict.fromkeys(accounts)),
+        exclude=frozenset(account_id(value, "--exclude-account") for value in flags.exclude),
+        role=role,
+        regions=tuple(dict.fromkeys(regions)),
+        all_regions=flags.all_regions,
+        home_region=home,
+        shard=Shard.parse(flags.shard) if flags.shard is not None else None,
+    )
 
 
 def build_plan(
@@ -60,6 +165,8 @@ def build_plan(
     max_lambda_rps: float,
     allow_env: list[str] | None = None,
     allow_container_images: bool = False,
+    accounts: AccountFlags | None = None,
+    concurrency: int = 32,
 ) -> AuditPlan:
     """Every input validated before any AWS call (each problem: one line, exit 2)."""
 
@@ -89,12 +196,18 @@ def build_plan(
         )
     if job_id is not None and not re.fullmatch(r"[A-Za-z0-9-]{1,128}", job_id):
         raise InputError(f"--job-id {job_id!r}: not a signing job id")
+    targets = build_targets(accounts or AccountFlags(), regions, environment_region)
     chosen = list(dict.fromkeys(regions)) or ([environment_region] if environment_region else [])
+    if targets is not None:
+        chosen = list(targets.regions) or [targets.home_region]
+        if not targets.regions and not targets.all_regions:
+            targets = replace(targets, regions=(targets.home_region,))
     if not chosen:
         raise InputError("no region: set AWS_REGION or pass --region")
     for region in chosen:
-        if not re.fullmatch(REGION_FORMAT, region):
-            raise InputError(f"--region {region}: not an AWS Region name (e.g. us-east-1)")
+        check_region(region)
+    if concurrency < 1:
+        raise InputError(f"--concurrency {concurrency}: must be at least 1")
     if not 0 < max_lambda_rps <= LAMBDA_CONTROL_PLANE_QUOTA:
         raise InputError(
             f"--max-lambda-rps {max_lambda_rps:g}: must be above 0 and at most "
@@ -122,6 +235,8 @@ def build_plan(
         source=str(lock) if lock is not None else "command line",
         allowed_environment=frozenset(allow_env or ()),
         allow_container_images=allow_container_images,
+        targets=targets,
+        concurrency=concurrency,
     )
 
 
@@ -129,6 +244,19 @@ def summary_line(result: AuditResult, plan: AuditPlan) -> str:
     report = result.report
     counts = ", ".join(f"{report.count(s)} {s.value}" for s in Status)
     requests = result.requests
+    if result.runs:
+        unreachable = sum(1 for run in result.runs if run.unreachable is not None)
+        peak = max((run.requests.max_lambda_rps() for run in result.runs), default=0)
+        assumed = result.discovery.counts.get("sts:AssumeRole", 0)
+        return (
+            f"signed-lambda audit: {report.result.value.upper()}: {result.functions} function(s) "
+            f"in {len(result.accounts)} account(s), {len(result.runs)} account-region(s)"
+            f"{f' ({unreachable} not audited)' if unreachable else ''}, "
+            f"{len(report.findings)} checks: {counts}; {requests.total('lambda')} Lambda "
+            f"requests (peak {peak}/s in one account-region, budget {plan.max_lambda_rps:g} "
+            f"each), {requests.total('signer')} Signer, {requests.total('s3')} S3, {assumed} "
+            f"AssumeRole; hash cache {result.cache.hits} hit(s); {result.seconds:.1f}s"
+        )
     return (
         f"signed-lambda audit: {report.result.value.upper()}: {result.functions} function(s) in "
         f"{', '.join(plan.regions)}, {len(report.findings)} checks: {counts}; "
@@ -226,6 +354,85 @@ def audit_command(
             "not failures.",
         ),
     ] = False,
+    organization: Annotated[
+        bool,
+        typer.Option(
+            "--organization",
+            help="Audit every ACTIVE account of the organization (organizations:ListAccounts: "
+            "from the management account or a delegated administrator).",
+        ),
+    ] = False,
+    account: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--account", metavar="ID", help="An account to audit (repeatable).", show_default=False
+        ),
+    ] = None,
+    accounts_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Accounts to audit: one 12-digit id per line (# comments).", show_default=False
+        ),
+    ] = None,
+    exclude_account: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="ID",
+            help="An account not to audit (repeatable; the caller's own account included).",
+            show_default=False,
+        ),
+    ] = None,
+    role_name: Annotated[
+        str | None,
+        typer.Option(
+            help="The role to assume in every other account "
+            "(arn:<partition>:iam::<account>:role/NAME); the caller's own account is audited "
+            "with its own credentials.",
+            show_default=False,
+        ),
+    ] = None,
+    external_id: Annotated[
+        str | None,
+        typer.Option(help="The ExternalId the roles' trust policies require.", show_default=False),
+    ] = None,
+    role_session_name: Annotated[
+        str, typer.Option(help="The role session name (CloudTrail shows it).")
+    ] = DEFAULT_ROLE_SESSION_NAME,
+    session_duration: Annotated[
+        int,
+        typer.Option(
+            metavar="SECONDS",
+            help="Each role session's duration (900-43200; credentials are renewed before "
+            "they expire).",
+        ),
+    ] = DEFAULT_SESSION_SECONDS,
+    all_regions: Annotated[
+        bool,
+        typer.Option(
+            "--all-regions",
+            help="Every Region enabled for each account (account:ListRegions, else EC2 "
+            "DescribeRegions) instead of --region.",
+        ),
+    ] = False,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            metavar="K/N",
+            help="Audit the K-th of N parts of the accounts (a CI matrix); combine the JSON "
+            "reports with `signed-lambda report merge`.",
+            show_default=False,
+        ),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Account-regions audited at once.")] = 32,
+    security_hub: Annotated[
+        bool,
+        typer.Option(
+            "--security-hub",
+            help="Import the findings into Security Hub (each account's with its own session), "
+            "archiving and resolving the ones fixed since the last import.",
+        ),
+    ] = False,
+    security_hub_region: SecurityHubRegion = None,
     fmt: ReportFormat = Format.TEXT,
     output: ReportOutput = None,
     sarif_output: SarifOutput = None,
@@ -234,13 +441,31 @@ def audit_command(
     """Prove every Lambda function in the account runs trusted signed code, within Lambda's API limits.
 
     For each function, $LATEST, each published version and each layer version: a CSC is attached, enforcing, allowing only trusted publishers; the code went through signature validation by a job that succeeded, signed by a trusted profile version, not revoked, not expired; CodeSha256 is the SHA-256 of the job's signed object; and no environment variable makes the runtime load other code (--allow-env NAME to accept one). Aliases routing to a failing version are named. Container images cannot be proven by Lambda code signing and fail (--allow-container-images: warn). Bulk listings under a rate budget replace per-function calls; signed object hashes are cached on disk. No manifest is needed.
+
+    Several accounts (--organization, --account, --accounts-file) are audited at once, each account-region inside its own rate budget, into one report; an account that cannot be entered is an error for it alone.
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
     # The entry point turns the garbage collector off for short commands (verifier.cli.main);
     # an audit can hold a whole account's functions for minutes, so it gets it back.
     gc.enable()
+    written = False
     try:
         check_report_paths(output, sarif_output)
+        if security_hub_region is not None:
+            check_region(security_hub_region, "--security-hub-region")
         session = session_for(profile)
+        flags = AccountFlags(
+            organization=organization,
+            accounts=tuple(account or ()),
+            accounts_file=accounts_file,
+            exclude=tuple(exclude_account or ()),
+            role_name=role_name,
+            external_id=external_id,
+            role_session_name=role_session_name,
+            session_duration=session_duration,
+            all_regions=all_regions,
+            shard=shard,
+            needs_account=security_hub or fmt is Format.ASFF,
+        )
         plan = build_plan(
             trust=list(trust or ()),
             lock=lock,
@@ -255,6 +480,11 @@ def audit_command(
             max_lambda_rps=max_lambda_rps,
             allow_env=list(allow_env or ()),
             allow_container_images=allow_container_images,
+            accounts=flags,
+            concurrency=concurrency,
+        )
+        hub_region = security_hub_region or (
+            plan.targets.home_region if plan.targets is not None else plan.regions[0]
         )
         result = audit(
             plan,
@@ -270,12 +500,69 @@ def audit_command(
             default_location=(
                 lock_location(lock, str(lock), None) if lock is not None else Location(plan.source)
             ),
+            security_hub_region=hub_region,
         )
         emit(report, fmt, output=output, sarif_output=sarif_output, options=options)
+        written = True
+        imported = (
+            securityhub.import_report(
+                report,
+                result.sessions,
+                region=hub_region,
+                max_attempts=max_attempts_from_environment(),
+            )
+            if security_hub
+            else None
+        )
     except VerifierError as error:
         stderr(f"error: {error.diagnostics()}")
         raise typer.Exit(int(error.exit_code)) from None
-    for cause in causes(report)[:20]:
+    except KeyboardInterrupt:
+        if written:
+            stderr(
+                "error: interrupted during the Security Hub import: the report was written, the "
+                "import may be partial (run it again: each finding's Id is stable)"
+            )
+        else:
+            stderr("error: interrupted; nothing more was written (no report, no import)")
+        raise typer.Exit(INTERRUPTED) from None
+    for cause in audit_causes(report)[:20]:
         stderr(cause)
     stderr(summary_line(result, plan))
-    raise typer.Exit(int(exit_code_for(report)))
+    code = exit_code_for(report)
+    if imported is not None:
+        for refused in imported.refused[:20]:
+            stderr(refused.line())
+        stderr(
+            f"security hub ({imported.region}): {imported.imported} finding(s) imported into "
+            f"{imported.accounts} account(s), {imported.resolved} fixed one(s) archived and "
+            f"resolved, {len(imported.refused)} refused"
+        )
+        if not imported.complete and code is not ExitCode.FAILED:
+            code = ExitCode.COLLECTION
+    raise typer.Exit(int(code))
+
+
+def audit_causes(report: Report) -> list[str]:
+    """One line per distinct cause of an unrun check, naming the account and Region when the
+    report covers several accounts (an account-region that could not be audited is one)."""
+    several = len({f.account for f in report.findings if f.account}) > 1
+    lines = []
+    for finding in report.findings:
+        if finding.status is not Status.ERROR:
+            continue
+        what = finding.actual.removeprefix("not evaluated: ")
+        if (
+            finding.function == "*"
+            and finding.account
+            and (several or finding.check_id == FLEET_ACCESS)
+        ):
+            lines.append(f"could not audit account {finding.account} {finding.region}: {what}")
+        elif several:
+            lines.append(
+                f"could not verify {finding.function} in account {finding.account} "
+                f"{finding.region}: {what}"
+            )
+        else:
+            lines.append(f"could not verify {finding.function}: {what}")
+    return list(dict.fromkeys(lines))

@@ -64,6 +64,16 @@ ConfigFile = Annotated[
         show_default=False,
     ),
 ]
+SecurityHubRegion = Annotated[
+    str | None,
+    typer.Option(
+        "--security-hub-region",
+        metavar="REGION",
+        help="The Security Hub Region: where --security-hub imports, and the Region of the ASFF "
+        "product ARN (default: the first --region, else AWS_REGION).",
+        show_default=False,
+    ),
+]
 ExpiryWarningDays = Annotated[
     int, typer.Option(min=0, help="Warn when a signature expires within this many days.")
 ]

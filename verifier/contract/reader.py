@@ -131,13 +131,13 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def parse_json_text(raw: bytes, origin: str) -> Any:
+def parse_json_text(raw: bytes, origin: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
     """A JSON document from bytes: UTF-8 (a byte order mark is accepted), at most
-    :data:`MAX_DOCUMENT_BYTES`, nested at most :data:`MAX_NESTING` deep; anything else is one
-    :class:`InputError` naming ``origin``."""
-    if len(raw) > MAX_DOCUMENT_BYTES:
+    ``max_bytes`` (:data:`MAX_DOCUMENT_BYTES`), nested at most :data:`MAX_NESTING` deep;
+    anything else is one :class:`InputError` naming ``origin``."""
+    if len(raw) > max_bytes:
         raise InputError(
-            f"{origin}: is {len(raw):,} bytes, over the {MAX_DOCUMENT_BYTES // 2**20} MB an "
+            f"{origin}: is {len(raw):,} bytes, over the {max_bytes // 2**20} MB an "
             "input document may have",
             "pass the right file",
         )
@@ -160,12 +160,18 @@ def parse_json_text(raw: bytes, origin: str) -> Any:
         raise InputError(f"{origin}: not a JSON document this verifier reads ({error})") from None
 
 
-def read_bytes(path: Path, what: str, *, missing: str | None = None) -> bytes:
-    """A file's bytes, at most :data:`MAX_DOCUMENT_BYTES` read; a missing file, a directory or
-    an unreadable file is one InputError line (``missing``: the text for a missing file)."""
+def read_bytes(
+    path: Path,
+    what: str,
+    *,
+    missing: str | None = None,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+) -> bytes:
+    """A file's bytes, at most ``max_bytes`` + 1 read; a missing file, a directory or an
+    unreadable file is one InputError line (``missing``: the text for a missing file)."""
     try:
         with path.open("rb") as stream:
-            raw = stream.read(MAX_DOCUMENT_BYTES + 1)
+            raw = stream.read(max_bytes + 1)
     except FileNotFoundError:
         raise InputError(f"{path}: {missing or what + ' not found'}", "check the path") from None
     except IsADirectoryError:
@@ -175,6 +181,7 @@ def read_bytes(path: Path, what: str, *, missing: str | None = None) -> bytes:
     return raw
 
 
-def read_json(path: Path, what: str) -> Any:
+def read_json(path: Path, what: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
     """Parse a JSON file, or raise a one-line InputError naming it."""
-    return parse_json_text(read_bytes(path, what), str(path))
+    raw = read_bytes(path, what, max_bytes=max_bytes)
+    return parse_json_text(raw, str(path), max_bytes=max_bytes)

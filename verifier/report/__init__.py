@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from verifier.atomic import check_writable, write_atomically
 from verifier.checks.findings import Report
-from verifier.report import json_report, junit, sarif, text
+from verifier.report import asff, json_report, junit, sarif, text
 from verifier.report.options import Location, RenderOptions
 
 
@@ -21,6 +21,7 @@ class Format(StrEnum):
     JSON = "json"
     JUNIT = "junit"
     SARIF = "sarif"
+    ASFF = "asff"
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -31,6 +32,7 @@ RENDERERS: dict[Format, Renderer] = {
     Format.JSON: lambda report, options: json_report.render(report),
     Format.JUNIT: lambda report, options: junit.render(report),
     Format.SARIF: sarif.render,
+    Format.ASFF: asff.render,
 }
 
 

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,10 @@ class RenderOptions:
     #: SARIF: where each function is declared (by function key), else ``default_location``.
     locations: Mapping[str, Location] = field(default_factory=dict)
     default_location: Location | None = None
+    #: ASFF: the Security Hub Region of the product ARN (None: each finding's own Region), and
+    #: the findings' time (None: now).
+    security_hub_region: str | None = None
+    now: datetime | None = None
 
 
 def _functions_span(text: str) -> tuple[int, int] | None:

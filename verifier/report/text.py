@@ -32,11 +32,13 @@ def _rank(status: Status) -> int:
     return _ORDER.index(status)
 
 
-def _group(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
-    """Findings by (account, function), in first-seen order."""
-    grouped: dict[tuple[str, str], list[Finding]] = {}
+def _group(findings: Iterable[Finding]) -> dict[tuple[str, str, str], list[Finding]]:
+    """Findings by (account, function, Region), in first-seen order: a function of the same
+    name in two Regions is two functions."""
+    grouped: dict[tuple[str, str, str], list[Finding]] = {}
     for finding in findings:
-        grouped.setdefault((finding.account or "", finding.function), []).append(finding)
+        key = (finding.account or "", finding.function, finding.region or "")
+        grouped.setdefault(key, []).append(finding)
     return grouped
 
 
@@ -56,22 +58,24 @@ def _details(finding: Finding, indent: str) -> list[str]:
 def _plain(report: Report, options: RenderOptions) -> list[str]:
     lines: list[str] = []
     grouped = _group(report.findings)
-    accounts = sorted({account for account, _ in grouped})
+    accounts = sorted({account for account, _, _ in grouped})
     several_accounts = len(accounts) > 1
+    several_regions = len({region for _, _, region in grouped}) > 1
 
     def worst(items: list[Finding]) -> Status:
         return min((f.status for f in items), key=_rank)
 
-    keys = sorted(grouped, key=lambda k: (k[0], _rank(worst(grouped[k])), k[1]))
+    keys = sorted(grouped, key=lambda k: (k[0], _rank(worst(grouped[k])), k[1], k[2]))
     current_account = None
-    for account, function in keys:
-        items = grouped[(account, function)]
+    for account, function, region in keys:
+        items = grouped[(account, function, region)]
         if several_accounts and account != current_account:
             lines.append(f"account {account or 'unknown'}")
             current_account = account
         indent = "  " if several_accounts else ""
         status = worst(items)
-        lines.append(f"{indent}{status.value.upper():5}  {function}  ({_counts(items)})")
+        where = f" [{region}]" if several_regions and region else ""
+        lines.append(f"{indent}{status.value.upper():5}  {function}{where}  ({_counts(items)})")
         shown = items if options.verbose else [f for f in items if f.status is not Status.PASS]
         for finding in sorted(shown, key=lambda f: _rank(f.status)):
             lines.append(
@@ -102,11 +106,14 @@ def _tail(report: Report, options: RenderOptions) -> list[str]:
     lines.append(f"  {'status':6}  {'check':{width}}  {'reason':{reason_width}}  count")
     for status, check_id, reason, count in rows:
         lines.append(f"  {status:6}  {check_id:{width}}  {reason:{reason_width}}  {count:>5}")
-    functions = {(f.account, f.function) for f in report.findings if f.function != "*"}
-    failing = {(f.account, f.function) for f in report.findings if f.status is Status.FAIL}
-    failing.discard((None, "*"))
+    functions = {(f.account, f.region, f.function) for f in report.findings if f.function != "*"}
+    failing = {
+        (f.account, f.region, f.function)
+        for f in report.findings
+        if f.status is Status.FAIL and f.function != "*"
+    }
     lines.append(
-        f"  {len(functions)} function(s), {len({k for k in failing if k[1] != '*'})} failing; "
+        f"  {len(functions)} function(s), {len(failing)} failing; "
         f"{len(report.findings)} checks: "
         + ", ".join(f"{report.count(s)} {s.value}" for s in STATUS_ORDER)
     )
@@ -117,7 +124,7 @@ def _tail(report: Report, options: RenderOptions) -> list[str]:
         lines.append(f"  {'account':14}  {'functions':>9}" + "".join(f"  {c:>6}" for c in columns))
         for account in accounts:
             items = [f for f in report.findings if f.account == account]
-            names = {f.function for f in items if f.function != "*"}
+            names = {(f.region, f.function) for f in items if f.function != "*"}
             counter = Counter(f.status for f in items)
             lines.append(
                 f"  {account:14}  {len(names):>9}  {counter[Status.PASS]:>6}  "
@@ -148,24 +155,32 @@ def _table(report: Report, options: RenderOptions) -> str:
     from rich.table import Table
 
     table = Table(title=f"signed-lambda: {report.result.value}")
-    for column in ("Status", "Function", "Check", "Expected", "Actual"):
+    several_accounts = len({f.account for f in report.findings if f.account}) > 1
+    columns = ("Status", "Account", "Function") if several_accounts else ("Status", "Function")
+    for column in (*columns, "Check", "Expected", "Actual"):
         table.add_column(column, overflow="fold")
-    shown = sorted(report.findings, key=lambda f: _rank(f.status))
+    shown = sorted(report.findings, key=lambda f: (_rank(f.status), f.account or ""))
     passes = [f for f in shown if f.status is Status.PASS]
     if not options.verbose:
         shown = [f for f in shown if f.status is not Status.PASS]
     for finding in shown:
         style = STYLES[finding.status]
+        where = (
+            (finding.account or "", f"{finding.function}\n[dim]{finding.region or ''}[/]")
+            if several_accounts
+            else (finding.function,)
+        )
         table.add_row(
             f"[{style}]{finding.status.value.upper()}[/]",
-            finding.function,
+            *where,
             f"{finding.check_id}\n[dim]{finding.title}[/]",
             finding.expected,
             finding.actual,
         )
     if passes and not options.verbose:
+        blank = ("",) * (len(columns) - 1)
         table.add_row(
-            "[green]PASS[/]", "", f"{len(passes)} checks passed (--verbose lists them)", "", ""
+            "[green]PASS[/]", *blank, f"{len(passes)} checks passed (--verbose lists them)", "", ""
         )
     buffer = io.StringIO()
     width = shutil.get_terminal_size((120, 24)).columns

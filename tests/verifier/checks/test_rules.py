@@ -15,6 +15,7 @@ import pytest
 
 from tests.verifier import builders as b
 from tests.verifier.builders import World
+from verifier.checks import rules
 from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
 from verifier.checks.findings import Finding, Reason, Severity, Status
 from verifier.checks.judge import evaluate
@@ -151,8 +152,8 @@ def denied(operation: str) -> Unavailable:
 
 #: Every (check, mode) pair the registry declares.
 REGISTERED = {(c.id, mode) for c in REGISTRY.values() for mode in c.modes}
-#: Checks the fleet evaluates over a whole Region, not per function.
-REGION_CHECKS = {"fleet.listed", "fleet.scope"}
+#: Checks the fleet evaluates over a whole account-region, not per function.
+REGION_CHECKS = set(rules.REGION_CHECKS)
 
 
 @pytest.mark.parametrize("check_id", sorted(REGISTRY))
@@ -866,6 +867,17 @@ CASES: list[Case] = [
         "alias canary routes to 1: pass; 2 (10%): fail",
     ),
     # the fleet as a whole
+    case(
+        "fleet.access",
+        "an organization's account whose role cannot be assumed",
+        (FLEET,),
+        lambda m: replace(
+            b.world(m), unreachable=(Reason.ROLE_NOT_ASSUMED, "cannot assume r: AccessDenied: no")
+        ),
+        ERROR,
+        Reason.ROLE_NOT_ASSUMED,
+        "not evaluated: cannot assume r: AccessDenied: no",
+    ),
     case(
         "fleet.listed",
         "a listing failed",
