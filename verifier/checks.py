@@ -34,6 +34,7 @@ from typing import Protocol, TypeVar
 
 from verifier.contract.arns import account_of, job_id_of
 from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, LAMBDA_SIGNING_PLATFORM
+from verifier.package.archive import describe_difference
 from verifier.model import (
     BucketVersioningEvidence,
     CodePath,
@@ -761,11 +762,17 @@ def source_provenance(ev: TargetEvidence, ctx: Context) -> Sequence[Verdict]:
             continue
         expected = f"{found.source_dir} builds sha256:{found.built_sha256}"
         actual = f"the signing job signed sha256:{found.signed_source_sha256}"
-        if found.built_sha256 != found.signed_source_sha256:
+        same = found.built_sha256 == found.signed_source_sha256
+        if not same:
             actual += f": {found.what} was changed and not deployed (or signed from elsewhere)"
+            if found.differing_entries is not None:
+                actual += "; " + describe_difference(
+                    found.differing_entries, found.more_differing_entries
+                )
+        actual += "".join(f"; {problem}" for problem in found.contradictions)
         verdicts.append(
             _judge(
-                found.built_sha256 == found.signed_source_sha256,
+                same and not found.contradictions,
                 expected,
                 actual,
                 f"{found.source_dir} ({found.what})",

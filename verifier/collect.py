@@ -70,7 +70,8 @@ from verifier.model import (
     Unavailable,
     VerificationTarget,
 )
-from verifier.package import PackageError, package_sha256
+from verifier.package import BuildUnavailable, PackageError
+from verifier.package.provenance import Rebuilder, Rebuilt, compare_signed
 from verifier.session import AwsSession
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,7 @@ class Collector:
         self._objects: dict[str, Collected[SignedObjectEvidence]] = {}
         self._layers: dict[str, Collected[LayerVersionEvidence]] = {}
         self._source_hashes: dict[str, Collected[str]] = {}
-        self._built: dict[str, str] = {}
+        self._rebuilders: dict[Path, Rebuilder] = {}
         self._profiles: dict[str, Collected[ProfileEvidence]] = {}
         self._cscs: dict[str, Collected[CscEvidence]] = {}
         self._versioning: dict[str, Collected[BucketVersioningEvidence]] = {}
@@ -585,27 +586,52 @@ class Collector:
             if not isinstance(signed_source, str):
                 found.append(signed_source)
                 continue
+            try:
+                rebuilt = self._rebuild(target.source_root, artifact)
+            except BuildUnavailable as error:
+                found.append(Unavailable("rebuild", str(error)))
+                continue
+            differing = None
+            if rebuilt.sha256_hex != signed_source:
+                differing = self._call(
+                    "GetObject",
+                    "unsigned object version",
+                    f"s3://{job.source_bucket}/{job.source_key}?versionId={job.source_version}",
+                    lambda: compare_signed(rebuilt, lambda out: self._download(job, out)),
+                )
             found.append(
                 ProvenanceEvidence(
                     what=what,
                     source_dir=artifact.source_dir,
-                    built_sha256=self._rebuild(target.source_root, artifact.source_dir),
+                    built_sha256=rebuilt.sha256_hex,
                     signed_source_sha256=signed_source,
+                    differing_entries=getattr(differing, "names", None),
+                    more_differing_entries=getattr(differing, "more", 0),
+                    contradictions=rebuilt.contradictions,
                 )
             )
         return tuple(found)
 
-    def _rebuild(self, root: Path, source_dir: str) -> str:
-        if source_dir not in self._built:
-            directory = (root / source_dir).resolve()
-            try:
-                self._built[source_dir] = package_sha256(directory)
-            except PackageError as error:
-                raise InputError(
-                    f"--source {root}: cannot rebuild {source_dir}: {error}",
-                    "pass the checkout the stack was deployed from",
-                ) from None
-        return self._built[source_dir]
+    def _rebuild(self, root: Path, artifact: SignedArtifact) -> Rebuilt:
+        try:
+            return self._rebuilders.setdefault(root, Rebuilder(root)).rebuild(artifact)
+        except PackageError as error:
+            raise InputError(
+                f"--source {root}: cannot rebuild {artifact.source_dir}: {error}",
+                "pass the checkout the stack was deployed from",
+            ) from None
+
+    def _download(self, job: SigningJobEvidence, out: Any) -> None:
+        """The unsigned object version a job signed, streamed into ``out``."""
+        kwargs = {"Bucket": job.source_bucket, "Key": job.source_key}
+        if job.source_version != "null":
+            kwargs["VersionId"] = job.source_version
+        body = self.s3.get_object(**kwargs)["Body"]
+        try:
+            for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
+                out.write(chunk)
+        finally:
+            body.close()
 
     def collect_all(self, targets: Iterable[VerificationTarget]) -> tuple[TargetEvidence, ...]:
         return tuple(self.collect(target) for target in targets)

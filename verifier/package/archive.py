@@ -125,6 +125,11 @@ class ZipDifference:
         return f"{self.count} file{'s' if self.count != 1 else ''} differ: {listed}"
 
 
+def describe_difference(names: tuple[str, ...], more: int) -> str:
+    """How a check names the difference between a rebuilt and a signed zip."""
+    return ZipDifference(names=names, more=more).describe()
+
+
 def difference(
     built: Mapping[str, str], signed: Mapping[str, str], limit: int = DIFFERENCE_NAMES
 ) -> ZipDifference:
