@@ -15,6 +15,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from verifier.package import PackageError, effective_excludes
+
 #: Provider constraint written into the synthesized stack: the prebuilt bindings pin 6.x, and
 #: offline machines mirror 5.x; the stack only uses attributes both majors accept.
 PROVIDER_VERSION_CONSTRAINT = ">= 5.100, < 7"
@@ -71,6 +73,7 @@ _RUNTIME = re.compile(
 )
 _STACK_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,62}$")
 _ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+_HANDLER = re.compile(r"^\S{1,128}$")  # Lambda's Handler: [^\s]+, at most 128 characters
 # Lambda reserves these environment variable names.
 _RESERVED_ENV = frozenset(
     {
@@ -109,6 +112,20 @@ def _require_in_repo(source_dir: str, field_name: str) -> None:
     )
 
 
+def _require_packaging(exclude: Any, npm_install_scripts: Any, where: str) -> None:
+    """``exclude`` patterns the builder accepts; ``npm_install_scripts`` a boolean."""
+    _require_strings(exclude, f"{where}.exclude")
+    try:
+        effective_excludes(exclude)
+    except PackageError as error:
+        raise ConfigError(f"{where}.exclude", str(error)) from None
+    _require(
+        isinstance(npm_install_scripts, bool),
+        f"{where}.npm_install_scripts",
+        f"expected true or false, got {npm_install_scripts!r}",
+    )
+
+
 def repo_relative(source_dir: str) -> str:
     """``source_dir`` normalized to a POSIX path relative to the repo root (``functions/x``)."""
     return (REPO_ROOT / source_dir).resolve().relative_to(REPO_ROOT).as_posix()
@@ -131,6 +148,10 @@ class FunctionConfig:
     layers: tuple[str, ...] = ()
     #: Whether published versions may run earlier signed builds (the verifier proves each).
     allow_earlier_versions: bool = False
+    #: Packaging: glob patterns left out of the package, after the builder's defaults
+    #: (verifier.package.DEFAULT_EXCLUDES); whether npm runs the dependencies' install scripts.
+    exclude: tuple[str, ...] = ()
+    npm_install_scripts: bool = False
 
     def __post_init__(self) -> None:
         where = f"functions[{self.key!r}]"
@@ -148,11 +169,18 @@ class FunctionConfig:
             f"{where}.runtime",
             f"{self.runtime!r} is not a Lambda runtime (e.g. 'python3.12')",
         )
-        _require(
-            "." in self.handler and " " not in self.handler,
-            f"{where}.handler",
-            f"{self.handler!r} is not a handler (expected 'module.function')",
-        )
+        if self.runtime.startswith("provided"):  # a custom runtime reads the handler itself
+            _require(
+                bool(_HANDLER.match(self.handler)),
+                f"{where}.handler",
+                f"{self.handler!r} is not a handler (1-128 characters, no spaces)",
+            )
+        else:
+            _require(
+                "." in self.handler and bool(_HANDLER.match(self.handler)),
+                f"{where}.handler",
+                f"{self.handler!r} is not a handler (expected 'module.function')",
+            )
         _require(
             128 <= self.memory_mb <= 10240,
             f"{where}.memory_mb",
@@ -195,6 +223,7 @@ class FunctionConfig:
             f"{where}.allow_earlier_versions",
             f"expected true or false, got {self.allow_earlier_versions!r}",
         )
+        _require_packaging(self.exclude, self.npm_install_scripts, where)
 
     @property
     def source_path(self) -> Path:
@@ -210,6 +239,9 @@ class LayerConfig:
     source_dir: str = ""
     compatible_runtimes: tuple[str, ...] = ("python3.12",)
     description: str = ""
+    #: Packaging, as for functions (FunctionConfig.exclude, .npm_install_scripts).
+    exclude: tuple[str, ...] = ()
+    npm_install_scripts: bool = False
 
     def __post_init__(self) -> None:
         where = f"layers[{self.key!r}]"
@@ -239,6 +271,7 @@ class LayerConfig:
             f"{where}.description",
             f"expected a string of at most {MAX_LAYER_DESCRIPTION} characters",
         )
+        _require_packaging(self.exclude, self.npm_install_scripts, where)
 
     @property
     def source_path(self) -> Path:
@@ -484,6 +517,7 @@ def _function_from(data: Any, index: int) -> FunctionConfig:
         kwargs["allow_earlier_versions"] = _expect(
             data["allow_earlier_versions"], bool, f"{where}.allow_earlier_versions", "true or false"
         )
+    kwargs.update(_packaging_from(data, where))
     return FunctionConfig(**kwargs)
 
 
@@ -501,7 +535,20 @@ def _layer_from(data: Any, index: int) -> LayerConfig:
         kwargs["compatible_runtimes"] = _strings(
             data["compatible_runtimes"], f"{where}.compatible_runtimes"
         )
+    kwargs.update(_packaging_from(data, where))
     return LayerConfig(**kwargs)
+
+
+def _packaging_from(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``exclude`` and ``npm_install_scripts``, shared by functions and layers."""
+    kwargs: dict[str, Any] = {}
+    if "exclude" in data:
+        kwargs["exclude"] = _strings(data["exclude"], f"{where}.exclude")
+    if "npm_install_scripts" in data:
+        kwargs["npm_install_scripts"] = _expect(
+            data["npm_install_scripts"], bool, f"{where}.npm_install_scripts", "true or false"
+        )
+    return kwargs
 
 
 def config_from_mapping(data: Mapping[str, Any]) -> StackConfig:

@@ -18,7 +18,7 @@ from stacks.cdk import (
 from stacks.code_signing import CodeSigning
 from stacks.config import FunctionConfig, StackConfig
 from stacks.signed_layer import SignedLayer
-from stacks.signed_package import sign_package
+from stacks.signed_package import function_build, sign_package
 from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
 
 
@@ -45,8 +45,7 @@ class SignedFunction(Construct):
             config=config,
             bucket=bucket,
             signing=signing,
-            source_dir=function.source_dir,
-            source_path=function.source_path,
+            spec=function_build(function),
             path=function.key,
             config_field=f"functions[{function.key!r}].source_dir",
         )
@@ -137,6 +136,7 @@ class SignedFunction(Construct):
             signed_key=self.signed_key,
             source_dir=self.package.source_dir,
             package_sha256=self.package.package_sha256,
+            package=self.package.build,
             handler=self.function_config.handler,
             runtime=self.function_config.runtime,
             architectures=self.function_config.architectures,

@@ -20,6 +20,7 @@ import botocore.exceptions
 from verifier.checks import REGISTRY, Context, run_checks
 from verifier.collect import DEFAULT_MAX_ATTEMPTS, Collector
 from verifier.contract.lock import LOCK_FILE_NAME
+from verifier.contract.manifest import FunctionManifest, LayerManifest
 from verifier.errors import CollectionError, InputError
 from verifier.exitcodes import ExitCode
 from verifier.inputs import (
@@ -203,7 +204,18 @@ def verify(
     findings = run_checks(evidence, context)
     if not findings:
         raise CollectionError("no checks ran", "this is a bug: report it")
-    return Report(findings=findings, source=plan.source)
+    return Report(findings=findings, source=plan.source, packages=declared_packages(plan))
+
+
+def declared_packages(plan: Plan) -> tuple[FunctionManifest | LayerManifest, ...]:
+    """Each function's and layer's manifest entry once, in the plan's order."""
+    found: dict[tuple[str, str], FunctionManifest | LayerManifest] = {}
+    for target in plan.targets:
+        if target.declared is not None:
+            found.setdefault(("function", target.declared.key), target.declared)
+        for layer in target.declared_layers:
+            found.setdefault(("layer", layer.key), layer)
+    return tuple(found.values())
 
 
 def exit_code_for(report: Report) -> ExitCode:

@@ -34,7 +34,6 @@ from typing import Protocol, TypeVar
 
 from verifier.contract.arns import account_of, job_id_of
 from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, LAMBDA_SIGNING_PLATFORM
-from verifier.package.archive import describe_difference
 from verifier.model import (
     BucketVersioningEvidence,
     CodePath,
@@ -56,6 +55,7 @@ from verifier.model import (
     Trust,
     Unavailable,
 )
+from verifier.package.archive import describe_difference
 
 T = TypeVar("T")
 

@@ -71,6 +71,7 @@ from verifier.model import (
     VerificationTarget,
 )
 from verifier.package import BuildUnavailable, PackageError
+from verifier.package.archive import ZipDifference
 from verifier.package.provenance import Rebuilder, Rebuilt, compare_signed
 from verifier.session import AwsSession
 
@@ -591,22 +592,19 @@ class Collector:
             except BuildUnavailable as error:
                 found.append(Unavailable("rebuild", str(error)))
                 continue
-            differing = None
-            if rebuilt.sha256_hex != signed_source:
-                differing = self._call(
-                    "GetObject",
-                    "unsigned object version",
-                    f"s3://{job.source_bucket}/{job.source_key}?versionId={job.source_version}",
-                    lambda: compare_signed(rebuilt, lambda out: self._download(job, out)),
-                )
+            differing = (
+                self._signed_difference(job, rebuilt)
+                if rebuilt.sha256_hex != signed_source
+                else None
+            )
             found.append(
                 ProvenanceEvidence(
                     what=what,
                     source_dir=artifact.source_dir,
                     built_sha256=rebuilt.sha256_hex,
                     signed_source_sha256=signed_source,
-                    differing_entries=getattr(differing, "names", None),
-                    more_differing_entries=getattr(differing, "more", 0),
+                    differing_entries=differing.names if differing else None,
+                    more_differing_entries=differing.more if differing else 0,
                     contradictions=rebuilt.contradictions,
                 )
             )
@@ -620,6 +618,17 @@ class Collector:
                 f"--source {root}: cannot rebuild {artifact.source_dir}: {error}",
                 "pass the checkout the stack was deployed from",
             ) from None
+
+    def _signed_difference(self, job: SigningJobEvidence, rebuilt: Rebuilt) -> ZipDifference | None:
+        """The entries the rebuilt zip and the signed source disagree on (one more GetObject,
+        only when the hashes differ); None if the signed source cannot be read."""
+        found = self._call(
+            "GetObject",
+            "unsigned object version",
+            f"s3://{job.source_bucket}/{job.source_key}?versionId={job.source_version}",
+            lambda: compare_signed(rebuilt, lambda out: self._download(job, out)),
+        )
+        return found if isinstance(found, ZipDifference) else None
 
     def _download(self, job: SigningJobEvidence, out: Any) -> None:
         """The unsigned object version a job signed, streamed into ``out``."""

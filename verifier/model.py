@@ -381,6 +381,9 @@ class Report:
     #: Where the expectations came from (the outputs file, or "command line").
     source: str
     schema_version: int = 1
+    #: The packages the manifest declares (functions' and layers'), with their dependencies;
+    #: empty without a manifest.
+    packages: tuple[FunctionManifest | LayerManifest, ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)

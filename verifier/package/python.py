@@ -578,8 +578,8 @@ def normalize(staging: Path, interpreters: tuple[str, ...] = ()) -> None:
     dist_infos = sorted(staging.glob("*.dist-info"))
     shims: dict[str, tuple[str, str]] = {}
     for dist_info in dist_infos:
-        for script, entry_point in _entry_point_scripts(dist_info).items():
-            shims[script] = (dist_info.name.removesuffix(".dist-info"), entry_point)
+        for name, entry_point in _entry_point_scripts(dist_info).items():
+            shims[name] = (dist_info.name.removesuffix(".dist-info"), entry_point)
     bin_dir = staging / "bin"
     if bin_dir.is_dir():
         for script in sorted(bin_dir.iterdir()):

@@ -35,123 +35,14 @@ from verifier.package.tools import Toolchain
 #: Top-level modules the Lambda Python runtimes provide (the AWS SDK and its dependencies).
 PYTHON_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 SMOKE_TIMEOUT_SECONDS = 120
-
-_PYTHON_CHECK = r"""
-import importlib, importlib.abc, importlib.machinery, json, sys, types
-task, opt, version, module_name, function_name, provided = sys.argv[1:7]
-sys.path[:0] = [task, f"{opt}/python/lib/python{version}/site-packages", f"{opt}/python"]
-provided = set(provided.split(","))
-
-class _Stub(type):
-    def __getattr__(cls, name):
-        if name.startswith("__"):
-            raise AttributeError(name)
-        return _Stub(name, (), {})
-    def __call__(cls, *args, **kwargs):
-        return cls
-    def __getitem__(cls, key):
-        return cls
-    def __iter__(cls):
-        return iter(())
-
-class _Provided(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    # Last on the meta path: only what the package and its layers do not hold reaches it.
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in provided:
-            return importlib.machinery.ModuleSpec(name, self, is_package=True)
-        return None
-    def create_module(self, spec):
-        module = types.ModuleType(spec.name)
-        module.__path__ = []
-        module.__getattr__ = lambda attr: _Stub(attr, (), {})
-        return module
-    def exec_module(self, module):
-        pass
-
-sys.meta_path.append(_Provided())
-try:
-    module = importlib.import_module(module_name)
-except ModuleNotFoundError as error:
-    print(json.dumps({"missing": error.name or str(error), "message": str(error)}))
-    sys.exit(0)
-except Exception as error:
-    print(json.dumps({"raised": f"{type(error).__name__}: {error}"}))
-    sys.exit(0)
-handler = getattr(module, function_name, None)
-print(json.dumps({"handler": callable(handler)}))
-"""
-
-_NODE_HOOKS = r"""
-import { readFileSync } from "node:fs";
-const PROVIDED = /^(@aws-sdk\/|@smithy\/)/;
-const STUB = "const s = new Proxy(function () {}, { get: (t, p) => (p === 'then' ? undefined : s), apply: () => s, construct: () => s });";
-function named(parentURL, specifier) {
-  if (!parentURL || !parentURL.startsWith("file:")) return [];
-  const source = readFileSync(new URL(parentURL), "utf8");
-  const quoted = specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  const pattern = new RegExp(`import\\s*(?:[\\w$]+\\s*,\\s*)?\\{([^}]*)\\}\\s*from\\s*['"]${quoted}['"]`, "g");
-  const names = new Set();
-  for (const match of source.matchAll(pattern)) {
-    for (const part of match[1].split(",")) {
-      const name = part.trim().split(/\s+as\s+/)[0].trim();
-      if (/^[\w$]+$/.test(name)) names.add(name);
-    }
-  }
-  return [...names];
-}
-export async function resolve(specifier, context, next) {
-  try {
-    return await next(specifier, context);
-  } catch (error) {
-    if (PROVIDED.test(specifier) && error.code === "ERR_MODULE_NOT_FOUND") {
-      const names = named(context.parentURL, specifier).filter((n) => n !== "default");
-      return { url: `signed-lambda-provided:${specifier}?${names.join(",")}`, shortCircuit: true };
-    }
-    throw error;
-  }
-}
-export async function load(url, context, next) {
-  if (url.startsWith("signed-lambda-provided:")) {
-    const names = url.split("?")[1].split(",").filter(Boolean);
-    const source = `${STUB} export default s; ${names.map((n) => `export const ${n} = s;`).join(" ")}`;
-    return { format: "module", source, shortCircuit: true };
-  }
-  return next(url, context);
-}
-"""
-
-_NODE_CHECK = r"""
-const Module = require("node:module");
-const { pathToFileURL } = require("node:url");
-const [file, functionName, hooks] = process.argv.slice(1);
-const PROVIDED = /^(@aws-sdk\/|@smithy\/)/;
-const stub = new Proxy(function () {}, { get: (t, p) => (p === "then" ? undefined : stub), apply: () => stub, construct: () => stub });
-const load = Module._load;
-Module._load = function (request, ...rest) {
-  try {
-    return load.call(this, request, ...rest);
-  } catch (error) {
-    if (PROVIDED.test(request) && error.code === "MODULE_NOT_FOUND") return stub;
-    throw error;
-  }
-};
-if (Module.register) Module.register("data:text/javascript," + encodeURIComponent(hooks));
-const report = (value) => process.stdout.write(JSON.stringify(value) + "\n");
-import(pathToFileURL(file).href).then(
-  (module) => {
-    const handler = module[functionName] ?? (module.default && module.default[functionName]);
-    report({ handler: typeof handler === "function" });
-  },
-  (error) => {
-    if (error && (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND")) {
-      const name = /(?:Cannot find (?:module|package) )'([^']+)'/.exec(error.message);
-      report({ missing: name ? name[1] : error.message, message: String(error.message).split("\n")[0] });
-    } else {
-      report({ raised: `${error && error.name}: ${error && String(error.message).split("\n")[0]}` });
-    }
-  },
-);
-"""
+_HERE = Path(__file__).resolve().parent
+PYTHON_SCRIPT = _HERE / "smoke_python.py"
+NODE_SCRIPT = _HERE / "smoke_node.cjs"
+NODE_HOOKS = _HERE / "smoke_node_hooks.mjs"
+_PYTHON_PROBE = (
+    "import platform, sys; print('%d.%d %s' % (*sys.version_info[:2], platform.machine()))"
+)
+_NODE_PROBE = "process.versions.node.split('.')[0] + ' ' + process.arch"
 
 
 @dataclass(frozen=True)
@@ -188,8 +79,7 @@ def _interpreter(
     if kind is PackageKind.PYTHON:
         wanted = f"{version[0]}.{version[1]} {MANYLINUX_MACHINE[architecture]}"
         for candidate in tools.python_candidates(f"{version[0]}.{version[1]}"):
-            probe = "import platform, sys; print(f'{sys.version_info[0]}.{sys.version_info[1]} {platform.machine()}')"
-            if _probe([candidate, "-I", "-S", "-c", probe]) == wanted:
+            if _probe([candidate, "-I", "-S", "-c", _PYTHON_PROBE]) == wanted:
                 return candidate
         return None
     wanted = f"{version[0]} {NODE_CPU[architecture]}"
@@ -248,8 +138,7 @@ def smoke_check(
                 interpreter,
                 "-I",
                 "-S",
-                "-c",
-                _PYTHON_CHECK,
+                str(PYTHON_SCRIPT),
                 str(task),
                 str(opt),
                 target.python_version,
@@ -275,7 +164,7 @@ def smoke_check(
             env["NODE_PATH"] = os.pathsep.join(
                 [f"{opt}/nodejs/node{major}/node_modules", f"{opt}/nodejs/node_modules", str(task)]
             )
-            command = [interpreter, "-e", _NODE_CHECK, str(file), function, _NODE_HOOKS]
+            command = [interpreter, str(NODE_SCRIPT), str(file), function, NODE_HOOKS.as_uri()]
         try:
             result = subprocess.run(
                 command,

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from verifier import __version__
+from verifier.contract.manifest import FunctionManifest
 from verifier.model import Report, Status
 
 TOOL_NAME = "signed-lambda-verify"
@@ -37,7 +38,21 @@ def document(report: Report) -> dict[str, Any]:
             }
             for finding in report.findings
         ],
+        "packages": packages(report),
     }
+
+
+def packages(report: Report) -> dict[str, dict[str, Any]]:
+    """Per function and per layer: the package the manifest declares and its dependencies."""
+    found: dict[str, dict[str, Any]] = {"functions": {}, "layers": {}}
+    for artifact in report.packages:
+        group = "functions" if isinstance(artifact, FunctionManifest) else "layers"
+        found[group][artifact.key] = {
+            "source_dir": artifact.source_dir,
+            "package_sha256": artifact.package_sha256,
+            **artifact.package.to_output(),
+        }
+    return found
 
 
 def render(report: Report) -> str:

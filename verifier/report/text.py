@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import shutil
 
+from verifier.contract.manifest import FunctionManifest
 from verifier.model import Report, Status
 
 STYLES = {
@@ -30,8 +31,26 @@ def _plain(report: Report) -> str:
             lines.append(f"       expected: {finding.expected}")
             lines.append(f"       actual:   {finding.actual}")
             lines.append(f"       fix:      {finding.remediation}")
+    lines.extend(package_lines(report))
     lines.append(f"result: {report.result.value}")
     return "\n".join(lines) + "\n"
+
+
+def package_lines(report: Report) -> list[str]:
+    """One line per declared package: what it was built for, and each dependency."""
+    lines = []
+    for artifact in report.packages:
+        what = "function" if isinstance(artifact, FunctionManifest) else "layer"
+        build = artifact.package
+        dependencies = ", ".join(
+            f"{d.name} {d.version} ({d.hash[:19]}...)" for d in build.dependencies
+        )
+        lines.append(
+            f"PKG    {what} {artifact.key}  {artifact.source_dir}  {build.kind} "
+            f"{','.join(build.runtimes)} {build.architecture}  "
+            f"dependencies: {dependencies or 'none'}"
+        )
+    return lines
 
 
 def _table(report: Report) -> str:
@@ -53,5 +72,8 @@ def _table(report: Report) -> str:
         )
     buffer = io.StringIO()
     width = shutil.get_terminal_size((120, 24)).columns
-    Console(file=buffer, force_terminal=True, width=width).print(table)
+    console = Console(file=buffer, force_terminal=True, width=width)
+    console.print(table)
+    for line in package_lines(report):
+        console.print(line, highlight=False, markup=False)
     return buffer.getvalue()
