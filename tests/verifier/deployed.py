@@ -16,8 +16,8 @@ from typing import Any
 
 from tests.localaws.localaws_support import Profile, SigningWorld, unique
 from verifier.contract import lock as lock_module
-from verifier.contract.manifest import FunctionManifest, LayerManifest, Manifest
-from verifier.package import build_package
+from verifier.contract.manifest import FunctionManifest, LayerManifest, Manifest, PackageBuild
+from verifier.package import BuildSpec, build_package
 
 STACK = "signed-lambda"
 HANDLER_SOURCE = "import shared_util\n\n\ndef handler(event, context):\n    return 'ok'\n"
@@ -29,6 +29,8 @@ class SignedArtifactBuild:
     job: dict[str, Any]
     source_dir: str
     sha256_hex: str
+    #: How it was built, as the stack's manifest records it.
+    package: PackageBuild
 
     @property
     def signed(self) -> dict[str, str]:
@@ -87,9 +89,17 @@ def sign_source(
     world: SigningWorld, profile: Profile, checkout: Path, source_dir: str, scratch: Path
 ) -> SignedArtifactBuild:
     """Deterministic zip of ``checkout/source_dir`` -> unsigned upload -> signing job."""
-    package = build_package(checkout / source_dir, scratch / f"{unique('pkg-')}.zip")
+    spec = BuildSpec(
+        source=checkout / source_dir, label=source_dir, layer=source_dir.startswith("layers/")
+    )
+    package = build_package(spec, scratch / f"{unique('pkg-')}.zip")
     job = world.sign(profile, package.path.read_bytes())
-    return SignedArtifactBuild(job=job, source_dir=source_dir, sha256_hex=package.sha256_hex)
+    return SignedArtifactBuild(
+        job=job,
+        source_dir=source_dir,
+        sha256_hex=package.sha256_hex,
+        package=package.declaration,
+    )
 
 
 def deploy(
@@ -124,7 +134,7 @@ def deploy(
         **({"Environment": {"Variables": variables}} if variables else {}),
     )
 
-    def artifact(item: SignedArtifactBuild) -> dict[str, str]:
+    def artifact(item: SignedArtifactBuild) -> dict[str, Any]:
         source = item.job["source"]["s3"]
         return {
             "signing_job_id": item.job["jobId"],
@@ -134,6 +144,7 @@ def deploy(
             "signed_key": item.signed["key"],
             "source_dir": item.source_dir,
             "package_sha256": item.sha256_hex,
+            "package": item.package,
         }
 
     manifest = Manifest(

@@ -150,7 +150,7 @@ BAD_INPUTS: list[Case] = [
     (
         "schema_version 1 outputs",
         lambda t: ["--outputs", str(outputs(t, b.manifest_output(schema_version=1)))],
-        ["signed-lambda.manifest.schema_version is 1", "reads schema_version 2", "make deploy"],
+        ["signed-lambda.manifest.schema_version is 1", "reads schema_version 3", "make deploy"],
     ),
     (
         "function key missing",
@@ -397,10 +397,10 @@ def test_malformed_csc_arn_without_region_names_the_csc_arn(
 
 
 def test_string_schema_version_and_booleans_are_tolerated(tmp_path: Path) -> None:
-    """Terraform renders numbers and booleans as strings: "2"/"true" pass input validation and
+    """Terraform renders numbers and booleans as strings: "3"/"true" pass input validation and
     the run reaches AWS (here an unreachable endpoint: exit 3, not 2)."""
     document = broken_function(allow_earlier_versions="true")
-    document["schema_version"] = "2"
+    document["schema_version"] = "3"
     env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
     result = invoke(*with_outputs_and_lock(tmp_path, manifest=document), env=env)
     assert result.exit_code == 3, result.stderr

@@ -30,6 +30,9 @@ from verifier.contract.reader import Reader
 #: handler/runtime/architectures/code-loading environment, and earlier-version policy; 3 added
 #: each package's build (kind, target, excludes, install scripts, dependencies, SBOM hash).
 SCHEMA_VERSION = 3
+#: The package builder whose bytes this contract describes (verifier.package): a rebuild by
+#: another one proves nothing, so the manifest records it per package.
+BUILDER_VERSION = 2
 #: The name of the stack's output that holds the manifest.
 OUTPUT_NAME = "manifest"
 #: The only platform Lambda accepts for code signing (AWS Signer's ``ListSigningPlatforms``).
@@ -97,9 +100,8 @@ class PackageBuild:
     exclude: tuple[str, ...] = ()
     #: Whether npm ran the dependencies' install scripts.
     npm_install_scripts: bool = False
-    #: The builder that made the bytes (verifier.package.BUILDER_VERSION); a rebuild with
-    #: another builder could not prove anything.
-    builder_version: int = 0
+    #: The builder that made the bytes (BUILDER_VERSION when it was built).
+    builder_version: int = BUILDER_VERSION
     #: SHA-256 (hex) of the CycloneDX SBOM written beside the package at synth.
     sbom_sha256: str = "0" * 64
     dependencies: tuple[Dependency, ...] = ()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier.contract.manifest import Dependency, PackageBuild
+from verifier.contract.manifest import BUILDER_VERSION, Dependency, PackageBuild
 from verifier.package import node, python, sbom
 from verifier.package.archive import Archive, Entry, file_sha256, write_zip
 from verifier.package.cache import BuildCache, copy_atomically
@@ -33,9 +33,8 @@ from verifier.package.sbom import Installation
 from verifier.package.tools import Toolchain
 from verifier.package.tree import TreeFile, walk
 
-#: The builder that makes the bytes. 1 was the deflated zip of the source alone; 2 stores
-#: entries, installs dependencies, normalizes modes. A change to any byte it writes bumps it.
-BUILDER_VERSION = 2
+# BUILDER_VERSION (the contract's): 1 was the deflated zip of the source alone; 2 stores the
+# entries, installs dependencies, keeps the execute bit. A change to any byte written bumps it.
 BOOTSTRAP = "bootstrap"
 
 
