@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
+from stacks.signed_package import function_build, layer_build
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth
 from verifier.contract.manifest import (
     CODE_LOADING_ENVIRONMENT,
@@ -19,7 +21,7 @@ from verifier.contract.manifest import (
     LayerManifest,
     Manifest,
 )
-from verifier.package import package_sha256
+from verifier.package import BuildSpec, build_package, package_sha256
 
 #: The config the session's synth fixture builds (no config file, no overrides).
 DEFAULT = StackConfig()
@@ -56,7 +58,7 @@ def output_keys(cls: type) -> set[str]:
     required = {
         f.name: () if f.name == "functions" else ""
         for f in dataclasses.fields(cls)
-        if f.default is dataclasses.MISSING
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
     return set(cls(**required).to_output())
 
@@ -263,7 +265,7 @@ def test_manifest_header_points_at_the_stack_resources(synth: Synth) -> None:
     bucket, _ = only(synth, "aws_s3_bucket")
     profile, _ = only(synth, "aws_signer_signing_profile")
     csc, _ = only(synth, "aws_lambda_code_signing_config")
-    assert manifest["schema_version"] == SCHEMA_VERSION == 2
+    assert manifest["schema_version"] == SCHEMA_VERSION == 3
     assert manifest["platform_id"] == LAMBDA_SIGNING_PLATFORM
     assert manifest["region"] == "us-east-1"
     assert manifest["expected_policy"] == "Enforce"
@@ -288,7 +290,14 @@ def artifact_refs(config: dict[str, Any], construct: str) -> dict[str, str]:
     }
 
 
-def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth: Synth) -> None:
+def declared_package(spec: BuildSpec, scratch: Path) -> dict[str, Any]:
+    """What the manifest must say about how ``spec`` was built: the builder's own record."""
+    return build_package(spec, scratch / "declared.zip").declaration.to_output()
+
+
+def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(
+    synth: Synth, tmp_path: Path
+) -> None:
     manifest = synth.config["output"]["manifest"]["value"]
     for fn in DEFAULT.functions:
         entry = manifest["functions"][fn.key]
@@ -299,6 +308,7 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
             **artifact_refs(synth.config, f"fn-{fn.key}"),
             "source_dir": f"functions/{fn.key}",
             "package_sha256": package_sha256(REPO_ROOT / "functions" / fn.key),
+            "package": declared_package(function_build(fn), tmp_path),
             "handler": "handler.handler",
             "runtime": "python3.12",
             "architectures": ["x86_64"],
@@ -308,7 +318,7 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
         }
 
 
-def test_manifest_layers_say_where_the_code_came_from(synth: Synth) -> None:
+def test_manifest_layers_say_where_the_code_came_from(synth: Synth, tmp_path: Path) -> None:
     manifest = synth.config["output"]["manifest"]["value"]
     for layer in DEFAULT.layers:
         published, _ = at(
@@ -320,6 +330,7 @@ def test_manifest_layers_say_where_the_code_came_from(synth: Synth) -> None:
             **artifact_refs(synth.config, f"layer-{layer.key}"),
             "source_dir": f"layers/{layer.key}",
             "package_sha256": package_sha256(REPO_ROOT / "layers" / layer.key),
+            "package": declared_package(layer_build(DEFAULT, layer), tmp_path),
         }
 
 
