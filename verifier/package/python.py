@@ -421,8 +421,10 @@ def _why_no_wheel(name: str, version: str, wanted: str, log: str, where: str) ->
         if filename.endswith(".whl") and len(parts) >= 5:
             if canonical(parts[0]) == name and (not version or parts[1] == version):
                 wheels.append("-".join(parts[-3:])[: -len(".whl")])
-        elif canonical(filename).startswith(f"{name}-{version}") and "No binaries" not in reason:
-            sources.append(filename)
+        elif "sources" in reason:  # pip: "No sources permitted for <name>" (--only-binary)
+            sdist_name, sdist_version = _sdist_of(filename)
+            if sdist_name == name and (not version or sdist_version == version):
+                sources.append(filename)
     fix = "pick a version with a wheel for this platform, or build the wheel yourself"
     if wheels:
         return (
@@ -438,6 +440,13 @@ def _why_no_wheel(name: str, version: str, wanted: str, log: str, where: str) ->
     return (
         f"no file of {wanted} on the package index (none for {where}); check the name and version"
     )
+
+
+def _sdist_of(filename: str) -> tuple[str, str]:
+    """``Foo_Bar-1.0.tar.gz`` -> (``foo-bar``, ``1.0``)."""
+    stem = re.sub(r"\.(tar\.gz|tar\.bz2|tar\.xz|tgz|zip)$", "", filename)
+    name, _, version = stem.rpartition("-")
+    return canonical(name), version
 
 
 def _installed(report: Mapping[str, Any]) -> list[Installed]:
