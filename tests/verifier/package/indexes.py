@@ -162,12 +162,11 @@ def npm_env(monkeypatch: pytest.MonkeyPatch, cache: Path) -> None:
     for name in list(os.environ):
         if name.lower().startswith("npm_config_"):
             monkeypatch.delenv(name)
-    empty = cache.parent / "empty-npmrc"
-    empty.parent.mkdir(parents=True, exist_ok=True)
-    empty.write_text("")
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    for scope in ("user", "global"):
+        (cache.parent / f"empty-{scope}-npmrc").write_text("")
+        monkeypatch.setenv(f"npm_config_{scope}config", str(cache.parent / f"empty-{scope}-npmrc"))
     monkeypatch.setenv("npm_config_cache", str(cache))
-    monkeypatch.setenv("npm_config_userconfig", str(empty))
-    monkeypatch.setenv("npm_config_globalconfig", str(empty))
     monkeypatch.setenv("npm_config_registry", "http://127.0.0.1:9/")
     monkeypatch.setenv("npm_config_update_notifier", "false")
 
