@@ -110,10 +110,14 @@ def deploy(
     allow_earlier_versions: bool = False,
     environment: dict[str, str] | None = None,
     code_loading_environment: dict[str, str] | None = None,
+    function_files: dict[str, str] | None = None,
 ) -> Deployed:
-    """One function using one layer, each signed by a profile and CSC of its own."""
+    """One function using one layer, each signed by a profile and CSC of its own;
+    ``function_files`` adds files to the function's source (a requirements.txt)."""
     checkout = tmp_path / "checkout"
-    write_source(checkout / "functions" / "hello", {"handler.py": HANDLER_SOURCE})
+    write_source(
+        checkout / "functions" / "hello", {"handler.py": HANDLER_SOURCE, **(function_files or {})}
+    )
     write_source(checkout / "layers" / "shared", {"python/shared_util.py": LAYER_SOURCE})
     profile = world.profile({"value": 365, "type": "DAYS"})
     csc_arn = world.csc(policy, [profile.version_arn])
