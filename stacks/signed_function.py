@@ -17,8 +17,9 @@ from stacks.cdk import (
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import FunctionConfig, StackConfig
+from stacks.packages import function_build
 from stacks.signed_layer import SignedLayer
-from stacks.signed_package import function_build, sign_package
+from stacks.signed_package import sign_package
 from verifier.contract.manifest import CODE_LOADING_ENVIRONMENT, FunctionManifest
 
 

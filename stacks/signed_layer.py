@@ -10,7 +10,8 @@ from stacks.cdk import (
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import LayerConfig, StackConfig
-from stacks.signed_package import layer_build, sign_package
+from stacks.packages import layer_build
+from stacks.signed_package import sign_package
 from verifier.contract.manifest import LayerManifest
 
 #: Layer packages live beside function packages, under their own sub-prefix.

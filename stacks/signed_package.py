@@ -6,9 +6,7 @@ Terraform addresses stay what they were before layers shared this code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from stacks.artifact_bucket import ArtifactBucket
 from stacks.cdk import (
@@ -23,33 +21,10 @@ from stacks.cdk import (
     TerraformAsset,
 )
 from stacks.code_signing import CodeSigning
-from stacks.config import (
-    REPO_ROOT,
-    ConfigError,
-    FunctionConfig,
-    LayerConfig,
-    StackConfig,
-    repo_relative,
-)
+from stacks.config import StackConfig
+from stacks.packages import build_cached
 from verifier.contract.manifest import PackageBuild
-from verifier.package import (
-    BuildCache,
-    BuildSpec,
-    BuildUnavailable,
-    BuiltPackage,
-    PackageError,
-    Toolchain,
-    build_package,
-    effective_excludes,
-)
-from verifier.package.smoke import smoke_check
-
-#: Where synth writes the deterministic zips (and their SBOMs) before cdktf copies them into
-#: the stack's assets, and the build cache that makes an unchanged package cost no pip or npm.
-PACKAGE_BUILD_DIR = REPO_ROOT / "build" / "packages"
-PACKAGE_CACHE_DIR = REPO_ROOT / "build" / "package-cache"
-#: pip as this interpreter's; npm on PATH, run by the project's Node 22 from node_modules.
-TOOLS = Toolchain(project_root=REPO_ROOT)
+from verifier.package import BuildSpec, BuiltPackage
 
 
 @dataclass(frozen=True)
@@ -73,62 +48,6 @@ class SignedPackage:
         return self.built.declaration
 
 
-def function_build(function: FunctionConfig) -> BuildSpec:
-    """How a function's package is built: for its runtime and its one architecture."""
-    return BuildSpec(
-        source=function.source_path,
-        label=repo_relative(function.source_dir),
-        runtimes=(function.runtime,),
-        architecture=function.architectures[0],
-        exclude=effective_excludes(function.exclude),
-        npm_install_scripts=function.npm_install_scripts,
-    )
-
-
-def layer_build(config: StackConfig, layer: LayerConfig) -> BuildSpec:
-    """A layer's dependencies are installed for the architecture of the functions that use it
-    (x86_64 when none does); functions of both architectures can share a layer only when it
-    installs nothing (no requirements.txt, no package lock)."""
-    users = [fn for fn in config.functions if layer.key in fn.layers]
-    architectures = sorted({fn.architectures[0] for fn in users}) or ["x86_64"]
-    installs = any(
-        (layer.source_path / name).is_file()
-        for name in ("requirements.txt", "package-lock.json", "npm-shrinkwrap.json")
-    )
-    if len(architectures) > 1 and installs:
-        by_architecture = ", ".join(
-            f"{arch} ({', '.join(fn.key for fn in users if fn.architectures[0] == arch)})"
-            for arch in architectures
-        )
-        raise ConfigError(
-            f"layers[{layer.key!r}]",
-            f"installs dependencies for one architecture, but is used by {by_architecture}: "
-            "publish one layer per architecture",
-        )
-    return BuildSpec(
-        source=layer.source_path,
-        label=repo_relative(layer.source_dir),
-        runtimes=layer.compatible_runtimes,
-        architecture=architectures[0] if len(architectures) == 1 else "x86_64",
-        layer=True,
-        exclude=effective_excludes(layer.exclude),
-        npm_install_scripts=layer.npm_install_scripts,
-    )
-
-
-def build(spec: BuildSpec, path: str, config_field: str) -> BuiltPackage:
-    """Build (or take from the cache) one package; any problem is one ConfigError line."""
-    try:
-        return build_package(
-            spec,
-            PACKAGE_BUILD_DIR / f"{path}.zip",
-            cache=BuildCache(PACKAGE_CACHE_DIR),
-            tools=TOOLS,
-        )
-    except (PackageError, BuildUnavailable) as error:
-        raise ConfigError(config_field, str(error)) from None
-
-
 def sign_package(
     scope: Construct,
     *,
@@ -142,7 +61,7 @@ def sign_package(
     """Build ``spec``, upload it to ``unsigned_prefix + path``, sign that object version into
     ``signed_prefix + path``. ``config_field`` names the source in a packaging error."""
     # 1. Package deterministically, so unchanged source never triggers a re-sign.
-    package = build(spec, path, config_field)
+    package = build_cached(spec, path, config_field)
     asset = TerraformAsset(scope, "package", path=str(package.path), type=AssetType.FILE)
 
     # 2. Upload the unsigned package under a content-addressed key; S3 gives it a version id.
@@ -187,30 +106,3 @@ def sign_package(
         signed_key=signed.key,
         built=package,
     )
-
-
-def check_handlers(functions: Sequence[Any], report: Callable[[str], None]) -> None:
-    """The smoke check for every function (``verifier.package.smoke``): a missing module
-    stops synth; the functions it could not check here are named on one line."""
-    unchecked: dict[str, list[str]] = {}
-    for fn in functions:
-        config: FunctionConfig = fn.function_config
-        layers = [layer.package.built.path for layer in fn.layers]
-        try:
-            result = smoke_check(
-                label=fn.function_name,
-                package=fn.package.built.path,
-                layers=layers,
-                handler=config.handler,
-                runtime_name=config.runtime,
-                architecture=config.architectures[0],
-                environment=dict(config.environment),
-                tools=TOOLS,
-            )
-        except PackageError as error:
-            raise ConfigError(f"functions[{config.key!r}].handler", str(error)) from None
-        if not result.checked and not result.note.endswith("not import-checked"):
-            unchecked.setdefault(result.note, []).append(config.key)
-    if unchecked:
-        reasons = "; ".join(f"{', '.join(keys)} ({note})" for note, keys in unchecked.items())
-        report(f"synth: handler import not checked for {reasons}")

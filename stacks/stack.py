@@ -16,9 +16,9 @@ from stacks.cdk import (
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
+from stacks.packages import check_handlers
 from stacks.signed_function import SignedFunction
 from stacks.signed_layer import SignedLayer
-from stacks.signed_package import check_handlers
 from verifier.contract.manifest import OUTPUT_NAME, Manifest
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
-from stacks.signed_package import function_build, layer_build
+from stacks.packages import function_build, layer_build
 from tests.conftest import REPO_ROOT, STACK_NAME, Synth
 from verifier.contract.manifest import (
     CODE_LOADING_ENVIRONMENT,
