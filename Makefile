@@ -188,7 +188,7 @@ bench-audit: $(VENV)/.installed ## Benchmark the fleet audit against the naive p
 	$(PY) scripts/bench_audit.py $(foreach n,$(or $(FUNCTIONS),1000),--functions $(n))
 
 .PHONY: bench-synth
-bench-synth: install ## Synth time and whole-tree peak memory, cdktf vs cdktn, cold and warm (build/bench-synth.json)
+bench-synth: install ## Synth time and memory (cdktf vs cdktn; 3 functions with dependencies, build cache cold and warm; package sizes) (build/bench-synth.json)
 	$(PY) scripts/bench_synth.py
 
 # --- real AWS (opt-in) -------------------------------------------------------------------
