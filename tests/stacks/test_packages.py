@@ -52,26 +52,15 @@ def write(path: Path, text: str | bytes, mode: int = 0o644) -> None:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = checkout_copy(tmp_path_factory.mktemp("packages") / "checkout")
-    wheels = root / "wheels"
-    purelib = indexes.wheel(
-        wheels,
-        "purelib",
-        "1.0",
-        {"purelib/__init__.py": ""},
-        console_scripts={"purecli": "purelib:main"},
-    )
-    fast = indexes.binary_wheels(wheels, "fastlib", "2.0")
+    requirements = indexes.function_wheels(root / "wheels")
     fns = root / "functions"
     write(
         fns / "api" / "handler.py", "import fastlib, purelib\n\ndef handler(e, c):\n    return 1\n"
     )
     write(fns / "api" / "tests" / "test_handler.py", "")
     write(fns / "api" / ".env", "SECRET=1\n")
-    write(
-        fns / "api" / "requirements.txt",
-        f"{purelib.requirement()}\n{fast['x86_64'].requirement(fast['aarch64'])}\n",
-    )
-    write(root / "layers" / "deps" / "requirements.txt", purelib.requirement() + "\n")
+    write(fns / "api" / "requirements.txt", requirements)
+    write(root / "layers" / "deps" / "requirements.txt", requirements.splitlines()[0] + "\n")
     write(fns / "go" / "bootstrap", b"\x7fELF a go binary", 0o755)
     write(fns / "java" / "lib" / "app.jar", b"PK a jar")
     write(fns / "java" / "example" / "Handler.class", b"\xca\xfe\xba\xbe")

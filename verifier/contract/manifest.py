@@ -248,6 +248,12 @@ def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> di
     }
 
 
+def parse_package(data: Any, origin: str, path: str) -> PackageBuild:
+    """A package build record (``PackageBuild.to_output()``) read back, as strictly."""
+    reader = Reader(origin)
+    return _package(reader, reader.mapping(data, path), path)
+
+
 def _package(reader: Reader, entry: Mapping[str, Any], where: str) -> PackageBuild:
     kind = reader.string(entry, "kind", where)
     if kind not in PACKAGE_KINDS:

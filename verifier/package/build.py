@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from verifier.contract.manifest import BUILDER_VERSION, Dependency, PackageBuild
+from verifier.contract.manifest import BUILDER_VERSION, Dependency, PackageBuild, parse_package
+from verifier.errors import InputError
 from verifier.package import node, python, sbom
 from verifier.package.archive import Archive, Entry, file_sha256, write_zip
 from verifier.package.cache import BuildCache, copy_atomically
@@ -172,10 +173,12 @@ def build_package(
     plan = _plan(spec)
     key = _cache_key(plan) if cache is not None else ""
     sbom_destination = sbom_path_for(destination)
-    if cache is not None and (entry := cache.get(key)) is not None:
+    entry = cache.get(key) if cache is not None else None
+    hit = _from_record(entry.record, destination, sbom_destination) if entry else None
+    if entry is not None and hit is not None:
         copy_atomically(entry.package, destination)
         copy_atomically(entry.sbom, sbom_destination)
-        return _from_record(entry.record, destination, sbom_destination)
+        return hit
 
     with tempfile.TemporaryDirectory(prefix="signed-lambda-build-") as scratch_name:
         scratch = Path(scratch_name)
@@ -360,19 +363,18 @@ def _record(built: BuiltPackage) -> dict[str, Any]:
     }
 
 
-def _from_record(record: dict[str, Any], path: Path, sbom_path: Path) -> BuiltPackage:
-    declared = record["declaration"]
-    dependencies = tuple(Dependency(**item) for item in declared["dependencies"])
-    declaration = PackageBuild(
-        kind=declared["kind"],
-        runtimes=tuple(declared["runtimes"]),
-        architecture=declared["architecture"],
-        exclude=tuple(declared["exclude"]),
-        npm_install_scripts=declared["npm_install_scripts"],
-        builder_version=declared["builder_version"],
-        sbom_sha256=declared["sbom_sha256"],
-        dependencies=dependencies,
-    )
+def _from_record(record: dict[str, Any], path: Path, sbom_path: Path) -> BuiltPackage | None:
+    """A cache entry's record as the build it stands for; None if it is not one (a damaged or
+    older entry is rebuilt, never trusted)."""
+    try:
+        return _record_to_package(record, path, sbom_path)
+    except (InputError, KeyError, ValueError, IndexError, TypeError):
+        return None
+
+
+def _record_to_package(record: dict[str, Any], path: Path, sbom_path: Path) -> BuiltPackage:
+    declaration = parse_package(record["declaration"], "the build cache", "declaration")
+    dependencies = declaration.dependencies
     installation = Installation(
         dependencies=dependencies,
         direct=tuple(dependencies[i] for i in record["direct"]),

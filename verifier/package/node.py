@@ -77,13 +77,21 @@ def _absolute_file_spec(spec: Any, base: Path) -> Any:
     return spec
 
 
-def _check_lock(lock: dict[str, Any], label: str, name: str) -> None:
+def _check_lock(manifest: dict[str, Any], lock: dict[str, Any], label: str, name: str) -> None:
+    """What npm ci would refuse, or would install from elsewhere than the lock, checked first."""
     version = lock.get("lockfileVersion")
     if not isinstance(version, int) or version < 2:
         raise PackageError(
             f"{label}/{name} is lockfileVersion {version}; npm 7 or later writes version 2 or "
             "3, with every package's integrity: run `npm install --package-lock-only`"
         )
+    root = (lock.get("packages") or {}).get("", {})
+    for field in DEPENDENCY_FIELDS:
+        if (manifest.get(field) or {}) != (root.get(field) or {}):
+            raise PackageError(
+                f"{label}: package.json and {name} are not in sync ({field} differ): run "
+                "`npm install` and commit the lock"
+            )
     for key, entry in sorted((lock.get("packages") or {}).items()):
         if not key or entry.get("dev"):
             continue
@@ -116,7 +124,7 @@ def npm_install(
     command = tools.npm_command(f"{label}/{lock_path.name}")
     manifest = _read_json(source / PACKAGE_JSON, label)
     lock = _read_json(lock_path, label)
-    _check_lock(lock, label, lock_path.name)
+    _check_lock(manifest, lock, label, lock_path.name)
 
     manifest.pop("scripts", None)
     for field in DEPENDENCY_FIELDS:

@@ -28,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier.package.errors import PackageError
+from verifier.package.errors import BuildUnavailable, PackageError
 from verifier.package.runtimes import MANYLINUX_MACHINE, NODE_CPU, PackageKind, runtime
-from verifier.package.tools import Toolchain
+from verifier.package.tools import Toolchain, run
 
 #: Top-level modules the Lambda Python runtimes provide (the AWS SDK and its dependencies).
 PYTHON_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -166,17 +166,11 @@ def smoke_check(
             )
             command = [interpreter, str(NODE_SCRIPT), str(file), function, NODE_HOOKS.as_uri()]
         try:
-            result = subprocess.run(
-                command,
-                cwd=task,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=SMOKE_TIMEOUT_SECONDS,
-                stdin=subprocess.DEVNULL,
+            result = run(
+                command, cwd=task, env=env, what="import the handler", timeout=SMOKE_TIMEOUT_SECONDS
             )
-        except subprocess.TimeoutExpired:
-            return SmokeResult(False, f"importing the handler took over {SMOKE_TIMEOUT_SECONDS} s")
+        except BuildUnavailable as error:
+            return SmokeResult(False, str(error))
     outcome = _outcome(result.stdout)
     where = f"{runtime_name} {architecture}"
     if "missing" in outcome:

@@ -85,9 +85,15 @@ def _all_on_path(name: str, path: str) -> list[str]:
 
 
 def run(
-    command: list[str], *, cwd: Path, env: dict[str, str], what: str
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    what: str,
+    timeout: int = TOOL_TIMEOUT_SECONDS,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a build tool, capturing its output; a tool that cannot start is ToolMissing."""
+    """Run a build tool, capturing its output; a tool that cannot start is ToolMissing, one
+    that runs past ``timeout`` BuildUnavailable."""
     try:
         return subprocess.run(
             command,
@@ -95,15 +101,14 @@ def run(
             env=env,
             capture_output=True,
             text=True,
-            timeout=TOOL_TIMEOUT_SECONDS,
+            timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError:
         raise ToolMissing(f"{command[0]} is not available (needed to {what})") from None
     except subprocess.TimeoutExpired:
         raise BuildUnavailable(
-            f"{Path(command[0]).name} did not finish within {TOOL_TIMEOUT_SECONDS} s "
-            f"(while trying to {what})"
+            f"{Path(command[0]).name} did not finish within {timeout} s (while trying to {what})"
         ) from None
 
 

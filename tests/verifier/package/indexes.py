@@ -129,6 +129,20 @@ def binary_wheels(
     return found
 
 
+def function_wheels(directory: Path) -> str:
+    """A pure wheel with a console script and a binary release for both architectures; returns
+    the requirements file that pins them (what a pip-compiled function has)."""
+    purelib = wheel(
+        directory,
+        "purelib",
+        "1.0",
+        {"purelib/__init__.py": "def main():\n    return 0\n"},
+        console_scripts={"purecli": "purelib:main"},
+    )
+    fast = binary_wheels(directory, "fastlib", "2.0")
+    return f"{purelib.requirement()}\n{fast['x86_64'].requirement(fast['aarch64'])}\n"
+
+
 def sdist(directory: Path, name: str, version: str) -> Path:
     """A source distribution (only its file name matters: the builder never builds one)."""
     directory.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import pytest
 
@@ -22,7 +22,10 @@ from verifier.package import (
     build_package,
 )
 from verifier.package.archive import difference, entry_digests
+from verifier.package.build import BuiltPackage
 from verifier.package.provenance import Rebuilder, compare_signed
+
+T = TypeVar("T", FunctionManifest, LayerManifest)
 
 
 @pytest.fixture
@@ -46,22 +49,26 @@ def pin(root: Path, version: str) -> None:
     (root / "functions" / "api" / "requirements.txt").write_text(requirement + "\n")
 
 
-def deployed(root: Path, tmp_path: Path) -> tuple[FunctionManifest, Path]:
-    """What the stack would have deployed from this checkout: its manifest entry and zip."""
-    spec = BuildSpec(root / "functions" / "api", "functions/api")
-    built = build_package(spec, tmp_path / "signed" / "api.zip")
-    entry = FunctionManifest(
+def entry_for(kind: type[T], built: BuiltPackage, source_dir: str) -> T:
+    """The manifest entry the stack writes for ``built`` (AWS fields are placeholders)."""
+    return kind(
         key="api",
         signing_job_id="job",
         unsigned_key="k",
         unsigned_version="v",
         signed_bucket="b",
         signed_key="s",
-        source_dir="functions/api",
+        source_dir=source_dir,
         package_sha256=built.sha256_hex,
         package=built.declaration,
     )
-    return entry, built.path
+
+
+def deployed(root: Path, tmp_path: Path) -> tuple[FunctionManifest, Path]:
+    """What the stack would have deployed from this checkout: its manifest entry and zip."""
+    spec = BuildSpec(root / "functions" / "api", "functions/api")
+    built = build_package(spec, tmp_path / "signed" / "api.zip")
+    return entry_for(FunctionManifest, built, "functions/api"), built.path
 
 
 def download(path: Path):  # type: ignore[no-untyped-def]
@@ -190,17 +197,7 @@ def test_a_source_dir_outside_the_checkout_is_refused(checkout: Path, tmp_path: 
 def test_a_layer_is_rebuilt_as_a_layer(checkout: Path, tmp_path: Path) -> None:
     source = checkout / "functions" / "api"
     built = build_package(BuildSpec(source, "functions/api", layer=True), tmp_path / "l.zip")
-    layer = LayerManifest(
-        key="lib",
-        signing_job_id="j",
-        unsigned_key="k",
-        unsigned_version="v",
-        signed_bucket="b",
-        signed_key="s",
-        source_dir="functions/api",
-        package_sha256=built.sha256_hex,
-        package=built.declaration,
-    )
+    layer = entry_for(LayerManifest, built, "functions/api")
     rebuilt = Rebuilder(checkout).rebuild(layer)
     assert rebuilt.sha256_hex == built.sha256_hex
     assert "python/purelib/__init__.py" in entry_digests(built.path)

@@ -55,26 +55,16 @@ for kind, (label, runtimes, architecture, layer) in json.loads(kinds).items():
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("reproducible") / "template"
-    wheels = root / "wheels"
-    purelib = indexes.wheel(
-        wheels,
-        "purelib",
-        "1.0",
-        {"purelib/__init__.py": "def main():\n    return 0\n"},
-        console_scripts={"purecli": "purelib:main"},
-    )
-    fast = indexes.binary_wheels(wheels, "fastlib", "2.0")
+    requirements = indexes.function_wheels(root / "wheels")
     py = root / "functions" / "py"
     (py / "lib").mkdir(parents=True)
     (py / "handler.py").write_text("import fastlib, purelib\n")
     (py / "lib" / "util.py").write_text("X = 1\n")
-    (py / "requirements.txt").write_text(
-        f"{purelib.requirement()}\n{fast['x86_64'].requirement(fast['aarch64'])}\n"
-    )
+    (py / "requirements.txt").write_text(requirements)
     layer = root / "layers" / "py"
     (layer / "python").mkdir(parents=True)
     (layer / "python" / "shared.py").write_text("")
-    (layer / "requirements.txt").write_text(purelib.requirement() + "\n")
+    (layer / "requirements.txt").write_text(requirements.splitlines()[0] + "\n")
 
     with pytest.MonkeyPatch.context() as patch:
         indexes.npm_env(patch, root.parent / "npm-cache-template")
