@@ -59,6 +59,15 @@ def needs_install(source: Path, label: str) -> bool:
     data = _read_json(manifest, label)
     declared = any(data.get(name) for name in ("dependencies", "optionalDependencies"))
     if lock_file(source) is None:
+        if declared and (source / "pnpm-lock.yaml").is_file():
+            # pnpm's own install is shipped as it is: its links become their targets' files.
+            if not (source / "node_modules").is_dir():
+                raise PackageError(
+                    f"{label} has a pnpm-lock.yaml but no node_modules: run `pnpm install "
+                    "--prod --frozen-lockfile` there first (before synth and before verify "
+                    "--source); the builder packages pnpm's layout as it is"
+                )
+            return False
         if declared:
             raise PackageError(
                 f"{label}/package.json declares dependencies but there is no package-lock.json: "

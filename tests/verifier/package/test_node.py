@@ -250,3 +250,21 @@ def test_a_package_json_without_dependencies_needs_no_lock_and_no_npm(tmp_path: 
     (web / "index.mjs").write_text("export const handler = async () => 1;\n")
     package = build(web, tmp_path, tools=Toolchain(search_path=str(tmp_path / "no-tools")))
     assert set(files(package)) == {"index.mjs", "package.json"} and package.dependencies == ()
+
+
+def test_a_pnpm_project_ships_its_own_install(tmp_path: Path) -> None:
+    web = tmp_path / "web"
+    store = web / "node_modules" / ".pnpm" / "beta@2.0.0" / "node_modules" / "beta"
+    store.mkdir(parents=True)
+    (store / "index.js").write_text("module.exports = 2;\n")
+    (web / "package.json").write_text(
+        json.dumps({"name": "web", "dependencies": {"beta": "2.0.0"}})
+    )
+    (web / "pnpm-lock.yaml").write_text("lockfileVersion: '9.0'\n")
+    (web / "index.js").write_text("exports.handler = async () => require('beta');\n")
+    (web / "node_modules" / "beta").symlink_to(".pnpm/beta@2.0.0/node_modules/beta")
+    package = build(web, tmp_path, tools=Toolchain(search_path=str(tmp_path / "no-npm")))
+    assert files(package)["node_modules/beta/index.js"][1] == b"module.exports = 2;\n"
+    shutil.rmtree(web / "node_modules")
+    message = one_line(PackageError, web, tmp_path)
+    assert "has a pnpm-lock.yaml but no node_modules: run `pnpm install --prod" in message
