@@ -242,7 +242,7 @@ else
 endif
 
 .PHONY: bench-synth
-bench-synth: install ## Synth time and whole-tree peak memory, cdktf vs cdktn, cold and warm (build/bench-synth.json)
+bench-synth: install ## Synth time and memory (cdktf vs cdktn; 3 functions with dependencies, build cache cold and warm; package sizes) (build/bench-synth.json)
 	$(PY) scripts/bench_synth.py
 
 # --- real AWS (opt-in) -------------------------------------------------------------------

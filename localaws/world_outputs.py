@@ -21,15 +21,23 @@ from verifier.contract.manifest import (
     FunctionManifest,
     LayerManifest,
     Manifest,
+    PackageBuild,
     environment_digest,
 )
 
 
-def artifact_fields(artifact: SignedArtifact, package: bytes, source_dir: str) -> dict[str, str]:
+def artifact_fields(
+    artifact: SignedArtifact,
+    package: bytes,
+    source_dir: str,
+    build: PackageBuild | None = None,
+) -> dict[str, Any]:
     """The manifest's fields for one signed package: its job, unsigned object version, signed
-    object, and provenance (the source directory and the package's SHA-256)."""
+    object, and provenance (the source directory, the package's SHA-256, and how it was built:
+    ``build``, else what a bare directory builds as)."""
     source, signed = artifact.source, artifact.signed_object
     return {
+        **({"package": build} if build is not None else {}),
         "signing_job_id": artifact.job_id,
         "unsigned_key": source["key"],
         "unsigned_version": source["version"],
@@ -48,6 +56,7 @@ def function_manifest(
     source_dir: str,
     layers: tuple[str, ...] = (),
     allow_earlier_versions: bool = False,
+    build: PackageBuild | None = None,
 ) -> FunctionManifest:
     """The manifest entry of a function deployed from ``spec`` (``layers``: the keys of the
     layers it uses). Its environment is declared as it was deployed."""
@@ -68,16 +77,23 @@ def function_manifest(
         allow_earlier_versions=allow_earlier_versions,
         publish=False,
         alias=None,
-        **artifact_fields(function.artifact, spec.package, source_dir),
+        **artifact_fields(function.artifact, spec.package, source_dir, build),
     )
 
 
-def layer_manifest(key: str, layer: Layer, spec: LayerSpec, *, source_dir: str) -> LayerManifest:
+def layer_manifest(
+    key: str,
+    layer: Layer,
+    spec: LayerSpec,
+    *,
+    source_dir: str,
+    build: PackageBuild | None = None,
+) -> LayerManifest:
     return LayerManifest(
         key=key,
         layer_name=layer.name,
         layer_version_arn=layer.arn,
-        **artifact_fields(layer.artifact, spec.package, source_dir),
+        **artifact_fields(layer.artifact, spec.package, source_dir, build),
     )
 
 

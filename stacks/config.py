@@ -17,6 +17,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from verifier.package import PackageError, effective_excludes
+
 #: Provider constraint written into the synthesized stack: the prebuilt bindings pin 6.x, and
 #: offline machines mirror 5.x; the stack only uses attributes both majors accept.
 PROVIDER_VERSION_CONSTRAINT = ">= 5.100, < 7"
@@ -154,6 +156,7 @@ _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # Lambda's tag pattern (botocore TagKey/TagValue): letters, digits, spaces and _.:/=+-@.
 _ALIAS_NAME = re.compile(r"^(?!\d+$)[a-zA-Z0-9_-]{1,128}$")
 _TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
+_HANDLER = re.compile(r"^\S{1,128}$")  # Lambda's Handler: [^\s]+, at most 128 characters
 # Lambda reserves these environment variable names.
 _RESERVED_ENV = frozenset(
     {
@@ -197,6 +200,20 @@ def _in_repo(source_dir: str) -> bool:
 
 def _in_repo_message(source_dir: str) -> str:
     return f"{source_dir!r} is not a directory inside the repository (e.g. 'functions/hello')"
+
+
+def _packaging_problems(exclude: Any, npm_install_scripts: Any, where: str, require: Any) -> None:
+    """``exclude`` patterns the builder accepts; ``npm_install_scripts`` a boolean."""
+    if require(_is_strings(exclude), f"{where}.exclude", _strings_message(exclude)):
+        try:
+            effective_excludes(exclude)
+        except PackageError as error:
+            require(False, f"{where}.exclude", str(error))
+    require(
+        isinstance(npm_install_scripts, bool),
+        f"{where}.npm_install_scripts",
+        f"expected true or false, got {npm_install_scripts!r}",
+    )
 
 
 def repo_relative(source_dir: str) -> str:
@@ -363,6 +380,10 @@ class FunctionConfig:
     publish: bool = False
     #: An alias on the newest build (needs ``publish``), optionally with a canary share.
     alias: AliasConfig | None = None
+    #: Packaging: glob patterns left out of the package, after the builder's defaults
+    #: (verifier.package.DEFAULT_EXCLUDES); whether npm runs the dependencies' install scripts.
+    exclude: tuple[str, ...] = ()
+    npm_install_scripts: bool = False
     position: InitVar[int | None] = None
 
     def __post_init__(self, position: int | None) -> None:
@@ -386,11 +407,18 @@ class FunctionConfig:
             f"{where}.runtime",
             f"{self.runtime!r} is not a Lambda runtime (e.g. 'python3.12')",
         )
-        require(
-            "." in self.handler and " " not in self.handler,
-            f"{where}.handler",
-            f"{self.handler!r} is not a handler (expected 'module.function')",
-        )
+        if self.runtime.startswith("provided"):  # a custom runtime reads the handler itself
+            require(
+                bool(_HANDLER.match(self.handler)),
+                f"{where}.handler",
+                f"{self.handler!r} is not a handler (1-128 characters, no spaces)",
+            )
+        else:
+            require(
+                "." in self.handler and bool(_HANDLER.match(self.handler)),
+                f"{where}.handler",
+                f"{self.handler!r} is not a handler (expected 'module.function')",
+            )
         require(
             128 <= self.memory_mb <= 10240,
             f"{where}.memory_mb",
@@ -467,6 +495,7 @@ class FunctionConfig:
         )
         if self.alias is not None:
             self._alias_problems(where, require)
+        _packaging_problems(self.exclude, self.npm_install_scripts, where, require)
         problems.raise_any()
 
     def _alias_problems(self, where: str, require: Any) -> None:
@@ -583,6 +612,9 @@ class LayerConfig:
     #: The instruction sets the layer is built for (informational in Lambda); empty: not
     #: declared. A function using the layer must have one of them.
     compatible_architectures: tuple[str, ...] = ()
+    #: Packaging, as for functions (FunctionConfig.exclude, .npm_install_scripts).
+    exclude: tuple[str, ...] = ()
+    npm_install_scripts: bool = False
     position: InitVar[int | None] = None
 
     def __post_init__(self, position: int | None) -> None:
@@ -634,6 +666,7 @@ class LayerConfig:
                 f"{where}.compatible_architectures",
                 f"expected different values of: {', '.join(allowed)}; got {list(architectures)}",
             )
+        _packaging_problems(self.exclude, self.npm_install_scripts, where, require)
         problems.raise_any()
 
     @property

@@ -26,6 +26,7 @@ from stacks.cdk import (
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import PROMOTED_VERSION_MARKER, AliasConfig, FunctionConfig, StackConfig
+from stacks.packages import function_build
 from stacks.signed_layer import SignedLayer
 from stacks.signed_package import sign_package
 from verifier.contract.manifest import AliasManifest, FunctionManifest, environment_digest
@@ -70,8 +71,7 @@ class SignedFunction(Construct):
             config=config,
             bucket=bucket,
             signing=signing,
-            source_dir=function.source_dir,
-            source_path=function.source_path,
+            spec=function_build(function),
             path=function.key,
             config_field=f"functions[{function.key}].source_dir",
         )
@@ -251,6 +251,7 @@ class SignedFunction(Construct):
             signed_key=self.signed_key,
             source_dir=self.package.source_dir,
             package_sha256=self.package.package_sha256,
+            package=self.package.build,
             handler=self.function_config.handler,
             runtime=self.function_config.runtime,
             architectures=self.function_config.architectures,

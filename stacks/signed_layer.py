@@ -10,6 +10,7 @@ from stacks.cdk import (
 )
 from stacks.code_signing import CodeSigning
 from stacks.config import LayerConfig, StackConfig
+from stacks.packages import layer_build
 from stacks.signed_package import sign_package
 from verifier.contract.manifest import LayerManifest
 
@@ -38,8 +39,7 @@ class SignedLayer(Construct):
             config=config,
             bucket=bucket,
             signing=signing,
-            source_dir=layer.source_dir,
-            source_path=layer.source_path,
+            spec=layer_build(config, layer),
             path=f"{LAYER_PATH}/{layer.key}",
             config_field=f"layers[{layer.key}].source_dir",
         )
@@ -70,4 +70,5 @@ class SignedLayer(Construct):
             signed_key=self.package.signed_key,
             source_dir=self.package.source_dir,
             package_sha256=self.package.package_sha256,
+            package=self.package.build,
         )

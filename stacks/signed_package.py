@@ -7,7 +7,6 @@ Terraform addresses stay what they were before layers shared this code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from stacks.artifact_bucket import ArtifactBucket
 from stacks.cdk import (
@@ -22,11 +21,10 @@ from stacks.cdk import (
     TerraformAsset,
 )
 from stacks.code_signing import CodeSigning
-from stacks.config import REPO_ROOT, ConfigError, StackConfig, repo_relative
-from verifier.package import PackageError, build_package
-
-#: Where synth writes the deterministic zips before cdktf copies them into the stack's assets.
-PACKAGE_BUILD_DIR = REPO_ROOT / "build" / "packages"
+from stacks.config import StackConfig
+from stacks.packages import build_cached
+from verifier.contract.manifest import PackageBuild
+from verifier.package import BuildSpec, BuiltPackage
 
 
 @dataclass(frozen=True)
@@ -42,6 +40,12 @@ class SignedPackage:
     #: The job's signed object (Terraform tokens): what Lambda deploys.
     signed_bucket: str
     signed_key: str
+    #: The built zip and SBOM on disk, and what the manifest records about the build.
+    built: BuiltPackage
+
+    @property
+    def build(self) -> PackageBuild:
+        return self.built.declaration
 
 
 def sign_package(
@@ -50,18 +54,14 @@ def sign_package(
     config: StackConfig,
     bucket: ArtifactBucket,
     signing: CodeSigning,
-    source_dir: str,
-    source_path: Path,
+    spec: BuildSpec,
     path: str,
     config_field: str,
 ) -> SignedPackage:
-    """Package ``source_path``, upload it to ``unsigned_prefix + path``, sign that object version
-    into ``signed_prefix + path``. ``config_field`` names the source in a packaging error."""
+    """Build ``spec``, upload it to ``unsigned_prefix + path``, sign that object version into
+    ``signed_prefix + path``. ``config_field`` names the source in a packaging error."""
     # 1. Package deterministically, so unchanged source never triggers a re-sign.
-    try:
-        package = build_package(source_path, PACKAGE_BUILD_DIR / f"{path}.zip")
-    except PackageError as error:
-        raise ConfigError(config_field, str(error)) from None
+    package = build_cached(spec, path, config_field)
     asset = TerraformAsset(scope, "package", path=str(package.path), type=AssetType.FILE)
 
     # 2. Upload the unsigned package under a content-addressed key; S3 gives it a version id.
@@ -98,10 +98,11 @@ def sign_package(
     )
     signed = signing_job.signed_object.get(0).s3.get(0)
     return SignedPackage(
-        source_dir=repo_relative(source_dir),
+        source_dir=spec.label,
         package_sha256=package.sha256_hex,
         unsigned_object=unsigned_object,
         signing_job=signing_job,
         signed_bucket=signed.bucket,
         signed_key=signed.key,
+        built=package,
     )

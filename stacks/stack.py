@@ -3,6 +3,8 @@ SignedFunction each, and the ``manifest`` output the verifier reads."""
 
 from __future__ import annotations
 
+import sys
+
 from stacks.artifact_bucket import ArtifactBucket
 from stacks.cdk import (
     AwsProvider,
@@ -15,6 +17,7 @@ from stacks.cdk import (
 from stacks.code_signing import CodeSigning
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
 from stacks.guardrails import DeployerPolicy
+from stacks.packages import check_handlers
 from stacks.signed_function import SignedFunction
 from stacks.signed_layer import SignedLayer
 from verifier.contract.manifest import OUTPUT_NAME, Manifest
@@ -76,6 +79,8 @@ class SignedLambdaStack(TerraformStack):
             )
             for fn in config.functions
         ]
+        # Each handler imported from its built package, where an interpreter here fits.
+        check_handlers(functions, report=lambda line: print(line, file=sys.stderr))
 
         # Everything the verifier needs, in one output (its shape: verifier.contract.manifest).
         manifest = Manifest(

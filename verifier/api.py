@@ -49,6 +49,7 @@ from verifier.collect.targeted import TargetedCollector
 from verifier.contract.accounts import AccountTargets
 from verifier.contract.arns import profile_version_of
 from verifier.contract.lock import LOCK_FILE_NAME
+from verifier.contract.manifest import FunctionManifest, LayerManifest
 from verifier.contract.targets import (
     Options,
     Policy,
@@ -265,7 +266,18 @@ def verify(
     findings = judge(evidence, context, targets)
     if not findings:
         raise CollectionError("no checks ran", "this is a bug: report it")
-    return Report(findings=tuple(findings), source=plan.source)
+    return Report(findings=tuple(findings), source=plan.source, packages=declared_packages(plan))
+
+
+def declared_packages(plan: Plan) -> tuple[FunctionManifest | LayerManifest, ...]:
+    """Each function's and layer's manifest entry once, in the plan's order."""
+    found: dict[tuple[str, str], FunctionManifest | LayerManifest] = {}
+    for target in plan.targets:
+        if target.declared is not None:
+            found.setdefault(("function", target.declared.key), target.declared)
+        for layer in target.declared_layers:
+            found.setdefault(("layer", layer.key), layer)
+    return tuple(found.values())
 
 
 # --- audit ----------------------------------------------------------------------------------

@@ -77,6 +77,10 @@ def test_demo(tmp_path: Path) -> None:
     # stdout is the verifier's report only.
     assert result.stdout.rstrip().endswith("result: pass"), result.stdout[-2000:]
     assert "function.code_sha256" in result.stdout
+    # The function with a hash-pinned dependency, rebuilt from source and listed with it.
+    assert "PASS   table  source.provenance" in result.stdout
+    package_line = "PKG    function table  functions/table  python python3.12 x86_64  dependencies:"
+    assert f"{package_line} tabulate 0.10.0 (sha256:f0b0622e5673" in result.stdout
 
     # The demo's local AWS served HTTPS on that port with the CA it wrote into the copy ...
     endpoint = f"https://127.0.0.1:{port}"

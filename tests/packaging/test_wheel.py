@@ -22,6 +22,8 @@ import pytest
 from localaws.world import Clients, World, make_zip
 from tests.conftest import REPO_ROOT, checkout_copy
 from tests.localaws.localaws_support import REGION
+from tests.verifier.deployed import deploy
+from tests.verifier.package import indexes
 
 pytestmark = pytest.mark.e2e
 
@@ -226,6 +228,45 @@ def test_verify_from_the_plain_install(plain_install: PlainInstall, endpoint: st
     assert result.returncode == 1, result.stderr[-3000:]
     failed = {c["id"] for c in json.loads(result.stdout)["checks"] if c["status"] == "fail"}
     assert failed == {"job.not_revoked"}
+
+
+def test_source_provenance_from_the_plain_install(
+    plain_install: PlainInstall, endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plain install rebuilds packages (verifier.package, no cdktf): the layer without
+    dependencies is proven; the function with a requirements.txt needs pip, which this venv
+    does not have: an ERROR (exit 3) naming it, never a "changed"."""
+    wheel = indexes.wheel(tmp_path / "wheels", "purelib", "1.0", {"purelib/__init__.py": ""})
+    indexes.pip_env(monkeypatch, tmp_path / "wheels")
+    world = World.create(Clients.for_endpoint(endpoint))
+    deployed = deploy(world, tmp_path, function_files={"requirements.txt": wheel.requirement()})
+    aws = {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": REGION,
+    }
+    result = plain_install.run(
+        str(plain_install.venv / "bin" / "signed-lambda"),
+        "verify",
+        "--outputs",
+        str(deployed.outputs_file),
+        "--lock",
+        str(deployed.lock_file),
+        "--source",
+        str(deployed.checkout),
+        "--format",
+        "json",
+        env=aws,
+    )
+    assert result.returncode == 3, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    provenance = {c["resource"]: c for c in report["checks"] if c["id"] == "source.provenance"}
+    assert provenance["layers/shared (layer shared)"]["status"] == "pass"
+    (function,) = [c for r, c in provenance.items() if r.startswith("arn:")]
+    assert function["status"] == "error"
+    assert "rebuild: pip is not installed in " in function["actual"]
+    assert {c["status"] for c in report["checks"] if c["id"] != "source.provenance"} == {"pass"}
 
 
 def test_help_from_the_plain_install(plain_install: PlainInstall) -> None:

@@ -62,3 +62,18 @@ def test_table_has_a_row_per_toolchain_and_cache_with_median_and_range() -> None
 
 def test_unknown_toolchain_is_a_usage_error() -> None:
     assert bench_synth.main(["--toolchains", "cdk8s"]) == 2
+
+
+def test_the_packages_tables_have_a_row_per_build_cache_state_and_package() -> None:
+    runs = [
+        run("cdktf", "cold", 20.0, 1100),
+        run("cdktf", "warm", 8.0, 1000),
+        run("cdktf", "warm", 10.0, 1020),
+    ]
+    sizes = [bench_synth.PackageSize("bench-py", "python", 1, 153_798, 152_168, 12, 2.5, 0.01)]
+    lines = bench_synth.packages_markdown(runs, sizes).splitlines()
+    assert lines[2:4] == [
+        "| build cache cold (pip, npm run) | 1 | 20.0 | 1,100 |",
+        "| build cache warm (hits) | 2 | 9.0 (8.0-10.0) | 1,010 |",
+    ]
+    assert lines[-1] == "| bench-py | python | 1 | 153,798 | 152,168 | 12 | 2.50 | 0.010 |"

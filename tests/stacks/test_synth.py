@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from stacks.config import PROVIDER_VERSION_CONSTRAINT, StackConfig
+from stacks.packages import function_build, layer_build
 from tests.conftest import CUSTOM_CONFIG, REPO_ROOT, STACK_NAME, Synth
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
@@ -20,7 +21,7 @@ from verifier.contract.manifest import (
     Manifest,
     environment_digest,
 )
-from verifier.package import package_sha256
+from verifier.package import BuildSpec, build_package, package_sha256
 
 #: The config the session's synth fixture builds (the committed signed-lambda.json, which
 #: restates defaults only: tests/stacks/test_config.py).
@@ -58,7 +59,7 @@ def output_keys(cls: type) -> set[str]:
     required = {
         f.name: () if f.name == "functions" else ""
         for f in dataclasses.fields(cls)
-        if f.default is dataclasses.MISSING
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
     return set(cls(**required).to_output())
 
@@ -290,7 +291,14 @@ def artifact_refs(config: dict[str, Any], construct: str) -> dict[str, str]:
     }
 
 
-def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth: Synth) -> None:
+def declared_package(spec: BuildSpec, scratch: Path) -> dict[str, Any]:
+    """What the manifest must say about how ``spec`` was built: the builder's own record."""
+    return build_package(spec, scratch / "declared.zip").declaration.to_output()
+
+
+def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(
+    synth: Synth, tmp_path: Path
+) -> None:
     manifest = synth.config["output"]["manifest"]["value"]
     for fn in DEFAULT.functions:
         entry = manifest["functions"][fn.key]
@@ -301,6 +309,7 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
             **artifact_refs(synth.config, f"fn-{fn.key}"),
             "source_dir": f"functions/{fn.key}",
             "package_sha256": package_sha256(REPO_ROOT / "functions" / fn.key),
+            "package": declared_package(function_build(fn), tmp_path),
             "handler": "handler.handler",
             "runtime": "python3.12",
             "architectures": ["x86_64"],
@@ -312,7 +321,7 @@ def test_manifest_functions_say_where_the_code_came_from_and_what_it_runs(synth:
         }
 
 
-def test_manifest_layers_say_where_the_code_came_from(synth: Synth) -> None:
+def test_manifest_layers_say_where_the_code_came_from(synth: Synth, tmp_path: Path) -> None:
     manifest = synth.config["output"]["manifest"]["value"]
     for layer in DEFAULT.layers:
         published, _ = at(
@@ -324,6 +333,7 @@ def test_manifest_layers_say_where_the_code_came_from(synth: Synth) -> None:
             **artifact_refs(synth.config, f"layer-{layer.key}"),
             "source_dir": f"layers/{layer.key}",
             "package_sha256": package_sha256(REPO_ROOT / "layers" / layer.key),
+            "package": declared_package(layer_build(DEFAULT, layer), tmp_path),
         }
 
 

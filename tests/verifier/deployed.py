@@ -24,8 +24,8 @@ from localaws.world import (
     World,
     unique,
 )
-from verifier.contract.manifest import Manifest
-from verifier.package import build_package
+from verifier.contract.manifest import Manifest, PackageBuild
+from verifier.package import BuildSpec, build_package
 
 STACK = "signed-lambda"
 HANDLER_SOURCE = "import shared_util\n\n\ndef handler(event, context):\n    return 'ok'\n"
@@ -39,6 +39,8 @@ class SignedArtifactBuild:
     artifact: SignedArtifact
     source_dir: str
     package: bytes
+    #: How it was built, as the stack's manifest records it.
+    build: PackageBuild
 
     @property
     def job(self) -> dict[str, Any]:
@@ -50,7 +52,9 @@ class SignedArtifactBuild:
 
     def manifest_fields(self) -> dict[str, str]:
         """What the manifest says of this build (job, objects, provenance)."""
-        return world_outputs.artifact_fields(self.artifact, self.package, self.source_dir)
+        return world_outputs.artifact_fields(
+            self.artifact, self.package, self.source_dir, self.build
+        )
 
 
 @dataclass
@@ -97,9 +101,14 @@ def write_source(directory: Path, files: dict[str, str]) -> None:
         path.write_text(content)
 
 
-def build_source(checkout: Path, source_dir: str, scratch: Path) -> bytes:
-    """The stack's deterministic zip of ``checkout/source_dir``."""
-    return build_package(checkout / source_dir, scratch / f"{unique('pkg-')}.zip").path.read_bytes()
+def build_source(checkout: Path, source_dir: str, scratch: Path) -> tuple[bytes, PackageBuild]:
+    """The stack's deterministic package of ``checkout/source_dir`` (dependencies included),
+    and how it was built."""
+    spec = BuildSpec(
+        source=checkout / source_dir, label=source_dir, layer=source_dir.startswith("layers/")
+    )
+    built = build_package(spec, scratch / f"{unique('pkg-')}.zip")
+    return built.path.read_bytes(), built.declaration
 
 
 def unsigned_key(package: bytes, key_prefix: str | None = None) -> str:
@@ -118,9 +127,9 @@ def sign_source(
 ) -> SignedArtifactBuild:
     """Deterministic zip of ``checkout/source_dir`` -> unsigned upload under ``key_prefix``
     -> signing job."""
-    package = build_source(checkout, source_dir, scratch)
+    package, build = build_source(checkout, source_dir, scratch)
     artifact = world.sign(profile, package, key=unsigned_key(package, key_prefix))
-    return SignedArtifactBuild(artifact, source_dir, package)
+    return SignedArtifactBuild(artifact, source_dir, package, build)
 
 
 def deploy(
@@ -130,14 +139,17 @@ def deploy(
     policy: str = "Enforce",
     allow_earlier_versions: bool = False,
     environment: dict[str, str] | None = None,
+    function_files: dict[str, str] | None = None,
 ) -> Deployed:
     """One function using one layer, signed by a profile and CSC of their own;
-    ``environment`` is set on the function and declared in the manifest."""
+    ``environment`` is set on the function and declared in the manifest; ``function_files``
+    adds files to the function's source (a requirements.txt)."""
     checkout = tmp_path / "checkout"
-    write_source(checkout / "functions" / "hello", {"handler.py": HANDLER_SOURCE})
+    files = {"handler.py": HANDLER_SOURCE, **(function_files or {})}
+    write_source(checkout / "functions" / "hello", files)
     write_source(checkout / "layers" / "shared", {"python/shared_util.py": LAYER_SOURCE})
-    function_package = build_source(checkout, "functions/hello", tmp_path)
-    layer_package = build_source(checkout, "layers/shared", tmp_path)
+    function_package, function_build = build_source(checkout, "functions/hello", tmp_path)
+    layer_package, layer_build = build_source(checkout, "layers/shared", tmp_path)
     # Each artifact under its own prefix, as the stack's unsigned/<function>/ keys are.
     function_spec = FunctionSpec(
         package=function_package,
@@ -166,10 +178,13 @@ def deploy(
                 source_dir="functions/hello",
                 layers=("shared",),
                 allow_earlier_versions=allow_earlier_versions,
+                build=function_build,
             ),
         ),
         layers=(
-            world_outputs.layer_manifest("shared", layer, layer_spec, source_dir="layers/shared"),
+            world_outputs.layer_manifest(
+                "shared", layer, layer_spec, source_dir="layers/shared", build=layer_build
+            ),
         ),
     )
     deployed = Deployed(
@@ -178,8 +193,10 @@ def deploy(
         profile=deployment.profile,
         csc_arn=deployment.csc_arn,
         function=function,
-        build=SignedArtifactBuild(function.artifact, "functions/hello", function_package),
-        layer=SignedArtifactBuild(layer.artifact, "layers/shared", layer_package),
+        build=SignedArtifactBuild(
+            function.artifact, "functions/hello", function_package, function_build
+        ),
+        layer=SignedArtifactBuild(layer.artifact, "layers/shared", layer_package, layer_build),
         layer_version_arn=layer.arn,
         manifest=manifest,
         outputs_file=tmp_path / "cdktf-outputs.json",

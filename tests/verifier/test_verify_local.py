@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from localaws.world import World
 from tests.localaws.localaws_support import REGION
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
+from tests.verifier.package import indexes
 from verifier.checks import Context, Mode
 from verifier.checks.findings import Status
 from verifier.checks.judge import judge
@@ -510,6 +511,47 @@ def test_undeployed_layer_source_edit_fails(deployed: Deployed) -> None:
     code, document, _ = run_verify(deployed)
     assert code == 1
     assert "layer shared was changed" in actual_of(document, "source.provenance")
+
+
+def test_a_function_with_a_dependency_is_proven_and_a_changed_pin_named(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheels = {
+        version: indexes.wheel(tmp_path / "wheels", "purelib", version, {"purelib/__init__.py": ""})
+        for version in ("1.0", "1.1")
+    }
+    indexes.pip_env(monkeypatch, tmp_path / "wheels")
+    pinned = {"requirements.txt": wheels["1.0"].requirement() + "\n"}
+    deployed = deploy(world, tmp_path, function_files=pinned)
+    code, document, _ = run_verify(deployed)
+    assert code == 0, not_passing(document)
+    declared = document["packages"]["functions"]["hello"]
+    assert declared["dependencies"] == [
+        {"name": "purelib", "version": "1.0", "hash": f"sha256:{wheels['1.0'].sha256}"}
+    ]
+    assert document["packages"]["layers"]["shared"]["dependencies"] == []
+
+    requirements = deployed.checkout / "functions" / "hello" / "requirements.txt"
+    requirements.write_text(wheels["1.1"].requirement() + "\n")
+    code, document, _ = run_verify(deployed)
+    assert code == 1
+    assert not_passing(document) == {"source.provenance": {"fail"}}
+    actual = actual_of(document, "source.provenance")
+    # Both dist-info directories and the requirements file: 10 named, 1 counted.
+    assert "function hello was changed and not deployed (or signed from elsewhere); " in actual
+    assert "11 files differ: purelib-1.0.dist-info/INSTALLER, " in actual
+    assert "purelib-1.1.dist-info/WHEEL and 1 more" in actual
+    assert "(purelib 1.0; the source builds purelib 1.1)" in actual
+
+    # The deployed pin, but its wheel cannot be fetched here: an ERROR (exit 3), not a change.
+    requirements.write_text(pinned["requirements.txt"])
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "no-wheels-here"))
+    code, document, _ = run_verify(deployed)
+    assert code == 3
+    assert not_passing(document) == {"source.provenance": {"error"}}
+    assert "rebuild: functions/hello/requirements.txt: no file of purelib==1.0" in actual_of(
+        document, "source.provenance"
+    )
 
 
 # --- layers ------------------------------------------------------------------------------

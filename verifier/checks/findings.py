@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from verifier.contract.manifest import FunctionManifest, LayerManifest
+
 
 class Status(StrEnum):
     PASS = "pass"
@@ -142,6 +144,9 @@ class Report:
     schema_version: int = 1
     #: One line each: what the run could not see that is not a finding (an empty Region).
     notes: tuple[str, ...] = ()
+    #: The packages the manifest declares (functions' and layers'), with their dependencies;
+    #: empty without a manifest (flags, the fleet).
+    packages: tuple[FunctionManifest | LayerManifest, ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)

@@ -59,6 +59,7 @@ from verifier.evidence.model import (
     Unavailable,
     absence,
 )
+from verifier.package.archive import describe_difference
 
 # --- shared helpers -----------------------------------------------------------------------
 
@@ -556,10 +557,17 @@ def source_provenance(subject: Subject, ctx: Context) -> Sequence[Verdict]:
         expected = f"{item.source_dir} builds sha256:{item.built_sha256}"
         actual = f"the signing job signed sha256:{item.signed_source_sha256}"
         where = f"{item.source_dir} ({item.what})"
-        if item.built_sha256 == item.signed_source_sha256:
+        same = item.built_sha256 == item.signed_source_sha256
+        if not same:
+            actual += f": {item.what} was changed and not deployed (or signed from elsewhere)"
+            if item.differing_entries is not None:
+                actual += "; " + describe_difference(
+                    item.differing_entries, item.more_differing_entries
+                )
+        actual += "".join(f"; {problem}" for problem in item.contradictions)
+        if same and not item.contradictions:
             verdicts.append(verdict(Status.PASS, expected, actual, where))
         else:
-            actual += f": {item.what} was changed and not deployed (or signed from elsewhere)"
             verdicts.append(verdict(Status.FAIL, expected, actual, where, Reason.SOURCE_CHANGED))
     return verdicts
 

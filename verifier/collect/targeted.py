@@ -48,7 +48,9 @@ from verifier.evidence.model import (
     Unavailable,
 )
 from verifier.evidence.signature import TAIL_BYTES, SignatureFormatError, hashes_from_tail
-from verifier.package import PackageError, package_sha256
+from verifier.package import BuildUnavailable, PackageError
+from verifier.package.archive import ZipDifference
+from verifier.package.provenance import Rebuilder, Rebuilt, compare_signed
 from verifier.session import AwsSession
 
 #: Concurrent AWS reads per run (below botocore's 10 pooled connections per client).
@@ -313,7 +315,7 @@ class TargetedCollector:
         self.reads = Reads(self.aws)
         self.workers = max(1, workers)
         self.progress = progress
-        self._built: dict[str, str] = {}
+        self._rebuilders: dict[Path, Rebuilder] = {}
 
     @property
     def clients(self) -> tuple[Any, ...]:
@@ -494,27 +496,52 @@ class TargetedCollector:
             if not isinstance(signed_source, str):
                 found.append(signed_source)
                 continue
+            try:
+                rebuilt = self._rebuild(target.source_root, artifact)
+            except BuildUnavailable as error:
+                # A missing tool or an unfetchable pin proves nothing about the source: ERROR.
+                found.append(Unavailable("rebuild", str(error)))
+                continue
+            differing = (
+                self._signed_difference(job, rebuilt)
+                if rebuilt.sha256_hex != signed_source
+                else None
+            )
             found.append(
                 ProvenanceEvidence(
                     what=what,
                     source_dir=artifact.source_dir,
-                    built_sha256=self._rebuild(target.source_root, artifact.source_dir),
+                    built_sha256=rebuilt.sha256_hex,
                     signed_source_sha256=signed_source,
+                    differing_entries=differing.names if differing else None,
+                    more_differing_entries=differing.more if differing else 0,
+                    contradictions=rebuilt.contradictions,
                 )
             )
         return tuple(found)
 
-    def _rebuild(self, root: Path, source_dir: str) -> str:
-        if source_dir not in self._built:
-            directory = (root / source_dir).resolve()
-            try:
-                self._built[source_dir] = package_sha256(directory)
-            except PackageError as error:
-                raise InputError(
-                    f"--source {root}: cannot rebuild {source_dir}: {error}",
-                    "pass the checkout the stack was deployed from",
-                ) from None
-        return self._built[source_dir]
+    def _rebuild(self, root: Path, artifact: SignedArtifact) -> Rebuilt:
+        try:
+            return self._rebuilders.setdefault(root, Rebuilder(root)).rebuild(artifact)
+        except PackageError as error:
+            raise InputError(
+                f"--source {root}: cannot rebuild {artifact.source_dir}: {error}",
+                "pass the checkout the stack was deployed from",
+            ) from None
+
+    def _signed_difference(self, job: SigningJobEvidence, rebuilt: Rebuilt) -> ZipDifference | None:
+        """The entries the rebuilt zip and the signed source disagree on (one more GetObject,
+        only when the hashes differ); None if the signed source cannot be read."""
+        bucket, key, version = job.source_bucket or "", job.source_key or "", job.source_version
+        found = self.aws.call(
+            "GetObject",
+            "unsigned object version",
+            f"s3://{bucket}/{key}?versionId={version}",
+            lambda: compare_signed(
+                rebuilt, lambda out: self.aws.download(bucket, key, version or "null", out)
+            ),
+        )
+        return found if isinstance(found, ZipDifference) else None
 
 
 def _account(arn: str) -> str | None:

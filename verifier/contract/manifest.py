@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from verifier.contract.arns import (
@@ -29,9 +29,13 @@ from verifier.contract.reader import Reader
 
 #: Version of the ``manifest`` output's shape. 2 added layers, source provenance, the declared
 #: handler/runtime/architectures/code-loading environment, and earlier-version policy; 3 declares
-#: the whole environment (each value's digest) and each function's release settings
-#: (``publish``, ``alias``).
+#: the whole environment (each value's digest), each function's release settings (``publish``,
+#: ``alias``) and each package's build (kind, target, excludes, install scripts, dependencies,
+#: SBOM hash).
 SCHEMA_VERSION = 3
+#: The package builder whose bytes this contract describes (verifier.package): a rebuild by
+#: another one proves nothing, so the manifest records it per package.
+BUILDER_VERSION = 2
 #: The name of the stack's output that holds the manifest.
 OUTPUT_NAME = "manifest"
 #: The only platform Lambda accepts for code signing (AWS Signer's ``ListSigningPlatforms``).
@@ -45,6 +49,58 @@ ENVIRONMENT_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 def environment_digest(value: str) -> str:
     """``sha256:<hex>`` of an environment variable's value (UTF-8)."""
     return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+#: How a package is built (verifier.package.runtimes.PackageKind's values).
+PACKAGE_KINDS = ("python", "node", "custom", "prebuilt")
+_HASH = re.compile(r"^(sha1|sha256|sha384|sha512):[0-9a-f]+$")
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One dependency installed into a package, as the lock pinned it."""
+
+    name: str
+    version: str
+    #: ``sha256:<hex>`` of a wheel, or ``sha512:<hex>`` of an npm tarball (its integrity).
+    hash: str
+
+    def to_output(self) -> dict[str, str]:
+        return {"name": self.name, "version": self.version, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class PackageBuild:
+    """How a package was built from its source, so ``verify --source`` can build it again
+    exactly so, and what went into it."""
+
+    kind: str = "python"
+    #: The function's runtime, or the layer's compatible runtimes.
+    runtimes: tuple[str, ...] = ("python3.12",)
+    #: The architecture dependencies were installed for (``x86_64`` or ``arm64``).
+    architecture: str = "x86_64"
+    #: The exclude patterns in force: the builder's defaults, then the config's.
+    exclude: tuple[str, ...] = ()
+    #: Whether npm ran the dependencies' install scripts.
+    npm_install_scripts: bool = False
+    #: The builder that made the bytes (BUILDER_VERSION when it was built).
+    builder_version: int = BUILDER_VERSION
+    #: SHA-256 (hex) of the CycloneDX SBOM written beside the package at synth.
+    sbom_sha256: str = "0" * 64
+    dependencies: tuple[Dependency, ...] = ()
+
+    def to_output(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "runtimes": list(self.runtimes),
+            "architecture": self.architecture,
+            "exclude": list(self.exclude),
+            "npm_install_scripts": self.npm_install_scripts,
+            "builder_version": self.builder_version,
+            "sbom_sha256": self.sbom_sha256,
+            "dependencies": [dependency.to_output() for dependency in self.dependencies],
+        }
 
 
 @dataclass(frozen=True)
@@ -61,6 +117,8 @@ class SignedArtifact:
     #: deterministic zip built from it: provenance from a checkout (``verify --source``).
     source_dir: str
     package_sha256: str
+    #: How the package was built and what it holds.
+    package: PackageBuild = field(default_factory=PackageBuild)
 
     def _artifact_output(self) -> dict[str, Any]:
         return {
@@ -71,6 +129,7 @@ class SignedArtifact:
             "signed_key": self.signed_key,
             "source_dir": self.source_dir,
             "package_sha256": self.package_sha256,
+            "package": self.package.to_output(),
         }
 
 
@@ -209,7 +268,53 @@ def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> di
         "signed_key": reader.string(entry, "signed_key", where),
         "source_dir": reader.string(entry, "source_dir", where),
         "package_sha256": reader.string(entry, "package_sha256", where),
+        "package": _package(reader, reader.obj(entry, "package", where), f"{where}.package"),
     }
+
+
+def parse_package(data: Any, origin: str, path: str) -> PackageBuild:
+    """A package build record (``PackageBuild.to_output()``) read back, as strictly."""
+    reader = Reader(origin)
+    return _package(reader, reader.mapping(data, path), path)
+
+
+def _package(reader: Reader, entry: Mapping[str, Any], where: str) -> PackageBuild:
+    kind = reader.string(entry, "kind", where)
+    if kind not in PACKAGE_KINDS:
+        raise reader.fail(
+            f"{where}.kind", f"is {kind!r}; expected one of {', '.join(PACKAGE_KINDS)}"
+        )
+    runtimes = reader.strings(entry, "runtimes", where)
+    if not runtimes:
+        raise reader.fail(f"{where}.runtimes", "is empty; expected the runtimes it was built for")
+    architecture = reader.string(entry, "architecture", where)
+    if architecture not in ("x86_64", "arm64"):
+        raise reader.fail(f"{where}.architecture", f"is {architecture!r}; expected x86_64 or arm64")
+    raw = reader.get(entry, "dependencies", where)
+    if not isinstance(raw, list):
+        raise reader.fail(f"{where}.dependencies", "must be an array of objects")
+    dependencies = []
+    for index, item in enumerate(raw):
+        at = f"{where}.dependencies[{index}]"
+        item = reader.mapping(item, at)
+        dependencies.append(
+            Dependency(
+                name=reader.string(item, "name", at),
+                version=reader.string(item, "version", at),
+                hash=reader.pattern(item, "hash", at, _HASH, "an algorithm:hex hash (sha256:...)"),
+            )
+        )
+    builder_version = reader.integer(entry, "builder_version", where)
+    return PackageBuild(
+        kind=kind,
+        runtimes=runtimes,
+        architecture=architecture,
+        exclude=reader.strings(entry, "exclude", where),
+        npm_install_scripts=reader.boolean(entry, "npm_install_scripts", where),
+        builder_version=builder_version,
+        sbom_sha256=reader.pattern(entry, "sbom_sha256", where, _SHA256_HEX, "a SHA-256 (hex)"),
+        dependencies=tuple(dependencies),
+    )
 
 
 POLICIES = ("Enforce", "Warn")

@@ -325,6 +325,12 @@ class ProvenanceEvidence:
     built_sha256: str
     #: SHA-256 (hex) of the unsigned object version the signing job read.
     signed_source_sha256: str
+    #: Entries whose bytes or mode differ between the two zips (at most 10, sorted), and how
+    #: many more differ; None when the hashes match or the signed zip could not be read.
+    differing_entries: tuple[str, ...] | None = None
+    more_differing_entries: int = 0
+    #: What the manifest declares about the build that the rebuild contradicts.
+    contradictions: tuple[str, ...] = ()
 
 
 # --- everything collected -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from verifier import __version__
 from verifier.checks.findings import Finding, Reason, Report, Severity, Status
+from verifier.contract.manifest import FunctionManifest
 from verifier.contract.reader import Reader, json_type
 
 TOOL_NAME = "signed-lambda-verify"
@@ -48,7 +49,21 @@ def document(report: Report) -> dict[str, Any]:
             }
             for finding in report.findings
         ],
+        "packages": packages(report),
     }
+
+
+def packages(report: Report) -> dict[str, dict[str, Any]]:
+    """Per function and per layer: the package the manifest declares and its dependencies."""
+    found: dict[str, dict[str, Any]] = {"functions": {}, "layers": {}}
+    for artifact in report.packages:
+        group = "functions" if isinstance(artifact, FunctionManifest) else "layers"
+        found[group][artifact.key] = {
+            "source_dir": artifact.source_dir,
+            "package_sha256": artifact.package_sha256,
+            **artifact.package.to_output(),
+        }
+    return found
 
 
 def render(report: Report) -> str:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from verifier.checks.findings import STATUS_ORDER, Finding, Report, Status
+from verifier.contract.manifest import FunctionManifest
 from verifier.report.options import RenderOptions
 
 STYLES = {
@@ -145,7 +146,25 @@ def _tail(report: Report, options: RenderOptions) -> list[str]:
             lines.append(f"no signature in use expires in the next {options.warning_days} days")
     for note in report.notes:
         lines.append(f"note: {note}")
+    lines.extend(package_lines(report))
     lines.append(f"result: {report.result.value}")
+    return lines
+
+
+def package_lines(report: Report) -> list[str]:
+    """One line per declared package: what it was built for, and each dependency."""
+    lines = []
+    for artifact in report.packages:
+        what = "function" if isinstance(artifact, FunctionManifest) else "layer"
+        build = artifact.package
+        dependencies = ", ".join(
+            f"{d.name} {d.version} ({d.hash[:19]}...)" for d in build.dependencies
+        )
+        lines.append(
+            f"PKG    {what} {artifact.key}  {artifact.source_dir}  {build.kind} "
+            f"{','.join(build.runtimes)} {build.architecture}  "
+            f"dependencies: {dependencies or 'none'}"
+        )
     return lines
 
 

@@ -16,6 +16,7 @@ from verifier.contract.manifest import (
     OUTPUT_NAME,
     SCHEMA_VERSION,
     AliasManifest,
+    Dependency,
     Manifest,
     environment_digest,
     parse,
@@ -169,7 +170,19 @@ ARTIFACT_KEYS = [
     "signed_key",
     "source_dir",
     "package_sha256",
+    "package",
 ]
+PACKAGE_KEYS = [
+    "kind",
+    "runtimes",
+    "architecture",
+    "exclude",
+    "npm_install_scripts",
+    "builder_version",
+    "sbom_sha256",
+    "dependencies",
+]
+DEPENDENCY_KEYS = ["name", "version", "hash"]
 FUNCTION_KEYS = [
     "function_name",
     "function_arn",
@@ -192,6 +205,80 @@ def test_the_key_lists_cover_the_output() -> None:
     assert set(TOP_LEVEL_KEYS) | {"layers"} == set(document)
     assert set(FUNCTION_KEYS) == set(document["functions"][b.FUNCTION_KEY])
     assert set(LAYER_KEYS) == set(document["layers"][b.LAYER_KEY])
+    assert set(PACKAGE_KEYS) == set(document["functions"][b.FUNCTION_KEY]["package"])
+    assert set(DEPENDENCY_KEYS) == set(DEPENDENCY.to_output())
+
+
+#: A declared dependency, as the stack writes it for a package with requirements.txt.
+DEPENDENCY = Dependency(name="tabulate", version="0.10.0", hash="sha256:" + "ab" * 32)
+
+
+def with_dependency() -> dict[str, Any]:
+    document = as_json(b.manifest())
+    document["functions"][b.FUNCTION_KEY]["package"]["dependencies"] = [DEPENDENCY.to_output()]
+    return document
+
+
+def test_a_package_with_dependencies_round_trips() -> None:
+    parsed = parse(with_dependency(), ORIGIN)
+    assert parsed.functions[0].package.dependencies == (DEPENDENCY,)
+    assert as_json(parsed) == with_dependency()
+
+
+@pytest.mark.parametrize("key", PACKAGE_KEYS)
+def test_missing_package_key(key: str) -> None:
+    document = as_json(b.manifest())
+    del document["functions"][b.FUNCTION_KEY]["package"][key]
+    assert parse_error(document) == f"{ORIGIN}: {FUNCTION_PATH}.package.{key} is missing"
+
+
+@pytest.mark.parametrize("key", DEPENDENCY_KEYS)
+def test_missing_dependency_key(key: str) -> None:
+    document = with_dependency()
+    del document["functions"][b.FUNCTION_KEY]["package"]["dependencies"][0][key]
+    path = f"{FUNCTION_PATH}.package.dependencies[0].{key}"
+    assert parse_error(document) == f"{ORIGIN}: {path} is missing"
+
+
+def changed_package(**changes: Any) -> dict[str, Any]:
+    document = with_dependency()
+    document["functions"][b.FUNCTION_KEY]["package"].update(changes)
+    return document
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"kind": "jar"}, "package.kind is 'jar'; expected one of python, node, custom, prebuilt"),
+        ({"runtimes": []}, "package.runtimes is empty"),
+        ({"architecture": "aarch64"}, "package.architecture is 'aarch64'; expected x86_64"),
+        ({"exclude": "tests/"}, "package.exclude must be an array of strings, not a string"),
+        ({"npm_install_scripts": 1}, "package.npm_install_scripts must be true or false"),
+        ({"builder_version": "two"}, "package.builder_version must be a number, not a string"),
+        ({"sbom_sha256": "abc"}, "package.sbom_sha256 is not a SHA-256 (hex) ('abc')"),
+        ({"dependencies": {}}, "package.dependencies must be an array of objects"),
+        ({"dependencies": ["tabulate"]}, "package.dependencies[0] must be an object, not a string"),
+        (
+            {"dependencies": [{**DEPENDENCY.to_output(), "hash": "md5:00"}]},
+            "package.dependencies[0].hash is not an algorithm:hex hash",
+        ),
+    ],
+    ids=[
+        "kind",
+        "runtimes-empty",
+        "architecture",
+        "exclude-string",
+        "install-scripts",
+        "builder-word",
+        "sbom-hash",
+        "dependencies-object",
+        "dependency-string",
+        "dependency-hash",
+    ],
+)
+def test_mistyped_package_key_names_its_path(changes: dict[str, Any], named: str) -> None:
+    line = parse_error(changed_package(**changes))
+    assert f"{FUNCTION_PATH}.{named}" in line, line
 
 
 @pytest.mark.parametrize("key", TOP_LEVEL_KEYS)
