@@ -50,7 +50,7 @@ step "3/5 an unsigned package is rejected by the Enforce code signing config"
 $PY scripts/demo_unsigned.py "$OUTPUTS" "$STACK" >&2 || exit 3
 
 step "4/5 verify: does each function run exactly the signed object, built from this source?"
-$PY -m verifier verify --outputs "$OUTPUTS" --stack "$STACK" --lock "$LOCK" --source .
+$PY -m verifier verify --outputs "$OUTPUTS" --stack "$STACK" --lock "$LOCK" --source . --verbose
 code=$?
 
 step "5/5 stop the local AWS (verifier exit code: $code)"

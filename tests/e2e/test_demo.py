@@ -78,7 +78,9 @@ def test_demo(tmp_path: Path) -> None:
     assert result.stdout.rstrip().endswith("result: pass"), result.stdout[-2000:]
     assert "function.code_sha256" in result.stdout
     # The function with a hash-pinned dependency, rebuilt from source and listed with it.
-    assert "PASS   table  source.provenance" in result.stdout
+    # (the demo shows every check: --verbose)
+    table = result.stdout[result.stdout.index("PASS   table  (") :]
+    assert "  PASS   source.provenance  [functions/table (function table)]" in table
     package_line = "PKG    function table  functions/table  python python3.12 x86_64  dependencies:"
     assert f"{package_line} tabulate 0.10.0 (sha256:f0b0622e5673" in result.stdout
 
