@@ -38,6 +38,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench_audit import local_env  # noqa: E402  (scripts/ is on the path: one definition)
+
 from localaws.testing import LocalAws, running_local_aws  # noqa: E402
 
 REGION = "us-east-1"
@@ -53,16 +55,6 @@ TARGET_MEMORY_MB = 400.0
 
 def _log(message: str) -> None:
     print(f"bench-audit-org: {message}", file=sys.stderr, flush=True)
-
-
-def local_env(local: LocalAws) -> dict[str, str]:
-    return {
-        **local.env(),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-        "AWS_DEFAULT_REGION": REGION,
-    }
 
 
 def _child_environment(environment: dict[str, str]) -> None:
