@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from verifier.checks.proof import profile_version_arn
 from verifier.collect.aws import DEFAULT_MAX_ATTEMPTS, AwsReader, concurrently
@@ -50,8 +50,10 @@ from verifier.evidence.model import (
 from verifier.evidence.signature import TAIL_BYTES, SignatureFormatError, hashes_from_tail
 from verifier.package import BuildUnavailable, PackageError
 from verifier.package.archive import ZipDifference
-from verifier.package.provenance import Rebuilder, Rebuilt, compare_signed
 from verifier.session import AwsSession
+
+if TYPE_CHECKING:
+    from verifier.package.provenance import Rebuilder, Rebuilt
 
 #: Concurrent AWS reads per run (below botocore's 10 pooled connections per client).
 DEFAULT_WORKERS = 8
@@ -521,6 +523,9 @@ class TargetedCollector:
         return tuple(found)
 
     def _rebuild(self, root: Path, artifact: SignedArtifact) -> Rebuilt:
+        # The builder is imported only when --source asks for a rebuild.
+        from verifier.package.provenance import Rebuilder
+
         try:
             return self._rebuilders.setdefault(root, Rebuilder(root)).rebuild(artifact)
         except PackageError as error:
@@ -532,6 +537,8 @@ class TargetedCollector:
     def _signed_difference(self, job: SigningJobEvidence, rebuilt: Rebuilt) -> ZipDifference | None:
         """The entries the rebuilt zip and the signed source disagree on (one more GetObject,
         only when the hashes differ); None if the signed source cannot be read."""
+        from verifier.package.provenance import compare_signed
+
         bucket, key, version = job.source_bucket or "", job.source_key or "", job.source_version
         found = self.aws.call(
             "GetObject",

@@ -14,11 +14,11 @@ nothing beyond the plain verifier install: pip and npm run as subprocesses (``to
 
 from __future__ import annotations
 
+import importlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from verifier.package.build import BUILDER_VERSION, BuildSpec, BuiltPackage, build_package
-from verifier.package.cache import BuildCache
 from verifier.package.errors import (
     BuildUnavailable,
     FetchFailed,
@@ -26,13 +26,42 @@ from verifier.package.errors import (
     ToolMissing,
     UnreproducibleHere,
 )
-from verifier.package.excludes import DEFAULT_EXCLUDES, effective_excludes
-from verifier.package.runtimes import PackageKind
-from verifier.package.tools import Toolchain
+
+if TYPE_CHECKING:
+    from verifier.package.build import BUILDER_VERSION, BuildSpec, BuiltPackage, build_package
+    from verifier.package.cache import BuildCache
+    from verifier.package.excludes import DEFAULT_EXCLUDES, effective_excludes
+    from verifier.package.runtimes import PackageKind
+    from verifier.package.tools import Toolchain
+
+#: The builder's names, imported on first use (PEP 562): ``verify`` without ``--source`` reads
+#: ``archive`` and ``errors`` only, and does not pay for importing pip's and npm's drivers.
+_LAZY = {
+    "BUILDER_VERSION": "build",
+    "BuildSpec": "build",
+    "BuiltPackage": "build",
+    "build_package": "build",
+    "BuildCache": "cache",
+    "DEFAULT_EXCLUDES": "excludes",
+    "effective_excludes": "excludes",
+    "PackageKind": "runtimes",
+    "Toolchain": "tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 def package_sha256(source_dir: Path) -> str:
     """SHA-256 (hex) of the package ``build_package`` makes of a bare directory."""
+    from verifier.package.build import build_package
+
     with tempfile.TemporaryDirectory(prefix="signed-lambda-package-") as scratch:
         return build_package(source_dir, Path(scratch) / "package.zip").sha256_hex
 
