@@ -408,6 +408,15 @@ def test_file_systems_fail_verify_and_warn_in_the_audit(world: World, tmp_path: 
     assert code == 1 and not_passing(document) == {"function.file_systems": {"fail"}}
     code, document, _ = audit(deployed)
     assert code == 0 and not_passing(document) == {"function.file_systems": {"warn"}}
+    # The way back: repair detaches what was never declared, and verify passes again.
+    code, document, stderr = run(
+        "repair", "--outputs", str(deployed.outputs_file), "--lock", str(deployed.lock_file)
+    )
+    assert code == 0, stderr
+    assert "FileSystemConfigs as declared" in stderr
+    assert not world.clients.lambda_.get_function_configuration(
+        FunctionName=deployed.function_name
+    ).get("FileSystemConfigs")
 
 
 # --- 6. bad inputs -------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def repair_command(
 ) -> None:
     """CHANGES AWS: put each function that fails verify back on its signed build, then verify.
 
-    For each failing function: the pinned code signing config (the lock's policy and publishers), the declared handler, runtime, layers and code-loading environment, and the code from the signed object's exact version with the declared architecture. It prints each change, runs verify again and exits with verify's code. It refuses (exit 1, nothing changed) when the signed evidence itself is bad (revoked, expired, overwritten, missing): then only a redeploy with a new signature helps. Needs the lock (no --no-lock: repair deploys only what the lock trusts).
+    For each failing function: the pinned code signing config (the lock's policy and publishers), the declared handler, runtime, layers and environment (undeclared variables removed; a declared one with another value is named for make deploy, as only its digest is declared), no file systems, and the code from the signed object's exact version with the declared architecture. It prints each change, runs verify again and exits with verify's code. It refuses (exit 1, nothing changed) when the signed evidence itself is bad (revoked, expired, overwritten, missing): then only a redeploy with a new signature helps. Needs the lock (no --no-lock: repair deploys only what the lock trusts).
     """  # noqa: E501  (one line per paragraph: the help renderer keeps line breaks)
     try:
         session = session_for(profile)
