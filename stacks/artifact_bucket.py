@@ -90,6 +90,7 @@ class ArtifactBucket(Construct):
                 self.bucket.id,
                 config.signed_prefix,
                 Principals(config.guardrails.deploy_role_arn, config.guardrails.admin_role_arns),
+                config.guardrails.partition,
             )
         tls_only = {"Version": "2012-10-17", "Statement": statements}
         self.policy = S3BucketPolicy(

@@ -727,15 +727,22 @@ class GuardrailsConfig:
         for index, arn in enumerate(self.admin_role_arns):
             match = ROLE_ARN.match(arn)
             problems.require(
-                match is not None and deploy is not None and match.group(2) == deploy.group(2),
+                match is not None
+                and deploy is not None
+                and match.group(1, 2) == deploy.group(1, 2),
                 f"guardrails.admin_role_arns[{index}]",
-                f"{arn!r} is not an IAM role ARN of the deploy role's account",
+                f"{arn!r} is not an IAM role ARN of the deploy role's account and partition",
             )
         problems.raise_any()
 
     @property
     def account_id(self) -> str:
         return self.deploy_role_arn.split(":")[4]
+
+    @property
+    def partition(self) -> str:
+        """The deploy role's partition: the stack's (its ARNs in the policies are in it)."""
+        return self.deploy_role_arn.split(":")[1]
 
 
 DEFAULT_LAYERS: tuple[LayerConfig, ...] = (

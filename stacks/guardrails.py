@@ -48,6 +48,7 @@ class DeployerPolicy(Construct):
             unsigned_prefix=config.unsigned_prefix,
             name_prefix=config.name_prefix,
             layer_names=tuple(config.layer_name(layer) for layer in config.layers),
+            partition=guardrail_config.partition,
         )
         role_arn = guardrail_config.deploy_role_arn
         if facts.is_function_role(role_arn):

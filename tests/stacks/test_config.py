@@ -623,6 +623,10 @@ BAD_GUARDRAILS: list[tuple[Any, str]] = [
         {"deploy_role_arn": DEPLOYER, "admin_role_arns": ["arn:aws:iam::999999999999:role/a"]},
         "guardrails.admin_role_arns[0]",
     ),
+    (
+        {"deploy_role_arn": DEPLOYER, "admin_role_arns": ["arn:aws-cn:iam::123456789012:role/a"]},
+        "guardrails.admin_role_arns[0]",
+    ),
     ({"deploy_role_arn": DEPLOYER, "colour": "red"}, "guardrails.colour"),
 ]
 
@@ -640,6 +644,12 @@ def test_guardrails_from_json() -> None:
     assert config.guardrails.deploy_role_arn == DEPLOYER
     assert config.guardrails.admin_role_arns == ("arn:aws:iam::123456789012:role/break-glass-*",)
     assert config.guardrails.account_id == "123456789012"
+    assert config.guardrails.partition == "aws"
+    gov = config_from_mapping(
+        {"guardrails": {"deploy_role_arn": "arn:aws-us-gov:iam::123456789012:role/deployer"}}
+    )
+    # The stack's deployer policy and bucket statements name ARNs of this partition.
+    assert gov.guardrails is not None and gov.guardrails.partition == "aws-us-gov"
     assert config_from_mapping({}).guardrails is None
     assert config_from_mapping({"guardrails": None}).guardrails is None
 

@@ -328,3 +328,34 @@ def test_outputs_that_disagree_with_the_lock_are_refused(tmp_path: Path) -> None
     assert result.exit_code == 2 and result.stdout == ""
     assert f"names CSC {b.OTHER_CSC_ARN}, the lock pins {b.CSC_ARN}" in result.stderr
     assert "run `make lock`" in result.stderr
+
+
+def test_the_policies_are_in_the_locked_partition(tmp_path: Path) -> None:
+    """A GovCloud (or China) lock gives policies whose every ARN is in that partition: an
+    ``arn:aws:`` resource there matches nothing, so a Deny with it would never apply."""
+    region, partition = "us-gov-west-1", "aws-us-gov"
+    profile_version_arn = (
+        f"arn:{partition}:signer:{region}:{b.ACCOUNT}:/signing-profiles/"
+        f"{b.PROFILE_NAME}/{b.PROFILE_VERSION}"
+    )
+    entry = b.lock_entry(
+        region=region,
+        signing_profile_version_arns=(profile_version_arn,),
+        code_signing_config_arn=(
+            f"arn:{partition}:lambda:{region}:{b.ACCOUNT}:code-signing-config:csc-0123456789abcdefg"
+        ),
+    )
+    lock = tmp_path / "signed-lambda.lock.json"
+    lock.write_text(render((entry,)))
+    deploy_role = f"arn:{partition}:iam::{b.ACCOUNT}:role/signed-lambda-deployer"
+    for fmt in ("deployer-policy", "bucket-policy"):
+        result = run(
+            "--lock", str(lock), "--bucket", b.BUCKET, "--format", fmt,
+            "--deploy-role", deploy_role,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        assert "arn:aws:" not in result.stdout and f"arn:{partition}:" in result.stdout
+    refused = run("--lock", str(lock), "--bucket", b.BUCKET, "--deploy-role", DEPLOY_ROLE,
+                  "--format", "bucket-policy")  # fmt: skip
+    assert refused.exit_code == 2
+    assert f"is in partition aws, the lock pins {partition}" in refused.stderr

@@ -22,6 +22,7 @@ from verifier import guardrails
 from verifier.api import stderr
 from verifier.commands.options import LockFile
 from verifier.contract import lock as lock_module
+from verifier.contract.accounts import partition_of_region
 from verifier.contract.arns import account_of
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
 from verifier.contract.manifest import Manifest
@@ -39,11 +40,21 @@ class GuardrailFormat(StrEnum):
     BUCKET_POLICY = "bucket-policy"
 
 
-def _role(arn: str, flag: str, account: str) -> str:
+def partition_of(entry: StackLock) -> str:
+    """The locked stack's partition (every ARN of the policies is in it): the CSC ARN's."""
+    return entry.code_signing_config_arn.split(":")[1] or partition_of_region(entry.region)
+
+
+def _role(arn: str, flag: str, account: str, partition: str = "aws") -> str:
     match = guardrails.ROLE_ARN.match(arn)
     if match is None:
         raise InputError(
             f"{flag} {arn}: not an IAM role ARN", f"expected {guardrails.ROLE_ARN_FORMAT}"
+        )
+    if match.group(1) != partition:
+        raise InputError(
+            f"{flag} {arn}: is in partition {match.group(1)}, the lock pins {partition}",
+            "name a role of the locked account",
         )
     if match.group(2) != account:
         raise InputError(
@@ -148,6 +159,7 @@ def build_scope(
         unsigned_prefix=_prefix(unsigned_prefix, "--unsigned-prefix"),
         name_prefix=name_prefix,
         layer_names=_layer_names(manifest, entry, str(origin)) if manifest else (),
+        partition=partition_of(entry),
     )
     if manifest is not None:
         _check_names(manifest, scope, str(origin))
@@ -225,11 +237,18 @@ def guardrails_command(
                 "layers, which only the outputs name"
             )
         principals = guardrails.Principals(
-            deploy_role_arn=_role(deploy_role, "--deploy-role", entry.account_id)
+            deploy_role_arn=_role(
+                deploy_role, "--deploy-role", entry.account_id, partition_of(entry)
+            )
             if deploy_role
             else None,
             admin_role_arns=tuple(
-                sorted({_role(arn, "--admin-role", entry.account_id) for arn in admin_role or ()})
+                sorted(
+                    {
+                        _role(arn, "--admin-role", entry.account_id, partition_of(entry))
+                        for arn in admin_role or ()
+                    }
+                )
             ),
         )
         scope = build_scope(
