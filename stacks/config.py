@@ -134,6 +134,11 @@ MAX_MANAGED_POLICIES = 20
 MAX_INLINE_POLICY_CHARACTERS = 10240
 #: Lambda: tags per function (the stack's and the function's own together).
 MAX_TAGS = 50
+#: S3: tags per object. The stack's ``tags`` are the provider's default tags, so every package
+#: upload (``aws_s3_object``) carries them all.
+MAX_STACK_TAGS = 10
+#: IAM: characters in a role name (each function's role is ``<function name>-role``).
+MAX_ROLE_NAME = 64
 
 
 _FUNCTION_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -842,11 +847,17 @@ class StackConfig:
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         require(not duplicates, "functions", f"duplicate function keys: {', '.join(duplicates)}")
         for fn in self.functions:
-            require(
+            if require(
                 len(self.function_name(fn)) <= 64,
                 f"functions[{fn.key}].key",
                 f"function name {self.function_name(fn)!r} is longer than 64 characters",
-            )
+            ):
+                require(
+                    len(self.role_name(fn)) <= MAX_ROLE_NAME,
+                    f"functions[{fn.key}].key",
+                    f"the function's role name {self.role_name(fn)!r} is longer than "
+                    f"{MAX_ROLE_NAME} characters (IAM): shorten the key or name_prefix",
+                )
         layer_keys = [layer.key for layer in self.layers]
         duplicates = sorted({k for k in layer_keys if layer_keys.count(k) > 1})
         require(not duplicates, "layers", f"duplicate layer keys: {', '.join(duplicates)}")
@@ -884,6 +895,13 @@ class StackConfig:
         ):
             _tag_problems(self.tags, "tags", require)
             _sorted_pairs(self, "tags")
+            require(
+                len(self.tags) <= MAX_STACK_TAGS,
+                "tags",
+                f"{len(self.tags)} tags; every resource gets the stack's tags, and an S3 object "
+                f"(each package upload) takes at most {MAX_STACK_TAGS}: put the others in "
+                "functions[].tags",
+            )
             for fn in self.functions:
                 count = len(dict(self.tags) | dict(fn.tags))
                 require(
@@ -895,6 +913,10 @@ class StackConfig:
 
     def function_name(self, fn: FunctionConfig) -> str:
         return f"{self.name_prefix}-{fn.key}"
+
+    def role_name(self, fn: FunctionConfig) -> str:
+        """The function's own execution role (guardrails match ``<name_prefix>-*-role``)."""
+        return f"{self.function_name(fn)}-role"
 
     def layer_name(self, layer: LayerConfig) -> str:
         return f"{self.name_prefix}-{layer.key}"
