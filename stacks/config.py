@@ -999,6 +999,7 @@ def _one_or_more(value: Any, where: str) -> tuple[str, ...]:
 
 
 _STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "Resource", "Condition")
+_REQUIRED_ELEMENTS = ("Effect", "Action", "Resource")
 
 
 def _condition_values(value: Any, where: str) -> tuple[ConditionValue, ...]:
@@ -1018,7 +1019,7 @@ def _statement(value: Any, where: str) -> PolicyStatement:
             "is not supported in a function's statements "
             f"(known: {', '.join(_STATEMENT_ELEMENTS)})",
         )
-    for name in ("Effect", "Action", "Resource"):
+    for name in _REQUIRED_ELEMENTS:
         problems.require(name in data, f"{where}.{name}", "is required")
     kwargs: dict[str, Any] = {}
     with problems.collecting():
@@ -1044,8 +1045,15 @@ def _statement(value: Any, where: str) -> PolicyStatement:
                 )
             )
         kwargs["condition"] = tuple(parsed)
+    statement = None
+    if len(kwargs) == len(_STATEMENT_ELEMENTS) and all(n in data for n in _REQUIRED_ELEMENTS):
+        statement = PolicyStatement(**kwargs)
+        # Its values are checked here too, so one bad statement in the list (which leaves the
+        # whole list out of the entry) does not hide the others' problems.
+        _statement_problems(statement, where, problems.require)
     problems.raise_any()
-    return PolicyStatement(**kwargs)
+    assert statement is not None
+    return statement
 
 
 def _each(

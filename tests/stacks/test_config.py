@@ -465,6 +465,27 @@ def test_every_error_is_named_at_once_by_key_or_index() -> None:
     assert len(str(raised.value).splitlines()) == len(raised.value.errors)
 
 
+def test_every_bad_statement_is_named_at_once() -> None:
+    """A statement that is not an object leaves the list out of the entry: the others'
+    problems are still named in the same run."""
+    data = with_function(
+        policy_statements=[
+            statement(Effect="allow", Resource="table"),
+            statement(Action=[], Principal="*"),
+            "s3:GetObject",
+        ]
+    )
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(data)
+    assert [error.field_name for error in raised.value.errors] == [
+        f"{STATEMENT}.Effect",
+        f"{STATEMENT}.Resource",
+        "functions[ok].policy_statements[1].Action",
+        "functions[ok].policy_statements[1].Principal",
+        "functions[ok].policy_statements[2]",
+    ]
+
+
 def test_a_bad_list_reports_no_consequences() -> None:
     """A list that is not a list says so once: no "at least one function is required", no
     "hello's layer 'shared' is not a layer of this stack"."""
