@@ -29,6 +29,13 @@ def main(argv: Sequence[str] = ()) -> int:
         config = load_config(os.environ, default_file=DEFAULT_CONFIG_FILE, check_sources=True)
     except ConfigError as error:
         problems.append(error)
+    else:
+        from stacks.packages import check_builds  # no jsii: the package builder only
+
+        try:
+            check_builds(config)
+        except ConfigError as error:
+            problems.append(error)
     try:
         # Selects the toolchain (SIGNED_LAMBDA_CDK=cdktf|cdktn); the toolkit loads on first use.
         import stacks.cdk  # noqa: F401

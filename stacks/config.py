@@ -134,6 +134,11 @@ MAX_MANAGED_POLICIES = 20
 MAX_INLINE_POLICY_CHARACTERS = 10240
 #: Lambda: tags per function (the stack's and the function's own together).
 MAX_TAGS = 50
+#: S3: tags per object. The stack's ``tags`` are the provider's default tags, so every package
+#: upload (``aws_s3_object``) carries them all.
+MAX_STACK_TAGS = 10
+#: IAM: characters in a role name (each function's role is ``<function name>-role``).
+MAX_ROLE_NAME = 64
 
 
 _FUNCTION_KEY = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -849,11 +854,17 @@ class StackConfig:
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         require(not duplicates, "functions", f"duplicate function keys: {', '.join(duplicates)}")
         for fn in self.functions:
-            require(
+            if require(
                 len(self.function_name(fn)) <= 64,
                 f"functions[{fn.key}].key",
                 f"function name {self.function_name(fn)!r} is longer than 64 characters",
-            )
+            ):
+                require(
+                    len(self.role_name(fn)) <= MAX_ROLE_NAME,
+                    f"functions[{fn.key}].key",
+                    f"the function's role name {self.role_name(fn)!r} is longer than "
+                    f"{MAX_ROLE_NAME} characters (IAM): shorten the key or name_prefix",
+                )
         layer_keys = [layer.key for layer in self.layers]
         duplicates = sorted({k for k in layer_keys if layer_keys.count(k) > 1})
         require(not duplicates, "layers", f"duplicate layer keys: {', '.join(duplicates)}")
@@ -891,6 +902,13 @@ class StackConfig:
         ):
             _tag_problems(self.tags, "tags", require)
             _sorted_pairs(self, "tags")
+            require(
+                len(self.tags) <= MAX_STACK_TAGS,
+                "tags",
+                f"{len(self.tags)} tags; every resource gets the stack's tags, and an S3 object "
+                f"(each package upload) takes at most {MAX_STACK_TAGS}: put the others in "
+                "functions[].tags",
+            )
             for fn in self.functions:
                 count = len(dict(self.tags) | dict(fn.tags))
                 require(
@@ -902,6 +920,10 @@ class StackConfig:
 
     def function_name(self, fn: FunctionConfig) -> str:
         return f"{self.name_prefix}-{fn.key}"
+
+    def role_name(self, fn: FunctionConfig) -> str:
+        """The function's own execution role (guardrails match ``<name_prefix>-*-role``)."""
+        return f"{self.function_name(fn)}-role"
 
     def layer_name(self, layer: LayerConfig) -> str:
         return f"{self.name_prefix}-{layer.key}"
@@ -984,6 +1006,7 @@ def _one_or_more(value: Any, where: str) -> tuple[str, ...]:
 
 
 _STATEMENT_ELEMENTS = ("Sid", "Effect", "Action", "Resource", "Condition")
+_REQUIRED_ELEMENTS = ("Effect", "Action", "Resource")
 
 
 def _condition_values(value: Any, where: str) -> tuple[ConditionValue, ...]:
@@ -1003,7 +1026,7 @@ def _statement(value: Any, where: str) -> PolicyStatement:
             "is not supported in a function's statements "
             f"(known: {', '.join(_STATEMENT_ELEMENTS)})",
         )
-    for name in ("Effect", "Action", "Resource"):
+    for name in _REQUIRED_ELEMENTS:
         problems.require(name in data, f"{where}.{name}", "is required")
     kwargs: dict[str, Any] = {}
     with problems.collecting():
@@ -1029,8 +1052,15 @@ def _statement(value: Any, where: str) -> PolicyStatement:
                 )
             )
         kwargs["condition"] = tuple(parsed)
+    statement = None
+    if len(kwargs) == len(_STATEMENT_ELEMENTS) and all(n in data for n in _REQUIRED_ELEMENTS):
+        statement = PolicyStatement(**kwargs)
+        # Its values are checked here too, so one bad statement in the list (which leaves the
+        # whole list out of the entry) does not hide the others' problems.
+        _statement_problems(statement, where, problems.require)
     problems.raise_any()
-    return PolicyStatement(**kwargs)
+    assert statement is not None
+    return statement
 
 
 def _each(

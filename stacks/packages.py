@@ -52,19 +52,30 @@ def layer_build(config: StackConfig, layer: LayerConfig) -> BuildSpec:
     (x86_64 when none does); functions of both architectures can share a layer only when it
     installs nothing (no requirements.txt, no package lock)."""
     users = [fn for fn in config.functions if layer.key in fn.layers]
-    architectures = sorted({fn.architectures[0] for fn in users}) or ["x86_64"]
     installs = any(
         (layer.source_path / name).is_file()
         for name in ("requirements.txt", "package-lock.json", "npm-shrinkwrap.json")
     )
+    # No function uses it: the architectures it declares (a layer declared for arm64 gets
+    # aarch64 wheels), else x86_64.
+    architectures = (
+        sorted({fn.architectures[0] for fn in users})
+        or sorted(layer.compatible_architectures)
+        or ["x86_64"]
+    )
     if len(architectures) > 1 and installs:
-        by_architecture = ", ".join(
-            f"{arch} ({', '.join(fn.key for fn in users if fn.architectures[0] == arch)})"
-            for arch in architectures
+        by_architecture = (
+            "used by "
+            + ", ".join(
+                f"{arch} ({', '.join(fn.key for fn in users if fn.architectures[0] == arch)})"
+                for arch in architectures
+            )
+            if users
+            else f"declares {', '.join(architectures)}"
         )
         raise ConfigError(
             f"layers[{layer.key}]",
-            f"installs dependencies for one architecture, but is used by {by_architecture}: "
+            f"installs dependencies for one architecture, but is {by_architecture}: "
             "publish one layer per architecture",
         )
     return BuildSpec(
@@ -76,6 +87,19 @@ def layer_build(config: StackConfig, layer: LayerConfig) -> BuildSpec:
         exclude=effective_excludes(layer.exclude),
         npm_install_scripts=layer.npm_install_scripts,
     )
+
+
+def check_builds(config: StackConfig) -> None:
+    """What synth would refuse about the config's packages before building any (``make
+    validate`` runs it): a layer that installs dependencies for two architectures."""
+    problems = []
+    for layer in config.layers:
+        try:
+            layer_build(config, layer)
+        except ConfigError as error:
+            problems.append(error)
+    if problems:
+        raise ConfigError.combine(problems)
 
 
 def build_cached(spec: BuildSpec, path: str, config_field: str) -> BuiltPackage:

@@ -94,7 +94,7 @@ class SignedFunction(Construct):
         self.role = IamRole(
             self,
             "role",
-            name=f"{self.function_name}-role",
+            name=config.role_name(function),
             tags=tags,
             assume_role_policy=json.dumps(
                 {

@@ -398,6 +398,10 @@ BAD_CONFIGS += [
     (with_function(tags={"team": "a;b"}), "functions[ok].tags.team"),
     (with_function(tags={f"t{i}": "x" for i in range(49)}), "functions[ok].tags"),
     ({"tags": {"aws:team": "x"}}, "tags"),
+    # Every package upload (an S3 object: at most 10 tags) carries the stack's tags.
+    ({"tags": {f"t{i}": "x" for i in range(11)}}, "tags"),
+    # The function's role, <name_prefix>-<key>-role, is at most 64 characters (IAM).
+    ({"name_prefix": "p" * 32, "functions": [{"key": "k" * 27}]}, f"functions[{'k' * 27}].key"),
     (
         without_default_layer([{"key": "a", "compatible_architectures": ["sparc"]}]),
         "layers[a].compatible_architectures",
@@ -459,6 +463,27 @@ def test_every_error_is_named_at_once_by_key_or_index() -> None:
         ]
     )
     assert len(str(raised.value).splitlines()) == len(raised.value.errors)
+
+
+def test_every_bad_statement_is_named_at_once() -> None:
+    """A statement that is not an object leaves the list out of the entry: the others'
+    problems are still named in the same run."""
+    data = with_function(
+        policy_statements=[
+            statement(Effect="allow", Resource="table"),
+            statement(Action=[], Principal="*"),
+            "s3:GetObject",
+        ]
+    )
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(data)
+    assert [error.field_name for error in raised.value.errors] == [
+        f"{STATEMENT}.Effect",
+        f"{STATEMENT}.Resource",
+        "functions[ok].policy_statements[1].Action",
+        "functions[ok].policy_statements[1].Principal",
+        "functions[ok].policy_statements[2]",
+    ]
 
 
 def test_a_bad_list_reports_no_consequences() -> None:
@@ -591,6 +616,28 @@ def test_check_prints_every_error_once_without_loading_the_cdk(tmp_path: Path) -
         "(e.g. 'python3.12')",
         "error: config functions[orders].source_dir: 'functions/orders' is not a directory",
         "error: config region: 'mars-1' is not an AWS region (e.g. 'eu-west-1')",
+    ]
+
+
+def test_check_names_a_layer_synth_could_not_build_for_its_users(tmp_path: Path) -> None:
+    """A layer that installs dependencies serves one architecture: make validate says so, not
+    only synth."""
+    audit = {"source_dir": "functions/audit"}
+    result = run_check(
+        tmp_path,
+        {
+            "layers": [{"key": "deps", "source_dir": "functions/table"}],
+            "functions": [
+                {"key": "a", **audit, "layers": ["deps"]},
+                {"key": "b", **audit, "layers": ["deps"], "architectures": ["arm64"]},
+            ],
+        },
+    )
+    assert result.returncode == 2
+    assert result.stdout == "[]\n"
+    assert result.stderr.splitlines() == [
+        "error: config layers[deps]: installs dependencies for one architecture, but is used "
+        "by arm64 (b), x86_64 (a): publish one layer per architecture"
     ]
 
 

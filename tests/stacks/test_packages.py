@@ -218,3 +218,26 @@ def test_a_requirement_without_a_hash_stops_synth_in_one_line(project: Path) -> 
         "(pip-compile --generate-hashes, or uv pip compile --generate-hashes)"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_a_layer_no_function_uses_is_built_for_the_architecture_it_declares() -> None:
+    """Its wheels are for arm64 when it declares only arm64, not for the default x86_64."""
+    from stacks.config import config_from_mapping
+    from stacks.packages import layer_build
+
+    config = config_from_mapping(
+        {
+            "layers": [
+                {"key": "deps", "source_dir": "functions/table"},
+                {
+                    "key": "arm",
+                    "source_dir": "functions/table",
+                    "compatible_architectures": ["arm64"],
+                },
+            ],
+            "functions": [{"key": "audit"}],
+        }
+    )
+    deps, arm = config.layers
+    assert layer_build(config, deps).architecture == "x86_64"
+    assert layer_build(config, arm).architecture == "arm64"

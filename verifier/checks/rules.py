@@ -554,7 +554,11 @@ def source_provenance(subject: Subject, ctx: Context) -> Sequence[Verdict]:
                 )
             )
             continue
-        expected = f"{item.source_dir} builds sha256:{item.built_sha256}"
+        expected = (
+            f"{item.source_dir} builds sha256:{item.built_sha256}"
+            if item.built_sha256 is not None
+            else f"{item.source_dir} builds the signed package"
+        )
         actual = f"the signing job signed sha256:{item.signed_source_sha256}"
         where = f"{item.source_dir} ({item.what})"
         same = item.built_sha256 == item.signed_source_sha256
@@ -564,6 +568,8 @@ def source_provenance(subject: Subject, ctx: Context) -> Sequence[Verdict]:
                 actual += "; " + describe_difference(
                     item.differing_entries, item.more_differing_entries
                 )
+        if item.not_rebuilt:
+            actual += f"; its dependencies were not rebuilt here ({item.not_rebuilt})"
         actual += "".join(f"; {problem}" for problem in item.contradictions)
         if same and not item.contradictions:
             verdicts.append(verdict(Status.PASS, expected, actual, where))

@@ -509,6 +509,10 @@ class TargetedCollector:
                 if rebuilt.sha256_hex != signed_source
                 else None
             )
+            if rebuilt.sha256_hex is None and (differing is None or not differing.names):
+                # The source's own files are the signed ones: the dependencies decide.
+                found.append(Unavailable("rebuild", rebuilt.unavailable))
+                continue
             found.append(
                 ProvenanceEvidence(
                     what=what,
@@ -518,6 +522,7 @@ class TargetedCollector:
                     differing_entries=differing.names if differing else None,
                     more_differing_entries=differing.more if differing else 0,
                     contradictions=rebuilt.contradictions,
+                    not_rebuilt=rebuilt.unavailable,
                 )
             )
         return tuple(found)

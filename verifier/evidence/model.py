@@ -321,8 +321,10 @@ class ProvenanceEvidence:
 
     what: str
     source_dir: str
-    #: SHA-256 (hex) of the deterministic zip rebuilt from the checkout.
-    built_sha256: str
+    #: SHA-256 (hex) of the deterministic zip rebuilt from the checkout; None when its
+    #: dependencies could not be installed here (``not_rebuilt`` says why) and only the
+    #: source's own files were compared (and differ: else the evidence is Unavailable).
+    built_sha256: str | None
     #: SHA-256 (hex) of the unsigned object version the signing job read.
     signed_source_sha256: str
     #: Entries whose bytes or mode differ between the two zips (at most 10, sorted), and how
@@ -331,6 +333,7 @@ class ProvenanceEvidence:
     more_differing_entries: int = 0
     #: What the manifest declares about the build that the rebuild contradicts.
     contradictions: tuple[str, ...] = ()
+    not_rebuilt: str = ""
 
 
 # --- everything collected -------------------------------------------------------------------

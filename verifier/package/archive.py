@@ -13,6 +13,7 @@ Also here: each entry's digest, and the entries two zips disagree on (``verify -
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 import zipfile
@@ -86,6 +87,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _digest(mode: int, stream: IO[bytes]) -> str:
+    digest = hashlib.sha256(f"{mode:o}\0".encode())
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
 def entry_digests(source: Path | IO[bytes]) -> dict[str, str]:
     """``{name: digest}`` of a zip's entries, the digest covering the bytes and the mode."""
     digests: dict[str, str] = {}
@@ -93,11 +101,22 @@ def entry_digests(source: Path | IO[bytes]) -> dict[str, str]:
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            digest = hashlib.sha256(f"{info.external_attr >> 16:o}\0".encode())
             with archive.open(info) as member:
-                while chunk := member.read(1 << 20):
-                    digest.update(chunk)
-            digests[info.filename] = digest.hexdigest()
+                digests[info.filename] = _digest(info.external_attr >> 16, member)
+    return digests
+
+
+def file_digests(entries: Iterable[Entry]) -> dict[str, str]:
+    """``entry_digests`` of the zip ``write_zip`` would make of ``entries`` (file-backed),
+    without writing it."""
+    digests: dict[str, str] = {}
+    for entry in entries:
+        mode = EXECUTABLE_MODE if entry.executable else FILE_MODE
+        if isinstance(entry.data, bytes):
+            digests[entry.name] = _digest(mode, io.BytesIO(entry.data))
+        else:
+            with entry.data.open("rb") as handle:
+                digests[entry.name] = _digest(mode, handle)
     return digests
 
 

@@ -25,7 +25,7 @@ from typing import Any
 from verifier.contract.manifest import BUILDER_VERSION, Dependency, PackageBuild, parse_package
 from verifier.errors import InputError
 from verifier.package import node, python, sbom
-from verifier.package.archive import Archive, Entry, file_sha256, write_zip
+from verifier.package.archive import Archive, Entry, file_digests, file_sha256, write_zip
 from verifier.package.cache import BuildCache, copy_atomically
 from verifier.package.errors import PackageError
 from verifier.package.excludes import DEFAULT_EXCLUDES, Excludes
@@ -118,6 +118,16 @@ def _plan(spec: BuildSpec) -> _Plan:
     if not spec.source.is_dir():
         raise PackageError(f"{spec.label} is not a directory")
     requirements = spec.source / python.REQUIREMENTS_FILE
+    if len({runtime(name).kind for name in spec.runtimes}) > 1:
+        # A layer for several languages is shipped as it is: a lock it holds would be ignored.
+        locks = [requirements, *(spec.source / name for name in node.LOCK_FILES)]
+        found = next((lock for lock in locks if lock.is_file()), None)
+        if found is not None:
+            raise PackageError(
+                f"{spec.label} is for runtimes of several languages ({', '.join(spec.runtimes)}), "
+                f"so it is shipped as it is, and its {found.name} would not be installed: "
+                "publish one layer per language"
+            )
     plan = _Plan(spec, kind, excludes, [])
     skip: frozenset[str] = frozenset()
     if kind is PackageKind.PYTHON and requirements.is_file():
@@ -134,6 +144,15 @@ def _plan(spec: BuildSpec) -> _Plan:
     if not plan.source_files:
         raise PackageError(f"{spec.label} has no files to package")
     return plan
+
+
+def source_digests(spec: BuildSpec) -> dict[str, str]:
+    """The digests (``archive.entry_digests``) of the entries the source itself puts in the
+    package, without installing anything: what can still be compared when the dependencies
+    cannot be installed here."""
+    return file_digests(
+        Entry(item.name, item.path, item.executable) for item in _plan(spec).source_files
+    )
 
 
 def _cache_key(plan: _Plan) -> str:

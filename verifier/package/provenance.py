@@ -9,7 +9,10 @@ what the manifest declares that the rebuild contradicts (dependencies, the SBOM'
 which entries differ from the signed zip.
 
 A rebuild that cannot run here (pip or npm missing, a pinned file that cannot be fetched,
-another builder version) raises :class:`BuildUnavailable`: an ERROR, never a "changed".
+another builder version) is an ERROR, never a "changed" (another builder version raises
+:class:`UnreproducibleHere`); where the dependencies cannot be installed, the source's own files
+are still compared: one that differs from the signed zip's (a changed pin changes
+``requirements.txt``) is a change whatever the dependencies are.
 """
 
 from __future__ import annotations
@@ -17,26 +20,29 @@ from __future__ import annotations
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
 from verifier.contract.manifest import Dependency, LayerManifest, SignedArtifact
 from verifier.package.archive import ZipDifference, difference, entry_digests
-from verifier.package.build import BUILDER_VERSION, BuildSpec, build_package
-from verifier.package.errors import PackageError, UnreproducibleHere
+from verifier.package.build import BUILDER_VERSION, BuildSpec, build_package, source_digests
+from verifier.package.errors import FetchFailed, PackageError, ToolMissing, UnreproducibleHere
 from verifier.package.tools import Toolchain
 
 
 @dataclass(frozen=True)
 class Rebuilt:
-    sha256_hex: str
+    #: None: not rebuilt, the dependencies could not be installed here (``unavailable`` says
+    #: why), and ``entries`` holds only the source's own files.
+    sha256_hex: str | None
     #: ``{entry name: digest of its bytes and mode}`` (archive.entry_digests).
     entries: dict[str, str]
     dependencies: tuple[Dependency, ...]
     sbom_sha256: str
     #: What the manifest declares that this build contradicts, one sentence each.
     contradictions: tuple[str, ...]
+    unavailable: str = ""
 
 
 def _listed(dependencies: set[Dependency]) -> str:
@@ -68,7 +74,7 @@ class Rebuilder:
     def __init__(self, checkout: Path, tools: Toolchain | None = None) -> None:
         self.checkout = checkout.resolve()
         self.tools = tools or Toolchain(project_root=self.checkout)
-        self._built: dict[BuildSpec, tuple[str, dict[str, str], tuple[Dependency, ...], str]] = {}
+        self._built: dict[BuildSpec, Rebuilt] = {}
 
     def rebuild(self, artifact: SignedArtifact) -> Rebuilt:
         declared = artifact.package
@@ -85,27 +91,36 @@ class Rebuilder:
             source, artifact.source_dir, declared, layer=isinstance(artifact, LayerManifest)
         )
         if spec not in self._built:
-            with tempfile.TemporaryDirectory(prefix="signed-lambda-rebuild-") as scratch:
-                built = build_package(spec, Path(scratch) / "package.zip", tools=self.tools)
-                self._built[spec] = (
-                    built.sha256_hex,
-                    entry_digests(built.path),
-                    built.dependencies,
-                    built.sbom_sha256,
-                )
-        sha256_hex, entries, dependencies, sbom_sha256 = self._built[spec]
-        return Rebuilt(
-            sha256_hex=sha256_hex,
-            entries=entries,
-            dependencies=dependencies,
-            sbom_sha256=sbom_sha256,
-            contradictions=contradictions(artifact, dependencies, sbom_sha256),
+            self._built[spec] = self._build(spec)
+        rebuilt = self._built[spec]
+        if rebuilt.sha256_hex is None:
+            return rebuilt
+        return replace(
+            rebuilt,
+            contradictions=contradictions(artifact, rebuilt.dependencies, rebuilt.sbom_sha256),
         )
+
+    def _build(self, spec: BuildSpec) -> Rebuilt:
+        with tempfile.TemporaryDirectory(prefix="signed-lambda-rebuild-") as scratch:
+            try:
+                built = build_package(spec, Path(scratch) / "package.zip", tools=self.tools)
+            except (ToolMissing, FetchFailed) as error:
+                # Nothing is known about the dependencies; the source's own files can still
+                # be compared with the signed zip's (a changed pin changes requirements.txt).
+                return Rebuilt(None, source_digests(spec), (), "", (), unavailable=str(error))
+            return Rebuilt(
+                sha256_hex=built.sha256_hex,
+                entries=entry_digests(built.path),
+                dependencies=built.dependencies,
+                sbom_sha256=built.sbom_sha256,
+                contradictions=(),
+            )
 
 
 def compare_signed(rebuilt: Rebuilt, download: Callable[[IO[bytes]], None]) -> ZipDifference:
-    """The entries the rebuilt zip and the signed one disagree on. ``download`` writes the
-    signed bytes into the file it is given (a scratch file, removed afterwards)."""
+    """The entries the rebuilt zip and the signed one disagree on (only the source's own files
+    when the dependencies could not be rebuilt). ``download`` writes the signed bytes into the
+    file it is given (a scratch file, removed afterwards)."""
     with tempfile.TemporaryFile() as handle:
         download(handle)
         handle.seek(0)
@@ -113,4 +128,6 @@ def compare_signed(rebuilt: Rebuilt, download: Callable[[IO[bytes]], None]) -> Z
             signed = entry_digests(handle)
         except zipfile.BadZipFile:
             return ZipDifference(names=("(the signed source is not a zip file)",), more=0)
+    if rebuilt.sha256_hex is None:
+        signed = {name: digest for name, digest in signed.items() if name in rebuilt.entries}
     return difference(rebuilt.entries, signed)

@@ -471,6 +471,22 @@ CASES: list[Case] = [
     ),
     case(
         "source.provenance",
+        "a source file changed, the dependencies not rebuilt here",
+        (MANIFEST,),
+        lambda m: b.world(
+            m,
+            provenance=b.provenance(
+                built_sha256=None,
+                differing_entries=("requirements.txt",),
+                not_rebuilt="no file of purelib==9.9 on the package index",
+            ),
+        ),
+        {Status.FAIL, Status.PASS},
+        Reason.SOURCE_CHANGED,
+        "1 file differ: requirements.txt; its dependencies were not rebuilt here (no file of",
+    ),
+    case(
+        "source.provenance",
         "no --source",
         (MANIFEST,),
         lambda m: b.world(m, provenance=None),

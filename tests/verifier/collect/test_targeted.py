@@ -189,6 +189,65 @@ def test_source_provenance_rebuilds_the_checkout_and_hashes_what_the_jobs_read(
     assert layer_item.signed_source_sha256 == hashlib.sha256(packages["layer"]).hexdigest()
 
 
+def collect_with_sources(packages: dict[str, bytes], checkout: Path) -> Any:
+    """A collect with ``--source``, the function's signed zip read a second time for its
+    entries (its hash is not the rebuild's)."""
+    c = collector()
+    with Stubs(c) as stubs:
+        stubs.good_deployment()
+        stubs.object_version(b.UNSIGNED_KEY, b.UNSIGNED_VERSION, packages["function"])
+        stubs.object_version(b.UNSIGNED_KEY, b.UNSIGNED_VERSION, packages["function"])
+        stubs.object_version(b.LAYER_UNSIGNED_KEY, b.LAYER_UNSIGNED_VERSION, packages["layer"])
+        evidence = collect(c, b.target(source_root=checkout))
+        stubs.assert_all_used()
+    return evidence
+
+
+def test_a_changed_source_file_is_a_change_where_the_dependencies_cannot_be_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offline, the changed pin's wheel is nowhere: the dependencies cannot be rebuilt, but the
+    source's own requirements.txt differs from the signed zip's, so the source did change."""
+    from tests.verifier.package import indexes
+    from verifier.package.archive import Entry, write_zip
+
+    checkout = tmp_path / "checkout"
+    for source_dir, name in ((b.SOURCE_DIR, "handler.py"), (b.LAYER_SOURCE_DIR, "util.py")):
+        (checkout / source_dir).mkdir(parents=True)
+        (checkout / source_dir / name).write_text(f"# {name}\n")
+    signed = write_zip(
+        [
+            Entry("handler.py", b"# handler.py\n", False),
+            Entry("purelib/__init__.py", b"", False),
+            Entry("requirements.txt", f"purelib==1.0 --hash=sha256:{'1' * 64}\n".encode(), False),
+        ],
+        tmp_path / "signed.zip",
+    )
+    (checkout / b.SOURCE_DIR / "requirements.txt").write_text(
+        f"purelib==2.0 --hash=sha256:{'2' * 64}\n"
+    )
+    (tmp_path / "no-wheels").mkdir()
+    indexes.pip_env(monkeypatch, tmp_path / "no-wheels")
+    packages = {
+        "function": signed.path.read_bytes(),
+        "layer": build_package(checkout / b.LAYER_SOURCE_DIR, tmp_path / "l.zip").path.read_bytes(),
+    }
+    evidence = collect_with_sources(packages, checkout)
+    function_item, _ = evidence.store.provenance[b.FUNCTION_KEY]
+    assert isinstance(function_item, ProvenanceEvidence)
+    assert function_item.built_sha256 is None
+    assert function_item.differing_entries == ("requirements.txt",)
+    assert "purelib==2.0" in function_item.not_rebuilt
+
+    # The same requirements as signed: nothing is known to differ, so it is an ERROR.
+    (checkout / b.SOURCE_DIR / "requirements.txt").write_text(
+        f"purelib==1.0 --hash=sha256:{'1' * 64}\n"
+    )
+    evidence = collect_with_sources(packages, checkout)
+    function_item, _ = evidence.store.provenance[b.FUNCTION_KEY]
+    assert isinstance(function_item, Unavailable) and function_item.operation == "rebuild"
+
+
 # --- the signed key's history ------------------------------------------------------------------
 
 

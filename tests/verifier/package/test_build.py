@@ -153,3 +153,17 @@ def test_a_prebuilt_java_directory_ships_as_it_is_with_its_modes(tmp_path: Path)
         "run.sh": 0o100755,
     }
     assert package.dependencies == ()
+
+
+@pytest.mark.parametrize("lock", ["requirements.txt", "package-lock.json"])
+def test_a_layer_for_several_languages_with_a_lock_stops_instead_of_dropping_it(
+    tmp_path: Path, lock: str
+) -> None:
+    """Shipped as it is, its dependencies would silently be missing: one line instead."""
+    source = tmp_path / "src"
+    (source / "python").mkdir(parents=True)
+    (source / "python" / "shared.py").write_text("X = 1\n")
+    (source / lock).write_text("{}\n")
+    spec = BuildSpec(source, "layers/x", runtimes=("python3.12", "nodejs22.x"), layer=True)
+    with pytest.raises(PackageError, match=f"several languages .*its {lock} would not be"):
+        build_package(spec, tmp_path / "p.zip")

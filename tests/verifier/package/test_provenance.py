@@ -14,10 +14,8 @@ from tests.verifier.package import indexes
 from verifier.contract.manifest import FunctionManifest, LayerManifest
 from verifier.package import (
     BuildSpec,
-    BuildUnavailable,
     PackageError,
     Toolchain,
-    ToolMissing,
     UnreproducibleHere,
     build_package,
 )
@@ -181,11 +179,27 @@ def test_another_builder_version_cannot_be_proven_here(checkout: Path, tmp_path:
 
 
 def test_a_missing_tool_is_unavailable_not_a_change(checkout: Path, tmp_path: Path) -> None:
-    entry, _ = deployed(checkout, tmp_path)
+    entry, signed = deployed(checkout, tmp_path)
     rebuilder = Rebuilder(checkout, tools=Toolchain(pip=("/nonexistent/pip",)))
-    with pytest.raises(ToolMissing) as raised:
-        rebuilder.rebuild(entry)
-    assert isinstance(raised.value, BuildUnavailable)
+    rebuilt = rebuilder.rebuild(entry)
+    assert rebuilt.sha256_hex is None
+    assert "/nonexistent/pip is not available" in rebuilt.unavailable
+    # The source's own files are the signed ones: nothing is known to differ.
+    assert compare_signed(rebuilt, download(signed)).names == ()
+
+
+def test_a_changed_pin_that_cannot_be_fetched_still_names_the_changed_source_file(
+    checkout: Path, tmp_path: Path
+) -> None:
+    """Offline, the new pin's wheel is nowhere: the dependencies cannot be rebuilt, but the
+    requirements file itself is in the package and differs, so the source did change."""
+    entry, signed = deployed(checkout, tmp_path)
+    requirements = checkout / "functions" / "api" / "requirements.txt"
+    requirements.write_text(f"purelib==9.9 --hash=sha256:{'0' * 64}\n")
+    rebuilt = Rebuilder(checkout).rebuild(entry)
+    assert rebuilt.sha256_hex is None and "purelib==9.9" in rebuilt.unavailable
+    assert set(rebuilt.entries) == {"handler.py", "requirements.txt"}
+    assert compare_signed(rebuilt, download(signed)).names == ("requirements.txt",)
 
 
 def test_a_source_dir_outside_the_checkout_is_refused(checkout: Path, tmp_path: Path) -> None:
