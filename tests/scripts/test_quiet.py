@@ -71,3 +71,50 @@ def test_verbose_prints_everything(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "Initializing the backend" in result.stdout
     assert not (tmp_path / "logs").exists()
+
+
+#: How `cdktf synth` reports our app stopping on a config error: the app's line with cdktf's
+#: log prefix, cdktf's own summary repeating it, spinner frames, and cdktf's exit code 1.
+CDKTF_CONFIG_ERROR = r"""
+printf '[2026-12-02T06:40:10.162] [ERROR] default - error: config functions[bad].source_dir: '
+printf 'no --hash\n'
+printf 'Error:         non-zero exit code 2\n'
+printf '\xe2\xa0\x8b  Synthesizing\nERROR: cdktf encountered an error while synthesizing\n'
+printf 'Command output on stderr:\n\n    error: config functions[bad].source_dir: no --hash\n'
+exit 1
+"""
+
+
+def test_our_config_errors_are_shown_once_with_exit_2_and_no_wrapper(tmp_path: Path) -> None:
+    log = tmp_path / "logs" / "step.log"
+    log.parent.mkdir()
+    log.write_text("error: config from an earlier step is not this run's\n")
+    result = subprocess.run(
+        [QUIET, str(log), "cdktf synth", "bash", "-c", CDKTF_CONFIG_ERROR],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"cdktf synth: full log in {log}",
+        "error: config functions[bad].source_dir: no --hash",
+        f"error: cdktf synth stopped on the config errors above (full log in {log})",
+    ]
+    assert "ERROR: cdktf encountered" in log.read_text()  # the log keeps everything
+
+
+def test_a_failure_without_our_errors_keeps_the_command_s_exit_code(tmp_path: Path) -> None:
+    log = tmp_path / "step.log"
+    log.write_text("error: config from an earlier step is not this run's\n")
+    result = subprocess.run(
+        [QUIET, str(log), "cdktf deploy", "bash", "-c", "echo 'Error: creating bucket'; exit 1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 1
+    assert "Error: creating bucket" in result.stderr.splitlines()
+    assert f"error: cdktf deploy failed (exit 1); the last lines of {log}:" in result.stderr
