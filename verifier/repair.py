@@ -76,6 +76,8 @@ LEFT_AS_IS: Mapping[str, str] = {
     "versions.signed": "delete the published version (aws lambda delete-function --qualifier N) "
     "or point its aliases at a proven one",
     "aliases.signed": "point the alias at a proven version",
+    "alias.declared": "make deploy (Terraform puts the alias back as declared; make promote "
+    "ends a canary)",
     "bucket.versioning": "make deploy (Terraform sees versioning and enables it again)",
     "source.provenance": "make deploy (this checkout's source is not what was signed)",
 }

@@ -101,6 +101,7 @@ def test_canary_release_then_promote(
     assert routes["status"] in ("pass", "warn")
     # The alias's own version is listed first, then each weighted one with its share.
     assert routes["actual"] == "alias live routes to 1: warn; 2 (10%): pass", routes
+    assert findings(report, "alias.declared") == {f"{function_arn}:live": "pass"}
 
     # Promote refuses while anything else would change (here v1's code, synthesized again).
     release.use_synth(v1)
@@ -120,3 +121,18 @@ def test_canary_release_then_promote(
     assert code == 0, report
     (routes,) = [c for c in report["checks"] if c["id"] == "aliases.signed"]
     assert routes["actual"] == "alias live routes to 2: pass", routes
+
+    # A rollback out of band: the alias back on v1, a signed build of this very function, so
+    # every code path is proven; but it is not what the stack declares (a downgrade).
+    name = release.manifest["functions"]["hello"]["function_name"]
+    lam = release.client("lambda")
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    code, report = release.verify()
+    assert code == 1, report
+    failing = {c["id"] for c in report["checks"] if c["status"] == "fail"}
+    assert failing == {"alias.declared"}, failing
+    (declared,) = [c for c in report["checks"] if c["id"] == "alias.declared"]
+    assert declared["actual"] == "alias live routes to 1; the current build is 2", declared
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    code, report = release.verify()
+    assert code == 0, report

@@ -105,6 +105,7 @@ class Reason(Enum):
     EARLIER_BUILD = ("earlier_build", "an earlier build of this function")
     FOREIGN_BUILD = ("foreign_build", "not a build of this function")
     ALIAS_UNPROVEN = ("alias_unproven", "alias routes to unproven code")
+    ALIAS_NOT_DECLARED = ("alias_not_declared", "the alias does not route as declared")
     CONTAINER_IMAGE = ("container_image", "container image (code signing does not apply)")
     # the run
     UNREADABLE = ("unreadable", "could not be read")

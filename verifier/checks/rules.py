@@ -1241,6 +1241,79 @@ def aliases_signed(subject: Subject, ctx: Context) -> Sequence[Verdict]:
     return verdicts
 
 
+@function_check(
+    "alias.declared",
+    "The declared alias exists and routes to the current build (a declared canary: its share)",
+    Severity.HIGH,
+    "make deploy puts the alias back on the current build (make promote ends a canary); to run "
+    "an earlier build, deploy it, so the declaration says so.",
+    modes=DECLARED,
+)
+def alias_declared(subject: Subject, ctx: Context) -> Sequence[Verdict]:
+    """Exactly as declared: a rollback of the alias to an earlier signed build (a downgrade),
+    a canary share nobody declared, or a deleted alias fails, although each routes only to
+    proven code (``aliases.signed``)."""
+    declared = subject.expected().declared
+    resource = function_resource(subject)
+    if subject.function.aliases is None:
+        latest(subject)  # not collected because the function could not be read: say that
+    aliases = need(subject.function.aliases, "the aliases", resource)
+    if declared is None or declared.alias is None:
+        count = f"{len(aliases)} alias{'' if len(aliases) == 1 else 'es'}"
+        return [
+            verdict(
+                Status.PASS,
+                "no alias declared",
+                f"no alias declared ({count}, judged by aliases.signed)",
+                resource,
+            )
+        ]
+    name, percent = declared.alias.name, declared.alias.canary_percent
+    expected = f"alias {name} on the current build" + (
+        f" (or {percent}% of its traffic while a canary runs)" if percent is not None else ""
+    )
+    versions = need(subject.function.versions, "published versions", resource)
+    alias = next((alias for alias in aliases if alias.name == name), None)
+    if alias is None:
+        found = ", ".join(sorted(a.name for a in aliases)) or "none"
+        return [
+            Verdict(
+                Status.FAIL,
+                expected,
+                f"no alias {name} (aliases: {found})",
+                f"{subject.function.arn}:{name}",
+                Reason.ALIAS_NOT_DECLARED,
+            )
+        ]
+    current = sorted(
+        (path.version for path in versions if is_current_build(path, subject)), key=_version_key
+    )
+    weights = dict(alias.additional_weights)
+    promoted = alias.function_version in current and not weights
+    canary = (
+        percent is not None
+        and alias.function_version not in current
+        and len(weights) == 1
+        and all(
+            version in current and abs(weight * 100 - percent) < 0.01
+            for version, weight in weights.items()
+        )
+    )
+    routes = "; ".join(
+        f"{version}{'' if weight is None else f' ({weight:.0%})'}"
+        for version, weight in alias.routes
+    )
+    builds = ", ".join(current) if current else "no published version"
+    actual = f"alias {name} routes to {routes}; the current build is {builds}"
+    status = Status.PASS if promoted or canary else Status.FAIL
+    reason = Reason.PROVEN if status is Status.PASS else Reason.ALIAS_NOT_DECLARED
+    return [Verdict(status, expected, actual, f"{subject.function.arn}:{name}", reason)]
+
+
+def _version_key(version: str) -> tuple[int, str]:
+    return (int(version), "") if version.isdigit() else (0, version)
+
+
 # --- the fleet as a whole -----------------------------------------------------------------
 
 #: Checks about a whole Region's listing, not one function (the judge evaluates them).

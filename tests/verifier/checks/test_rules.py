@@ -27,7 +27,7 @@ from verifier.checks.registry import (
     Verdict,
     checks_for,
 )
-from verifier.contract.manifest import environment_digest
+from verifier.contract.manifest import AliasManifest, environment_digest
 from verifier.contract.targets import Policy, Trust
 from verifier.evidence.model import (
     LATEST,
@@ -130,6 +130,24 @@ def earlier_version_published(
             AliasEvidence("canary", "1", additional_weights=(("2", 0.1),)),
         ),
         **changes,
+    )
+
+
+def alias_declared_world(
+    *aliases: AliasEvidence, canary_percent: int | None = None, **pieces: object
+) -> World:
+    """Version 1 runs the current build, version 2 an earlier one (the function publishes);
+    the stack declares the alias ``live``."""
+    declared = b.function_manifest(
+        publish=True, alias=AliasManifest("live", canary_percent=canary_percent)
+    )
+    pieces.setdefault("aliases", aliases)
+    return b.world(
+        MANIFEST,
+        earlier=True,
+        versions=(b.code_path("1"), b.earlier_version("2")),
+        target=b.target(declared=declared),
+        **pieces,
     )
 
 
@@ -881,6 +899,15 @@ CASES: list[Case] = [
         {Status.PASS, Status.FAIL},
         Reason.ALIAS_UNPROVEN,
         "alias canary routes to 1: pass; 2 (10%): fail",
+    ),
+    case(
+        "alias.declared",
+        "the declared alias rolled back to an earlier build",
+        (MANIFEST,),
+        lambda m: alias_declared_world(AliasEvidence("live", "2")),
+        FAIL,
+        Reason.ALIAS_NOT_DECLARED,
+        "alias live routes to 2; the current build is 1",
     ),
     # the fleet as a whole
     case(
@@ -1719,3 +1746,51 @@ def test_every_target_is_judged() -> None:
         assert {f.check_id for f in both if f.function == key} == {
             c.id for c in checks_for(MANIFEST)
         }
+
+
+# --- the declared alias ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("aliases", "canary_percent", "status", "words"),
+    [
+        ((AliasEvidence("live", "1"),), None, Status.PASS, "routes to 1; the current build is 1"),
+        ((AliasEvidence("live", "1"),), 10, Status.PASS, "routes to 1;"),  # promoted
+        ((AliasEvidence("live", "2", (("1", 0.1),)),), 10, Status.PASS, "2; 1 (10%)"),
+        ((AliasEvidence("live", "2"),), 10, Status.FAIL, "routes to 2;"),  # rolled back
+        ((AliasEvidence("live", "2", (("1", 0.5),)),), 10, Status.FAIL, "1 (50%)"),
+        ((AliasEvidence("live", "1", (("2", 0.1),)),), 10, Status.FAIL, "2 (10%)"),
+        ((AliasEvidence("live", "2", (("1", 0.1),)),), None, Status.FAIL, "1 (10%)"),
+        ((AliasEvidence("beta", "1"),), None, Status.FAIL, "no alias live (aliases: beta)"),
+        ((), None, Status.FAIL, "no alias live (aliases: none)"),
+    ],
+    ids=[
+        "on-current",
+        "canary-promoted",
+        "canary-running",
+        "rolled-back",
+        "canary-share-changed",
+        "canary-reversed",
+        "canary-not-declared",
+        "renamed",
+        "deleted",
+    ],
+)
+def test_the_declared_alias_routes_exactly_as_declared(
+    aliases: tuple[AliasEvidence, ...], canary_percent: int | None, status: Status, words: str
+) -> None:
+    finding = one("alias.declared", alias_declared_world(*aliases, canary_percent=canary_percent))
+    assert finding.status is status, finding.actual
+    assert words in finding.actual
+    assert finding.resource == f"{b.FUNCTION_ARN}:live"
+
+
+def test_no_declared_alias_passes_and_leaves_the_aliases_to_aliases_signed() -> None:
+    finding = one("alias.declared", b.world())
+    assert finding.status is Status.PASS
+    assert finding.actual == "no alias declared (1 alias, judged by aliases.signed)"
+
+
+def test_a_declared_alias_whose_aliases_could_not_be_listed_is_an_error() -> None:
+    denied = Unavailable("ListAliases", "AccessDeniedException: no", "AccessDenied")
+    assert one("alias.declared", alias_declared_world(aliases=denied)).status is Status.ERROR
