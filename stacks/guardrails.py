@@ -49,6 +49,14 @@ class DeployerPolicy(Construct):
             name_prefix=config.name_prefix,
             layer_names=tuple(config.layer_name(layer) for layer in config.layers),
             partition=guardrail_config.partition,
+            aliases=any(fn.alias is not None for fn in config.functions),
+            reserved_concurrency=any(
+                fn.reserved_concurrency is not None for fn in config.functions
+            ),
+            managed_policy_arns=tuple(
+                sorted({arn for fn in config.functions for arn in fn.managed_policy_arns})
+            ),
+            vpc=any(fn.vpc is not None for fn in config.functions),
         )
         role_arn = guardrail_config.deploy_role_arn
         if facts.is_function_role(role_arn):

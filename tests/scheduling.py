@@ -72,6 +72,7 @@ COSTS: dict[str, float] = {
     "tests/localaws/test_localaws_signer.py": 4.0,
     "tests/e2e/test_deployed_stack.py": 4.0,
     "tests/localaws/test_localaws_s3_policy.py": 3.0,
+    "tests/localaws/test_guardrail_takeovers.py": 7.0,
     "tests/localaws/test_localaws_iam.py": 3.0,
     "tests/localaws/test_localaws_lambda_fidelity.py": 3.0,
     "tests/stacks/test_toolchains.py": 3.0,

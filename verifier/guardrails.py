@@ -63,6 +63,13 @@ class Scope:
     #: The stack's layers (names, any version); no layers means no layer may be used.
     layer_names: tuple[str, ...] = ()
     partition: str = "aws"
+    #: What the stack's functions use beyond code, configuration and versions (the deployer
+    #: policy grants the actions each needs, and nothing for what the stack does not use):
+    #: aliases, reserved concurrency, managed policies attached to their roles, a VPC.
+    aliases: bool = False
+    reserved_concurrency: bool = False
+    managed_policy_arns: tuple[str, ...] = ()
+    vpc: bool = False
 
     def lambda_arn(self, resource: str) -> str:
         return f"arn:{self.partition}:lambda:{self.region}:{self.account_id}:{resource}"
@@ -95,15 +102,25 @@ class Scope:
 
 @dataclass(frozen=True)
 class Principals:
-    """Who the exceptions are for: the pipeline's role and the break-glass roles."""
+    """Who the exceptions are for: the pipeline's role and the break-glass roles, and the roles
+    that may become them with ``sts:AssumeRole``."""
 
     deploy_role_arn: str | None = None
     admin_role_arns: tuple[str, ...] = ()
+    #: Roles that may assume the deploy role (a CI runner's role that calls AssumeRole).
+    deploy_assumer_arns: tuple[str, ...] = ()
+    #: Roles that may assume the admin roles.
+    admin_assumer_arns: tuple[str, ...] = ()
 
     @property
     def pipeline(self) -> list[str]:
         """The deploy role and the admin roles: who may sign with the stack's profile."""
         return sorted({*filter(None, [self.deploy_role_arn]), *self.admin_role_arns})
+
+    @property
+    def protected(self) -> list[str]:
+        """Every role an exception names or that may become one: only the admins change them."""
+        return sorted({*self.pipeline, *self.deploy_assumer_arns, *self.admin_assumer_arns})
 
 
 def _one_or_many(values: Sequence[str]) -> str | list[str]:
@@ -145,6 +162,66 @@ def _except(principals: Sequence[str]) -> dict[str, Any]:
     return (
         {"ArnNotLike": {"aws:PrincipalArn": _one_or_many(sorted(principals))}} if principals else {}
     )
+
+
+#: What changes a role's permissions, trust, tags or existence (the "protect privileged roles"
+#: SCP pattern: UpdateAssumeRolePolicy, Put/Delete/Attach/DetachRolePolicy,
+#: Put/DeleteRolePermissionsBoundary, UpdateRole, Create/DeleteRole, Tag/UntagRole), as IAM's
+#: write verbs on the role ARNs, so reads (GetRole, GetRolePolicy, List*) stay allowed; plus
+#: passing the role to a service that could then act as it.
+ROLE_CHANGES = (
+    "iam:Attach*",
+    "iam:Create*",
+    "iam:Delete*",
+    "iam:Detach*",
+    "iam:PassRole",
+    "iam:Put*",
+    "iam:Tag*",
+    "iam:Untag*",
+    "iam:Update*",
+)
+
+
+def role_statements(principals: Principals) -> list[Statement]:
+    """The exceptions are role ARNs, so the roles themselves are guarded: without these, whoever
+    may rewrite the deploy role's trust policy or assume it (a role trusting its account) becomes
+    the exception. Only the admin roles change any of them (``iam:CreateRole`` included, so a
+    wildcard admin pattern cannot be matched by a new role), and each exempt role is assumable
+    (``sts:AssumeRole``) only by its own group: the deploy role and its assumers, or the admin
+    roles and theirs. AssumeRoleWithWebIdentity and AssumeRoleWithSAML (OIDC CI, SSO) are not
+    authorized by the account's principals' policies: the role's trust policy alone decides."""
+    admins = sorted(principals.admin_role_arns)
+    deploy = [principals.deploy_role_arn] if principals.deploy_role_arn else []
+    statements = []
+    if principals.protected:
+        statements.append(
+            _deny(
+                "DenyChangingTheExemptRolesExceptAdmins",
+                ROLE_CHANGES,
+                principals.protected,
+                **_except(admins),
+            )
+        )
+    if deploy:
+        deployers = sorted({*deploy, *principals.deploy_assumer_arns})
+        statements.append(
+            _deny(
+                "DenyAssumingTheDeployRoleExceptItsAssumers",
+                ["sts:AssumeRole"],
+                deployers,
+                **_except(sorted({*admins, *principals.deploy_assumer_arns})),
+            )
+        )
+    if admins:
+        statements.append(
+            _deny(
+                "DenyAssumingTheAdminRolesExceptAdmins",
+                ["sts:AssumeRole"],
+                sorted({*admins, *principals.admin_assumer_arns}),
+                **_except(sorted({*admins, *principals.admin_assumer_arns})),
+            )
+        )
+    return statements
 
 
 def deny_statements(scope: Scope, principals: Principals) -> list[Statement]:
@@ -207,11 +284,34 @@ def deny_statements(scope: Scope, principals: Principals) -> list[Statement]:
             [scope.signer_arn("/signing-jobs/*")],
             **_except([*deploy, *admins]),
         ),
+        # AddProfilePermission lets another account sign (StartSigningJob) with the profile,
+        # and revoke, outside every statement here; which accounts may is the admins' decision.
+        _deny(
+            "DenySharingTheProfileExceptAdmins",
+            ["signer:AddProfilePermission", "signer:RemoveProfilePermission"],
+            [scope.profile_arn],
+            **_except(admins),
+        ),
+        # A new version of a stack layer is what a function may add (DenyLayersOutsideTheStack
+        # allows any version of the stack's layer names): only the pipeline publishes them.
+        _deny(
+            "DenyPublishingStackLayersOutsideThePipeline",
+            ["lambda:PublishLayerVersion"],
+            [scope.lambda_arn(f"layer:{scope.name_prefix}-*")],
+            **_except([*deploy, *admins]),
+        ),
         _deny(
             "DenyBucketVersioningChangesOutsideThePipeline",
             ["s3:PutBucketVersioning"],
             [scope.bucket_arn],
             **_except(deploy),
+        ),
+        # A lifecycle rule can expire (delete) signed object versions; the stack sets none.
+        _deny(
+            "DenyBucketLifecycleChangesExceptAdmins",
+            ["s3:PutLifecycleConfiguration"],
+            [scope.bucket_arn],
+            **_except(admins),
         ),
         # Signer writes the signed object with its caller's permissions (the Signer guide asks
         # the StartSigningJob caller for s3:PutObject), so whoever may sign may write here.
@@ -221,6 +321,7 @@ def deny_statements(scope: Scope, principals: Principals) -> list[Statement]:
             [scope.objects_arn(scope.signed_prefix)],
             **_except([*deploy, *admins]),
         ),
+        *role_statements(principals),
     ]
 
 
@@ -338,6 +439,37 @@ def deployer_policy(scope: Scope, own_policy_of: str | None = None) -> Document:
                 ],
                 functions,
             ),
+            *(
+                [
+                    _allow(
+                        "ManageTheStacksAliases",
+                        [
+                            "lambda:CreateAlias",
+                            "lambda:DeleteAlias",
+                            "lambda:GetAlias",
+                            "lambda:UpdateAlias",
+                        ],
+                        functions,
+                    )
+                ]
+                if scope.aliases
+                else []
+            ),
+            *(
+                [
+                    _allow(
+                        "SetTheStacksReservedConcurrency",
+                        [
+                            "lambda:DeleteFunctionConcurrency",
+                            "lambda:GetFunctionConcurrency",
+                            "lambda:PutFunctionConcurrency",
+                        ],
+                        functions,
+                    )
+                ]
+                if scope.reserved_concurrency
+                else []
+            ),
             _allow(
                 "CreateFunctionsOnlyUnderTheLockedCsc",
                 ["lambda:CreateFunction", "lambda:PutFunctionCodeSigningConfig"],
@@ -407,6 +539,7 @@ def deployer_policy(scope: Scope, own_policy_of: str | None = None) -> Document:
                     "iam:CreateRole",
                     "iam:DeleteRole",
                     "iam:DeleteRolePolicy",
+                    "iam:DetachRolePolicy",
                     "iam:GetRole",
                     "iam:GetRolePolicy",
                     "iam:ListAttachedRolePolicies",
@@ -417,6 +550,21 @@ def deployer_policy(scope: Scope, own_policy_of: str | None = None) -> Document:
                     "iam:UntagRole",
                 ],
                 roles,
+            ),
+            # Only the managed policies the stack's config names (iam:PolicyARN, SAR).
+            *(
+                [
+                    _allow(
+                        "AttachOnlyTheStacksManagedPolicies",
+                        ["iam:AttachRolePolicy"],
+                        roles,
+                        ArnEquals={
+                            "iam:PolicyARN": _one_or_many(sorted(scope.managed_policy_arns))
+                        },
+                    )
+                ]
+                if scope.managed_policy_arns
+                else []
             ),
             _allow(
                 "PassTheFunctionsRolesToLambdaOnly",
@@ -442,6 +590,25 @@ def deployer_policy(scope: Scope, own_policy_of: str | None = None) -> Document:
             ),
             # DescribeLogGroups has no resource type: it is granted on "*" or not at all.
             _allow("ListLogGroups", ["logs:DescribeLogGroups"], ["*"]),
+            # Lambda checks that whoever sets a VPC config may describe its subnets, security
+            # groups and VPC (Lambda guide, "Giving Lambda functions access to a VPC"); the
+            # provider waits on the network interfaces. No resource types: "*" (SAR).
+            *(
+                [
+                    _allow(
+                        "DescribeTheFunctionsNetwork",
+                        [
+                            "ec2:DescribeNetworkInterfaces",
+                            "ec2:DescribeSecurityGroups",
+                            "ec2:DescribeSubnets",
+                            "ec2:DescribeVpcs",
+                        ],
+                        ["*"],
+                    )
+                ]
+                if scope.vpc
+                else []
+            ),
             *(
                 [_allow("ReadItsOwnGuardrailPolicy", ["iam:GetRolePolicy"], [own_policy_of])]
                 if own_policy_of

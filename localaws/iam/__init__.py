@@ -14,7 +14,9 @@ account, as moto keys them; AssumeRole into another account is decided by the ro
 Not modelled: SCPs and resource control policies (attach a deny set as an identity policy
 instead: an explicit deny wins the same way), permissions boundaries, session policies,
 iam:PassRole, Lambda resource-based policies, other cross-account access (a bucket policy
-granting another account), policy variables.
+granting another account), policy variables. CloudFormation refuses every enforced caller
+(:mod:`localaws.cloudformation.responses`): AWS creates a stack's resources with the caller's
+permissions, which this server does not evaluate for a template.
 """
 
 from __future__ import annotations

@@ -271,6 +271,20 @@ def _profile_version(parsed: Parsed) -> str | None:
     return None
 
 
+def _role_path(parsed: Parsed) -> str | None:
+    """The path of the existing role an IAM request names (its ARN has it)."""
+    name = parsed.query_value("RoleName")
+    if parsed.service != "iam" or not name or parsed.operation == "CreateRole":
+        return None
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+
+    try:
+        return str(iam_backends[parsed.account][PARTITION].get_role(name).path or "/")
+    except NotFoundException:  # no such role: the handler answers NoSuchEntity
+        return None
+
+
 def _log(caller: Caller, requested: list[Authorization], denial: Denial | None) -> None:
     """One line per authorization in the server's log (what CloudTrail would show): which
     actions a principal used, e.g. to derive a least-privilege policy from a real run."""
@@ -306,7 +320,7 @@ def _checker(base: type[IAMRequest] | type[S3IAMRequest]) -> type:
                 return
             parsed = _parsed(response, service, operation, resource)
             profile_version = _profile_version(parsed) if service == "signer" else None
-            requested = authorizations(parsed, profile_version)
+            requested = authorizations(parsed, profile_version, _role_path(parsed))
             denial = decide(caller, requested, parsed.region, request_is_secure())
             _log(caller, requested, denial)
             if denial is not None:

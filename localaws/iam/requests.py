@@ -15,8 +15,9 @@ request moto has already parsed (the operation, its URI parameters, the body):
 - S3: the S3 action names of the S3 User Guide's "actions mapped to API operations" (moto uses
   its own, e.g. ``ListBucket`` for GetBucketEncryption), on bucket or object ARNs; CopyObject
   also reads its source; DeleteObjects deletes each listed key (version).
-- IAM (role, policy, user ARNs from the parameters), CloudWatch Logs (log group ARNs), STS
-  (the role to assume); anything else keeps moto's resource.
+- IAM (role ARNs with the role's path, policy and user ARNs from the parameters), CloudWatch
+  Logs (log group ARNs), STS AssumeRole (the role to assume); anything else keeps moto's
+  resource.
 
 Global keys for every request: ``aws:PrincipalArn`` (for an assumed role, the *role's* ARN, as
 AWS documents), ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:RequestedRegion``,
@@ -339,12 +340,18 @@ def _param(parsed: Parsed, name: str) -> str | None:
     return str(value) if value else None
 
 
-def generic_authorizations(parsed: Parsed) -> list[Authorization]:
+def generic_authorizations(parsed: Parsed, role_path: str | None = None) -> list[Authorization]:
+    """``role_path``: the path of the role an IAM request names, when it exists (a role's ARN
+    has its path: ``role/pipeline/deployer``); CreateRole's is its ``Path`` parameter."""
     action = f"{parsed.service}:{parsed.operation}"
     resource = parsed.moto_resource or "*"
     if parsed.service == "iam":
         if _param(parsed, "RoleName"):
-            resource = f"arn:{PARTITION}:iam::{parsed.account}:role/{_param(parsed, 'RoleName')}"
+            if role_path is None and parsed.operation == "CreateRole":
+                role_path = _param(parsed, "Path")
+            path = role_path or "/"
+            name = _param(parsed, "RoleName")
+            resource = f"arn:{PARTITION}:iam::{parsed.account}:role{path}{name}"
         elif _param(parsed, "PolicyArn"):
             resource = str(_param(parsed, "PolicyArn"))
         elif parsed.operation == "CreatePolicy" and _param(parsed, "PolicyName"):
@@ -353,6 +360,8 @@ def generic_authorizations(parsed: Parsed) -> list[Authorization]:
             resource = f"arn:{PARTITION}:iam::{parsed.account}:policy{policy_path}{name}"
         elif _param(parsed, "UserName"):
             resource = f"arn:{PARTITION}:iam::{parsed.account}:user/{_param(parsed, 'UserName')}"
+    elif parsed.service == "sts" and parsed.operation == "AssumeRole":
+        resource = _param(parsed, "RoleArn") or resource
     elif parsed.service == "logs":
         if _param(parsed, "logGroupName"):
             name = _param(parsed, "logGroupName")
@@ -362,11 +371,13 @@ def generic_authorizations(parsed: Parsed) -> list[Authorization]:
     return [Authorization(action, resource)]
 
 
-def authorizations(parsed: Parsed, profile_version: str | None = None) -> list[Authorization]:
+def authorizations(
+    parsed: Parsed, profile_version: str | None = None, role_path: str | None = None
+) -> list[Authorization]:
     if parsed.service == "lambda":
         return lambda_authorizations(parsed)
     if parsed.service == "signer":
         return signer_authorizations(parsed, profile_version)
     if parsed.service == "s3":
         return s3_authorizations(parsed)
-    return generic_authorizations(parsed)
+    return generic_authorizations(parsed, role_path)

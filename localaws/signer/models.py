@@ -14,6 +14,7 @@ GetRevocationStatus and by Lambda's deploy-time validation.
 from __future__ import annotations
 
 import calendar
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -214,7 +215,40 @@ class ExtendedSignerBackend(SignerBackend):
         self.profile_status_reasons: dict[str, str] = {}
         #: Certificate hashes (see localaws.signing) revoked through the admin endpoint.
         self.revoked_certificate_hashes: set[str] = set()
+        #: Per profile name: its cross-account permission statements (AddProfilePermission)
+        #: and their revision. Recorded only: other accounts' requests do not consult them.
+        self.profile_permissions: dict[str, dict[str, dict[str, str]]] = {}
+        self.profile_permission_revisions: dict[str, str] = {}
         self._root: tuple[ec.EllipticCurvePrivateKey, bytes] | None = None
+
+    # -- cross-account permissions (recorded, for IAM and the guardrails' proof) --
+
+    def add_profile_permission(self, profile_name: str, statement: dict[str, str]) -> str:
+        self.get_signing_profile(profile_name)
+        statements = self.profile_permissions.setdefault(profile_name, {})
+        if statement["statementId"] in statements:
+            raise ValidationException(f"statementId {statement['statementId']} already exists")
+        statements[statement["statementId"]] = statement
+        revision = uuid.uuid4().hex
+        self.profile_permission_revisions[profile_name] = revision
+        return revision
+
+    def list_profile_permissions(self, profile_name: str) -> dict[str, object]:
+        self.get_signing_profile(profile_name)
+        statements = list(self.profile_permissions.get(profile_name, {}).values())
+        return {
+            "revisionId": self.profile_permission_revisions.get(profile_name, ""),
+            "policySizeBytes": len(json.dumps(statements)),
+            "permissions": statements,
+        }
+
+    def remove_profile_permission(self, profile_name: str, statement_id: str) -> str:
+        self.get_signing_profile(profile_name)
+        if self.profile_permissions.get(profile_name, {}).pop(statement_id, None) is None:
+            raise ResourceNotFoundException(f"Permission {statement_id} does not exist")
+        revision = uuid.uuid4().hex
+        self.profile_permission_revisions[profile_name] = revision
+        return revision
 
     # -- profiles: moto raises a bare KeyError for unknown names (a 500 in server mode) --
 

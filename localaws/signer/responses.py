@@ -108,6 +108,28 @@ class ExtendedSignerResponse(SignerResponse):
         )
         return "{}"
 
+    # -- cross-account permissions --
+
+    def add_profile_permission(self) -> str:
+        params = json.loads(self.body or "{}")
+        for required in ("action", "principal", "statementId"):
+            if not params.get(required):
+                raise ValidationException(f"{required} is required")
+        statement = {k: str(params[k]) for k in ("action", "principal", "statementId")}
+        if params.get("profileVersion"):
+            statement["profileVersion"] = str(params["profileVersion"])
+        revision = self.signer_backend.add_profile_permission(self._path_part(-2), statement)
+        return json.dumps({"revisionId": revision})
+
+    def list_profile_permissions(self) -> str:
+        return json.dumps(self.signer_backend.list_profile_permissions(self._path_part(-2)))
+
+    def remove_profile_permission(self) -> str:
+        revision = self.signer_backend.remove_profile_permission(
+            self._path_part(-3), self._path_part(-1)
+        )
+        return json.dumps({"revisionId": revision})
+
     # -- revocation status (the data plane: GET /revocations) --
 
     def get_revocation_status(self) -> str:

@@ -16,6 +16,12 @@ url_paths.update(
     {
         "{0}/signing-profiles$": ExtendedSignerResponse.dispatch,
         "{0}/signing-profiles/(?P<profile_name>[^/]+)/revoke$": ExtendedSignerResponse.dispatch,
+        "{0}/signing-profiles/(?P<profile_name>[^/]+)/permissions$": (
+            ExtendedSignerResponse.dispatch
+        ),
+        "{0}/signing-profiles/(?P<profile_name>[^/]+)/permissions/(?P<statement_id>[^/]+)$": (
+            ExtendedSignerResponse.dispatch
+        ),
         "{0}/signing-platforms/(?P<platform_id>[^/]+)$": ExtendedSignerResponse.dispatch,
         "{0}/signing-jobs$": ExtendedSignerResponse.dispatch,
         "{0}/signing-jobs/(?P<job_id>[^/]+)$": ExtendedSignerResponse.dispatch,

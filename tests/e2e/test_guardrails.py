@@ -58,6 +58,8 @@ DENIED = {
     "lambda": (403, "AccessDeniedException"),
     "signer": (403, "AccessDeniedException"),
     "s3": (403, "AccessDenied"),
+    "iam": (403, "AccessDenied"),
+    "sts": (403, "AccessDenied"),
 }
 
 
@@ -281,6 +283,63 @@ def test_every_attack_is_denied_naming_its_action(guarded: Guarded) -> None:
                 Bucket=entry["signed_bucket"], Key=entry["signed_key"], Body=unsigned_zip()
             ),
         ),
+        "become the deploy role (it trusts the account)": (
+            "sts:AssumeRole",
+            lambda: attacker.client("sts").assume_role(
+                RoleArn=DEPLOY_ROLE, RoleSessionName="lateral"
+            ),
+        ),
+        "become the admin role": (
+            "sts:AssumeRole",
+            lambda: attacker.client("sts").assume_role(
+                RoleArn=ADMIN_ROLE, RoleSessionName="lateral"
+            ),
+        ),
+        "rewrite the deploy role's trust policy": (
+            "iam:UpdateAssumeRolePolicy",
+            lambda: attacker.client("iam").update_assume_role_policy(
+                RoleName=DEPLOY_ROLE_NAME,
+                PolicyDocument=json.dumps(trust({"AWS": attacker.role_arn})),
+            ),
+        ),
+        "widen the deploy role's permissions": (
+            "iam:PutRolePolicy",
+            lambda: attacker.client("iam").put_role_policy(
+                RoleName=DEPLOY_ROLE_NAME, PolicyName="extra", PolicyDocument=json.dumps(ALLOW_ALL)
+            ),
+        ),
+        "share the signing profile with another account": (
+            "signer:AddProfilePermission",
+            lambda: signer.add_profile_permission(
+                profileName=manifest["signing_profile_name"],
+                action="signer:StartSigningJob",
+                principal="210987654321",
+                statementId="partner",
+            ),
+        ),
+        "expire signed versions with a lifecycle rule": (
+            "s3:PutLifecycleConfiguration",
+            lambda: s3.put_bucket_lifecycle_configuration(
+                Bucket=manifest["bucket"],
+                LifecycleConfiguration={
+                    "Rules": [
+                        {
+                            "ID": "expire",
+                            "Status": "Enabled",
+                            "Filter": {"Prefix": "signed/"},
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                        }
+                    ]
+                },
+            ),
+        ),
+        "publish a version of a stack layer": (
+            "lambda:PublishLayerVersion",
+            lambda: lambda_.publish_layer_version(
+                LayerName=manifest["layers"]["shared"]["layer_name"],
+                Content={"ZipFile": unsigned_zip()},
+            ),
+        ),
         "delete a signed version": (
             "s3:DeleteObjectVersion",
             lambda: s3.delete_object(
@@ -376,6 +435,11 @@ def test_the_admin_role_can_still_rotate(guarded: Guarded) -> None:
         },
     )["CodeSigningConfig"]
     assert successor in rotated["AllowedPublishers"]["SigningProfileVersionArns"]
+    # The admins, and only they, change the exempt roles.
+    admin.client("iam").update_assume_role_policy(
+        RoleName=DEPLOY_ROLE_NAME,
+        PolicyDocument=json.dumps(trust({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})),
+    )
     # The deploy role, under the same deny set, may not (rotation is the admins').
     assert_denied(
         lambda: guarded.deployer.client("lambda").update_code_signing_config(

@@ -629,11 +629,23 @@ def test_guardrails_attach_the_deployer_policy_to_the_deploy_role(custom: dict[s
             signing_profile_versions=(ref("aws_signer_signing_profile", profile, "version"),),
             bucket=ref("aws_s3_bucket", bucket, "id"),
             layer_names=("signed-lambda-shared", "signed-lambda-tools"),
+            # CUSTOM_CONFIG's functions use an alias, a managed policy, a VPC and reserved
+            # concurrency: the deploy role gets what each needs.
+            aliases=True,
+            reserved_concurrency=True,
+            managed_policy_arns=("arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",),
+            vpc=True,
         ),
         own_policy_of=deploy_role,
     )
     assert json.loads(attached["policy"]) == expected
     by_sid = {s["Sid"]: s for s in expected["Statement"]}
+    assert {
+        "ManageTheStacksAliases",
+        "SetTheStacksReservedConcurrency",
+        "AttachOnlyTheStacksManagedPolicies",
+        "DescribeTheFunctionsNetwork",
+    } <= set(by_sid)
     assert by_sid["CreateFunctionsOnlyUnderTheLockedCsc"]["Condition"] == {
         "ArnEquals": {
             "lambda:CodeSigningConfigArn": ref("aws_lambda_code_signing_config", csc, "arn")

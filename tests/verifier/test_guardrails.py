@@ -7,6 +7,7 @@ and the policy linter (parliament) over all three documents.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import warnings
 from dataclasses import replace
@@ -35,9 +36,18 @@ DENY_SIDS = [
     "DenyLayersOutsideTheStack",
     "DenySigningWithTheProfileOutsideThePipeline",
     "DenyRevokingSignaturesOutsideThePipeline",
+    "DenySharingTheProfileExceptAdmins",
+    "DenyPublishingStackLayersOutsideThePipeline",
     "DenyBucketVersioningChangesOutsideThePipeline",
+    "DenyBucketLifecycleChangesExceptAdmins",
     "DenySignedPackageWritesOutsideThePipeline",
+    "DenyChangingTheExemptRolesExceptAdmins",
+    "DenyAssumingTheDeployRoleExceptItsAssumers",
+    "DenyAssumingTheAdminRolesExceptAdmins",
 ]
+#: The statements that guard the exempt roles: none when no role is exempt.
+ROLE_SIDS = DENY_SIDS[-3:]
+CI_ROLE = f"arn:aws:iam::{b.ACCOUNT}:role/ci-runner"
 
 
 def scope(**changes: Any) -> guardrails.Scope:
@@ -96,13 +106,77 @@ def test_the_deny_set_has_one_named_statement_per_attack() -> None:
     assert writes["Action"] == ["s3:DeleteObjectVersion", "s3:PutObject"]
 
 
+def test_the_exempt_roles_are_guarded() -> None:
+    """An exception by aws:PrincipalArn is only as strong as the role it names: only admins
+    change the exempt roles (and their assumers), and each is assumable only by its group."""
+    principals = guardrails.Principals(
+        deploy_role_arn=DEPLOY_ROLE,
+        admin_role_arns=(ADMIN_ROLE,),
+        deploy_assumer_arns=(CI_ROLE,),
+    )
+    named = by_sid(guardrails.deny_statements(scope(), principals))
+    changes = named["DenyChangingTheExemptRolesExceptAdmins"]
+    assert changes["Resource"] == sorted([ADMIN_ROLE, CI_ROLE, DEPLOY_ROLE])
+    assert changes["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ADMIN_ROLE}}
+    for action in (
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:UpdateRole",
+        "iam:PassRole",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateRoleDescription",
+    ):
+        assert any(fnmatch.fnmatchcase(action, pattern) for pattern in changes["Action"]), action
+    for read in ("iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListRoleTags"):
+        assert not any(fnmatch.fnmatchcase(read, pattern) for pattern in changes["Action"]), read
+    deploy = named["DenyAssumingTheDeployRoleExceptItsAssumers"]
+    assert (deploy["Action"], deploy["Resource"]) == ("sts:AssumeRole", [CI_ROLE, DEPLOY_ROLE])
+    assert deploy["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [ADMIN_ROLE, CI_ROLE]}}
+    admin = named["DenyAssumingTheAdminRolesExceptAdmins"]
+    assert (admin["Action"], admin["Resource"]) == ("sts:AssumeRole", ADMIN_ROLE)
+    assert admin["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ADMIN_ROLE}}
+    (scp,) = guardrails.scp_policies(scope(), principals)
+    assert lint(scp) == []
+
+
+def test_the_profile_cannot_be_shared_and_the_bucket_lifecycle_is_the_admins() -> None:
+    named = by_sid(guardrails.deny_statements(scope(), PRINCIPALS))
+    sharing = named["DenySharingTheProfileExceptAdmins"]
+    assert sharing["Action"] == ["signer:AddProfilePermission", "signer:RemoveProfilePermission"]
+    assert sharing["Resource"] == (
+        f"arn:aws:signer:{b.REGION}:{b.ACCOUNT}:/signing-profiles/{b.PROFILE_NAME}"
+    )
+    assert sharing["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ADMIN_ROLE}}
+    lifecycle = named["DenyBucketLifecycleChangesExceptAdmins"]
+    assert (lifecycle["Action"], lifecycle["Resource"]) == (
+        "s3:PutLifecycleConfiguration",
+        f"arn:aws:s3:::{b.BUCKET}",
+    )
+    assert lifecycle["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": ADMIN_ROLE}}
+    layers = named["DenyPublishingStackLayersOutsideThePipeline"]
+    assert layers["Resource"] == f"arn:aws:lambda:{b.REGION}:{b.ACCOUNT}:layer:signed-lambda-*"
+    assert layers["Condition"] == {"ArnNotLike": {"aws:PrincipalArn": [ADMIN_ROLE, DEPLOY_ROLE]}}
+
+
 def test_without_layers_or_exceptions_nothing_is_exempt() -> None:
-    named = by_sid(guardrails.deny_statements(scope(layer_names=()), guardrails.Principals()))
+    statements = guardrails.deny_statements(scope(layer_names=()), guardrails.Principals())
+    assert [s["Sid"] for s in statements] == [s for s in DENY_SIDS if s not in ROLE_SIDS]
+    named = by_sid(statements)
     assert named["DenyLayersOutsideTheStack"]["Condition"] == {"Null": {"lambda:Layer": "false"}}
     for sid in (
         "DenyDetachingOrChangingCscExceptAdmins",
         "DenySigningWithTheProfileOutsideThePipeline",
         "DenySignedPackageWritesOutsideThePipeline",
+        "DenySharingTheProfileExceptAdmins",
+        "DenyBucketLifecycleChangesExceptAdmins",
     ):
         assert "Condition" not in named[sid]
 
@@ -150,6 +224,51 @@ def test_the_deployer_policy_is_conditioned_on_the_locked_csc_and_profile() -> N
     ):
         assert forbidden not in granted
     assert not any("*" in action for action in granted)
+
+
+def test_the_deployer_policy_follows_the_stacks_features() -> None:
+    """Aliases, reserved concurrency, managed policies and a VPC each need their actions, on
+    the stack's resources where the SAR has a resource type; nothing for unused features."""
+    plain = by_sid(guardrails.deployer_policy(scope())["Statement"])
+    for sid in (
+        "ManageTheStacksAliases",
+        "SetTheStacksReservedConcurrency",
+        "AttachOnlyTheStacksManagedPolicies",
+        "DescribeTheFunctionsNetwork",
+    ):
+        assert sid not in plain
+    managed = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    policy = guardrails.deployer_policy(
+        scope(aliases=True, reserved_concurrency=True, managed_policy_arns=(managed,), vpc=True)
+    )
+    named = by_sid(policy["Statement"])
+    functions = [
+        f"arn:aws:lambda:{b.REGION}:{b.ACCOUNT}:function:signed-lambda-*",
+        f"arn:aws:lambda:{b.REGION}:{b.ACCOUNT}:function:signed-lambda-*:*",
+    ]
+    aliases = named["ManageTheStacksAliases"]
+    assert aliases["Action"] == [
+        "lambda:CreateAlias", "lambda:DeleteAlias", "lambda:GetAlias", "lambda:UpdateAlias",
+    ]  # fmt: skip
+    assert aliases["Resource"] == functions
+    concurrency = named["SetTheStacksReservedConcurrency"]
+    assert "lambda:PutFunctionConcurrency" in concurrency["Action"]
+    assert "lambda:DeleteFunctionConcurrency" in concurrency["Action"]
+    assert concurrency["Resource"] == functions
+    attach = named["AttachOnlyTheStacksManagedPolicies"]
+    assert attach["Action"] == "iam:AttachRolePolicy"
+    assert attach["Resource"] == f"arn:aws:iam::{b.ACCOUNT}:role/signed-lambda-*-role"
+    assert attach["Condition"] == {"ArnEquals": {"iam:PolicyARN": managed}}
+    assert "iam:DetachRolePolicy" in named["ManageTheFunctionsRoles"]["Action"]
+    network = named["DescribeTheFunctionsNetwork"]
+    assert network["Resource"] == "*"
+    assert set(network["Action"]) >= {
+        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+    }  # fmt: skip
+    findings = lint(policy)
+    assert {f.issue for f in findings} == EXPLAINED_DEPLOYER_FINDINGS, [
+        (f.issue, f.detail, f.location) for f in findings
+    ]
 
 
 def test_bucket_statements_bind_every_principal() -> None:
@@ -276,6 +395,26 @@ def test_deployer_and_bucket_policies_need_only_the_bucket(
     assert json.loads(result.stdout) == expected()
 
 
+def test_assumers_and_the_stacks_features_from_the_command(tmp_path: Path) -> None:
+    lock, outputs = write_inputs(tmp_path)
+    result = run(
+        "--lock", str(lock), "--outputs", str(outputs),
+        "--deploy-role", DEPLOY_ROLE, "--admin-role", ADMIN_ROLE, "--deploy-assumer", CI_ROLE,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    principals = guardrails.Principals(DEPLOY_ROLE, (ADMIN_ROLE,), deploy_assumer_arns=(CI_ROLE,))
+    assert [json.loads(result.stdout)] == guardrails.scp_policies(scope(), principals)
+    managed = "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"
+    result = run(
+        "--lock", str(lock), "--bucket", b.BUCKET, "--format", "deployer-policy",
+        "--managed-policy", managed, "--reserved-concurrency", "--vpc",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == guardrails.deployer_policy(
+        scope(layer_names=(), reserved_concurrency=True, managed_policy_arns=(managed,), vpc=True)
+    )
+
+
 def test_no_deploy_role_is_said(tmp_path: Path) -> None:
     lock, outputs = write_inputs(tmp_path)
     result = run("--lock", str(lock), "--outputs", str(outputs), "--format", "bucket-policy")
@@ -308,6 +447,16 @@ def test_no_deploy_role_is_said(tmp_path: Path) -> None:
             "is named like the functions' roles",
         ),
         (["--lock", "missing.json", "--outputs", "OUTPUTS"], "missing.json: no lock file"),
+        (["--outputs", "OUTPUTS", "--deploy-assumer", CI_ROLE], "needs --deploy-role"),
+        (["--outputs", "OUTPUTS", "--admin-assumer", CI_ROLE], "needs --admin-role"),
+        (
+            ["--outputs", "OUTPUTS", "--deploy-role", DEPLOY_ROLE, "--deploy-assumer", "ci"],
+            "--deploy-assumer ci: not an IAM role ARN",
+        ),
+        (
+            ["--bucket", b.BUCKET, "--format", "deployer-policy", "--managed-policy", "x"],
+            "--managed-policy x: not a managed policy ARN",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

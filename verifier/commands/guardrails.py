@@ -64,6 +64,22 @@ def _role(arn: str, flag: str, account: str, partition: str = "aws") -> str:
     return arn
 
 
+MANAGED_POLICY_ARN = re.compile(
+    r"^arn:(aws[a-zA-Z-]*):iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$"
+)
+
+
+def _policy(arn: str, partition: str) -> str:
+    match = MANAGED_POLICY_ARN.match(arn)
+    if match is None or match.group(1) != partition:
+        raise InputError(
+            f"--managed-policy {arn}: not a managed policy ARN of partition {partition}",
+            f"expected arn:{partition}:iam::aws:policy/<name> or "
+            f"arn:{partition}:iam::<account>:policy/<name>",
+        )
+    return arn
+
+
 def _agree(entry: StackLock, manifest: Manifest, origin: str) -> None:
     """The outputs (state) must name the locked trust anchor; the lock wins, so say so."""
     if manifest.code_signing_config_arn != entry.code_signing_config_arn:
@@ -139,6 +155,9 @@ def build_scope(
     signed_prefix: str,
     unsigned_prefix: str,
     name_prefix: str,
+    reserved_concurrency: bool = False,
+    managed_policy_arns: tuple[str, ...] = (),
+    vpc: bool = False,
 ) -> guardrails.Scope:
     manifest: Manifest | None = None
     origin: str | None = None
@@ -160,6 +179,10 @@ def build_scope(
         name_prefix=name_prefix,
         layer_names=_layer_names(manifest, entry, str(origin)) if manifest else (),
         partition=partition_of(entry),
+        aliases=bool(manifest and any(fn.alias for fn in manifest.functions)),
+        reserved_concurrency=reserved_concurrency,
+        managed_policy_arns=managed_policy_arns,
+        vpc=vpc,
     )
     if manifest is not None:
         _check_names(manifest, scope, str(origin))
@@ -205,6 +228,44 @@ def guardrails_command(
             show_default=False,
         ),
     ] = None,
+    deploy_assumer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--deploy-assumer",
+            help="A role ARN that may assume the deploy role with sts:AssumeRole, e.g. a CI "
+            "runner's role (repeatable). Without it only the admin roles may; OIDC "
+            "(AssumeRoleWithWebIdentity) is decided by the role's trust policy alone.",
+            show_default=False,
+        ),
+    ] = None,
+    admin_assumer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--admin-assumer",
+            help="A role ARN that may assume the admin roles with sts:AssumeRole (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    managed_policy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--managed-policy",
+            help="deployer-policy: a managed policy ARN the stack attaches to a function's role "
+            "(the stack's managed_policy_arns; repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    reserved_concurrency: Annotated[
+        bool,
+        typer.Option(
+            "--reserved-concurrency",
+            help="deployer-policy: a function of the stack sets reserved_concurrency.",
+        ),
+    ] = False,
+    vpc: Annotated[
+        bool,
+        typer.Option("--vpc", help="deployer-policy: a function of the stack is in a VPC."),
+    ] = False,
     fmt: Annotated[
         GuardrailFormat,
         typer.Option(
@@ -236,21 +297,25 @@ def guardrails_command(
                 "--format scp needs --outputs: the layer statement allows exactly the stack's "
                 "layers, which only the outputs name"
             )
-        principals = guardrails.Principals(
-            deploy_role_arn=_role(
-                deploy_role, "--deploy-role", entry.account_id, partition_of(entry)
+        partition = partition_of(entry)
+
+        def roles(arns: list[str] | None, flag: str) -> tuple[str, ...]:
+            return tuple(
+                sorted({_role(arn, flag, entry.account_id, partition) for arn in arns or ()})
             )
+
+        principals = guardrails.Principals(
+            deploy_role_arn=_role(deploy_role, "--deploy-role", entry.account_id, partition)
             if deploy_role
             else None,
-            admin_role_arns=tuple(
-                sorted(
-                    {
-                        _role(arn, "--admin-role", entry.account_id, partition_of(entry))
-                        for arn in admin_role or ()
-                    }
-                )
-            ),
+            admin_role_arns=roles(admin_role, "--admin-role"),
+            deploy_assumer_arns=roles(deploy_assumer, "--deploy-assumer"),
+            admin_assumer_arns=roles(admin_assumer, "--admin-assumer"),
         )
+        if principals.deploy_assumer_arns and principals.deploy_role_arn is None:
+            raise InputError("--deploy-assumer needs --deploy-role (the role it assumes)")
+        if principals.admin_assumer_arns and not principals.admin_role_arns:
+            raise InputError("--admin-assumer needs --admin-role (the roles it assumes)")
         scope = build_scope(
             entry,
             outputs=outputs,
@@ -258,6 +323,11 @@ def guardrails_command(
             signed_prefix=signed_prefix,
             unsigned_prefix=unsigned_prefix,
             name_prefix=name_prefix,
+            reserved_concurrency=reserved_concurrency,
+            managed_policy_arns=tuple(
+                sorted({_policy(arn, partition) for arn in managed_policy or ()})
+            ),
+            vpc=vpc,
         )
         if principals.deploy_role_arn and scope.is_function_role(principals.deploy_role_arn):
             raise InputError(
