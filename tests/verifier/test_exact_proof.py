@@ -456,8 +456,10 @@ def test_6_a_lock_saved_with_a_byte_order_mark_is_read(deployed: Deployed) -> No
         (b"[" * 100_000, "deeper than 64 levels"),
         (b"{" + b" " * (11 * 1024 * 1024) + b"}", "over the 10 MB"),
         ('{"s": "caf\xe9"}'.encode("latin-1"), "is not UTF-8"),
+        (b'{"s": "\\ud800"}', "a lone UTF-16 surrogate"),
+        (b'{"s": 1, "s": 2}', "given twice"),
     ],
-    ids=["nested", "huge", "latin-1"],
+    ids=["nested", "huge", "latin-1", "lone-surrogate", "duplicate-key"],
 )
 def test_6b_outputs_and_lock_files_that_no_reader_should_hold_are_one_line_and_exit_2(
     deployed: Deployed, tmp_path: Path, content: bytes, expected: str

@@ -163,7 +163,7 @@ def parse_json_text(raw: bytes, origin: str, *, max_bytes: int = MAX_DOCUMENT_BY
     if _nesting(text) > MAX_NESTING:
         raise InputError(f"{origin}: nests arrays or objects deeper than {MAX_NESTING} levels")
     try:
-        return json.loads(text, object_pairs_hook=partial(_unique_keys, origin))
+        document = json.loads(text, object_pairs_hook=partial(_unique_keys, origin))
     except InputError:
         raise
     except json.JSONDecodeError as error:
@@ -172,6 +172,15 @@ def parse_json_text(raw: bytes, origin: str, *, max_bytes: int = MAX_DOCUMENT_BY
         ) from None
     except (RecursionError, ValueError) as error:  # e.g. an integer of 5,000 digits
         raise InputError(f"{origin}: not a JSON document this verifier reads ({error})") from None
+    try:
+        # "\ud800" is valid JSON but not text: every later use (a request, a report) would fail.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        surrogate = error.object[error.start : error.end]
+        raise InputError(
+            f"{origin}: holds a string that is not text (a lone UTF-16 surrogate, {surrogate!r})"
+        ) from None
+    return document
 
 
 def read_bytes(
