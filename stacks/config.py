@@ -17,6 +17,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from verifier.contract.reader import MAX_DOCUMENT_BYTES, parse_json_text
+from verifier.errors import InputError
 from verifier.package import PackageError, effective_excludes
 
 #: Provider constraint written into the synthesized stack: the prebuilt bindings pin 6.x, and
@@ -1294,15 +1296,16 @@ def load_config(
     data: dict[str, Any] = {}
     if path is not None and (path_text or path.exists()):
         try:
-            raw = path.read_text(encoding="utf-8")
+            with path.open("rb") as stream:
+                raw = stream.read(MAX_DOCUMENT_BYTES + 1)
         except OSError as exc:
             raise ConfigError(str(path), f"cannot read config file ({exc.strerror})") from None
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(
-                str(path), f"not valid JSON (line {exc.lineno}, column {exc.colno})"
-            ) from None
+            # The verifier's one JSON input reader: a byte order mark is accepted; over 10 MB,
+            # nested deeper than 64 levels, not UTF-8 or not JSON is one line.
+            data = parse_json_text(raw, str(path))
+        except InputError as exc:
+            raise ConfigError(str(path), exc.what.removeprefix(f"{path}: ")) from None
         _expect(data, dict, str(path), "a JSON object")
     if "region" not in data:
         region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")

@@ -573,6 +573,41 @@ def test_synth_stops_with_one_line_error(
     assert not (tmp_path / "out").exists(), "nothing is half-written"
 
 
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"[" * 100_000, "deeper than 64 levels"),
+        (b"{" + b" " * (11 * 1024 * 1024) + b"}", "over the 10 MB"),
+        ('{"region": "caf\xe9"}'.encode("latin-1"), "is not UTF-8"),
+    ],
+    ids=["nested", "huge", "latin-1"],
+)
+def test_a_config_no_reader_should_hold_is_one_line_and_exit_2(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    config = tmp_path / "config.json"
+    config.write_bytes(content)
+    result = subprocess.run(
+        [sys.executable, "main.py", "--check"],
+        cwd=REPO_ROOT,
+        env={"SIGNED_LAMBDA_CONFIG": str(config), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and str(config) in lines[0], result.stderr
+
+
+def test_a_config_saved_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    config = tmp_path / "config.json"
+    config.write_bytes(b"\xef\xbb\xbf" + json.dumps({"region": "eu-west-1"}).encode())
+    loaded = load_config({"SIGNED_LAMBDA_CONFIG": str(config)})
+    assert loaded.region == "eu-west-1"
+
+
 #: Run in a child process: main.py --check's outcome and whether it loaded any CDK toolkit.
 _CHECK_AND_LIST_TOOLKITS = """
 import sys

@@ -22,6 +22,7 @@ from localaws.world import World, make_zip, unique
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
 from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
 from verifier.cli import app
+from verifier.evidence.signature import TAIL_BYTES, hashes_from_tail
 
 runner = CliRunner()
 pytestmark = [pytest.mark.local_aws(max_attempts=2), pytest.mark.usefixtures("local_env")]
@@ -241,6 +242,36 @@ def test_2b_a_revoked_newer_version_does_not_fail_the_pinned_versions_code(
     assert code == 0, not_passing(document)
 
 
+def test_2c_a_revoked_certificate_of_a_previous_versions_signature_fails(
+    endpoint: str, world: World, tmp_path: Path
+) -> None:
+    """GetRevocationStatus answers with whatever it was asked about that is revoked: a
+    certificate hash of the signature is as revoked as the profile version itself."""
+    deployed = deploy(world, tmp_path)
+    signer = world.clients.signer
+    profile = deployed.profile
+    signer.cancel_signing_profile(profileName=profile.name)
+    local = LocalAws(endpoint_url=endpoint, ca_bundle=None)
+    local.purge_signing_profile(profile.name)
+    signer.put_signing_profile(
+        profileName=profile.name,
+        platformId="AWSLambda-SHA384-ECDSA",
+        signatureValidityPeriod={"value": 365, "type": "DAYS"},
+    )
+    code, document, _ = verify(deployed)
+    assert code == 0, not_passing(document)
+    signed = deployed.build.signed
+    body = world.clients.s3.get_object(Bucket=signed["bucketName"], Key=signed["key"])["Body"]
+    leaf, _root = hashes_from_tail(body.read()[-TAIL_BYTES:])
+    local.revoke_certificate(leaf)  # the root is every profile's on this server: not revoked
+    code, document, _ = verify(deployed)
+    assert code == 1
+    (revocation,) = findings(document, "profile.revocation")
+    assert revocation["status"] == "fail" and f"reports revoked: {leaf}" in revocation["actual"]
+    code, document, _ = audit(deployed)
+    assert code == 1 and not_passing(document)["code.signed"] == {"fail"}
+
+
 # --- 3. earlier versions: only this function's own builds -------------------------------------
 
 
@@ -434,8 +465,10 @@ def test_6_a_lock_saved_with_a_byte_order_mark_is_read(deployed: Deployed) -> No
         (b"[" * 100_000, "deeper than 64 levels"),
         (b"{" + b" " * (11 * 1024 * 1024) + b"}", "over the 10 MB"),
         ('{"s": "caf\xe9"}'.encode("latin-1"), "is not UTF-8"),
+        (b'{"s": "\\ud800"}', "a lone UTF-16 surrogate"),
+        (b'{"s": 1, "s": 2}', "given twice"),
     ],
-    ids=["nested", "huge", "latin-1"],
+    ids=["nested", "huge", "latin-1", "lone-surrogate", "duplicate-key"],
 )
 def test_6b_outputs_and_lock_files_that_no_reader_should_hold_are_one_line_and_exit_2(
     deployed: Deployed, tmp_path: Path, content: bytes, expected: str

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from stacks.config import ConfigError, load_config
 from tests.verifier import builders as b
 from verifier.cli import app
 from verifier.collect.cache import HashCache
@@ -37,6 +38,7 @@ ODD_VALUES: list[Any] = [
     "",
     " ",
     "x" * 5000,
+    "\ud800",
     [],
     {},
     [1],
@@ -174,3 +176,21 @@ def test_cache_entries_that_do_not_parse_are_ignored_and_rewritten(tmp_path: Pat
         cache.put("bucket", "key", "v1", sha)  # rewritten
         assert cache.get("bucket", "key", "v1") == sha
     assert cache.corrupt >= CASES * 0.8
+
+
+def test_malformed_configs_are_config_errors_each(tmp_path: Path) -> None:
+    """The stack's config (``make validate``, synth): every malformed document is a
+    ConfigError (one line per problem, exit 2 through main.py), never another exception."""
+    valid = json.loads((Path(__file__).parents[2] / "signed-lambda.json").read_text())
+    path = tmp_path / "config.json"
+    refused = 0
+    for raw in mutations(valid, seed=11):
+        path.write_bytes(raw)
+        try:
+            load_config({"SIGNED_LAMBDA_CONFIG": str(path)})
+        except ConfigError as error:
+            assert all("\n" not in problem.line for problem in error.errors), error
+            refused += 1
+    assert refused >= CASES * 0.8, refused
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(valid).encode())
+    load_config({"SIGNED_LAMBDA_CONFIG": str(path)})

@@ -14,6 +14,8 @@ CODE_LOADING_ENVIRONMENT: dict[str, str] = {
     # every runtime (Lambda, the dynamic loader, the shell, OpenSSL)
     "AWS_LAMBDA_EXEC_WRAPPER": "a wrapper script runs before the runtime (Lambda)",
     "PATH": "decides which executables the runtime and its subprocesses run",
+    "HOME": "the user site (Python: its .pth files execute) and Node's global module folders "
+    "($HOME/.node_modules) are under it",
     "LD_PRELOAD": "shared libraries loaded into every process (ld.so)",
     "LD_LIBRARY_PATH": "where shared libraries are loaded from (ld.so)",
     "LD_AUDIT": "auditing libraries loaded into every process (ld.so)",
@@ -56,12 +58,21 @@ CODE_LOADING_ENVIRONMENT: dict[str, str] = {
     "CORECLR_PROFILER": "the profiler to load",
     "CORECLR_PROFILER_PATH": "the profiler library",
     "CORECLR_PROFILER_PATH_64": "the profiler library (64-bit)",
+    "CORECLR_PROFILER_PATH_32": "the profiler library (32-bit)",
+    "CORECLR_PROFILER_PATH_ARM64": "the profiler library (arm64)",
+    "CORECLR_ENABLE_NOTIFICATION_PROFILERS": "enables notification profiler libraries",
+    "CORECLR_NOTIFICATION_PROFILERS": "notification profiler libraries to load",
+    "CORECLR_NOTIFICATION_PROFILERS_64": "notification profiler libraries to load (64-bit)",
+    "CORECLR_NOTIFICATION_PROFILERS_ARM64": "notification profiler libraries to load (arm64)",
+    "DOTNET_ROOT": "where the .NET runtime itself is loaded from",
     # Ruby
     "RUBYOPT": "-r libraries",
     "RUBYLIB": "library search path",
     "GEM_PATH": "where gems are loaded from",
     "GEM_HOME": "where gems are loaded from",
     "BUNDLE_GEMFILE": "which Gemfile Bundler loads",
+    "BUNDLE_PATH": "where Bundler loads gems from",
+    "RUBYGEMS_GEMDEPS": "a Gemfile RubyGems evaluates (Ruby code) at start",
     # Perl
     "PERL5OPT": "-M modules",
     "PERL5LIB": "library search path",

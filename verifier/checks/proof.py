@@ -325,6 +325,17 @@ class Prover:
                 Reason.UNREADABLE,
                 f"the revocation of {name} could not be established ({reason})",
             )
+        # Any other entity the answer names (the job's ARN, a certificate hash of the
+        # signature) is revoked whatever the time: the signature is invalid.
+        others = sorted((status.revoked_at_signature | status.revoked_now) - {arn})
+        if others:
+            return _link(
+                Link.PROFILE_REVOCATION,
+                Status.FAIL,
+                Reason.PROFILE_REVOKED,
+                f"Signer's GetRevocationStatus for {name} reports revoked: "
+                f"{', '.join(others)}, so the signature is invalid",
+            )
         if arn in status.revoked_at_signature:
             return _link(
                 Link.PROFILE_REVOCATION,

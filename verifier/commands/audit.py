@@ -49,7 +49,7 @@ from verifier.contract.accounts import (
     read_accounts_file,
     validate_role,
 )
-from verifier.contract.arns import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT
+from verifier.contract.arns import PROFILE_VERSION_ARN, PROFILE_VERSION_ARN_FORMAT, REGION_FORMAT
 from verifier.contract.lock import load as load_lock
 from verifier.contract.targets import Trust
 from verifier.errors import InputError, VerifierError
@@ -57,7 +57,6 @@ from verifier.exitcodes import ExitCode
 from verifier.report import Format, Location, RenderOptions
 from verifier.report.options import lock_location
 
-REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
 #: The exit code of a run stopped with Ctrl-C (128 + SIGINT, as shells report it).
 INTERRUPTED = 130
 

@@ -13,6 +13,9 @@ PROFILE_VERSION_ARN = re.compile(
     r"^arn:aws[a-zA-Z-]*:signer:([a-z0-9-]+):(\d{12}):/signing-profiles/([a-zA-Z0-9_]{2,64})/"
     r"([a-zA-Z0-9]+)$"
 )
+#: An AWS Region name (us-east-1, us-gov-west-1, us-isob-east-1).
+REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
+REGION = re.compile(rf"^{REGION_FORMAT}$")
 CSC_ARN_FORMAT = "arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>"
 PROFILE_VERSION_ARN_FORMAT = "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>"
 

@@ -24,6 +24,7 @@ from verifier.contract.arns import (
     CSC_ARN_FORMAT,
     PROFILE_VERSION_ARN,
     PROFILE_VERSION_ARN_FORMAT,
+    REGION,
 )
 from verifier.contract.reader import Reader
 
@@ -403,7 +404,9 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
         )
     return Manifest(
         schema_version=version,
-        region=reader.string(manifest, "region", path),
+        region=reader.pattern(
+            manifest, "region", path, REGION, "an AWS Region name (e.g. us-east-1)"
+        ),
         bucket=reader.string(manifest, "bucket", path),
         signing_profile_name=reader.string(manifest, "signing_profile_name", path),
         signing_profile_version_arn=profile_version_arn,

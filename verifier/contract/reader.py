@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,17 @@ def _nesting(text: str) -> int:
     return deepest
 
 
+def _unique_keys(origin: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: with a key given twice, a reviewer may read
+    one value while every JSON reader uses the other."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise InputError(f"{origin}: the key {key!r} is given twice in one object")
+        found[key] = value
+    return found
+
+
 def parse_json_text(raw: bytes, origin: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
     """A JSON document from bytes: UTF-8 (a byte order mark is accepted), at most
     ``max_bytes`` (:data:`MAX_DOCUMENT_BYTES`), nested at most :data:`MAX_NESTING` deep;
@@ -151,13 +163,24 @@ def parse_json_text(raw: bytes, origin: str, *, max_bytes: int = MAX_DOCUMENT_BY
     if _nesting(text) > MAX_NESTING:
         raise InputError(f"{origin}: nests arrays or objects deeper than {MAX_NESTING} levels")
     try:
-        return json.loads(text)
+        document = json.loads(text, object_pairs_hook=partial(_unique_keys, origin))
+    except InputError:
+        raise
     except json.JSONDecodeError as error:
         raise InputError(
             f"{origin}: not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
         ) from None
     except (RecursionError, ValueError) as error:  # e.g. an integer of 5,000 digits
         raise InputError(f"{origin}: not a JSON document this verifier reads ({error})") from None
+    try:
+        # "\ud800" is valid JSON but not text: every later use (a request, a report) would fail.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        surrogate = error.object[error.start : error.end]
+        raise InputError(
+            f"{origin}: holds a string that is not text (a lone UTF-16 surrogate, {surrogate!r})"
+        ) from None
+    return document
 
 
 def read_bytes(

@@ -320,6 +320,24 @@ def test_another_version_is_judged_by_its_own_revocation_status(
     assert f"current version is {b.PROFILE_VERSION}" in found.detail
 
 
+@pytest.mark.parametrize("entity", [b.JOB_ARN, "a" * 64], ids=["job-arn", "certificate-hash"])
+@pytest.mark.parametrize("when", ["at-signature", "now"])
+def test_any_other_revoked_entity_in_the_answer_fails(entity: str, when: str) -> None:
+    """GetRevocationStatus names the job's ARN or a certificate hash of its signature: that
+    signature is revoked, whatever the profile version's own status."""
+    revoked = frozenset({entity})
+    found = previous_version_proof(
+        RevocationStatusEvidence(
+            b.PREVIOUS_PROFILE_VERSION_ARN,
+            b.JOB_ARN,
+            revoked_at_signature=revoked if when == "at-signature" else frozenset(),
+            revoked_now=revoked,
+        )
+    )
+    assert (found.status, found.reason) == (Status.FAIL, Reason.PROFILE_REVOKED)
+    assert entity in found.detail
+
+
 def test_another_version_of_a_canceled_name_warns() -> None:
     found = previous_version_proof(
         status_of(at_signature=False, now=False), current={"status": "Canceled"}

@@ -189,6 +189,26 @@ def test_load_errors_name_the_file(tmp_path: Path, content: str | None, named: s
         assert "make lock" in line and "--no-lock" in line
 
 
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    """A reviewer reading the diff may see the first value; every JSON reader takes the last:
+    a lock (like every input document) with a key given twice in one object is refused."""
+    text = render((b.lock_entry(),))
+    pinned = '"signing_profile_version_arns": ['
+    assert pinned in text
+    forged = text.replace(
+        pinned,
+        '"signing_profile_version_arns": ["arn:aws:signer:us-east-1:123456789012:'
+        '/signing-profiles/evil/AAAAAAAAAA"], ' + pinned,
+        1,
+    )
+    path = tmp_path / "lock.json"
+    path.write_text(forged)
+    with pytest.raises(InputError) as raised:
+        load(path)
+    line = raised.value.diagnostics()
+    assert line.startswith(f"{path}: ") and "'signing_profile_version_arns' is given twice" in line
+
+
 def test_load_a_directory_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
         load(tmp_path)

@@ -401,6 +401,13 @@ def test_mistyped_key_names_its_path(document: Any, named: str) -> None:
     assert named in parse_error(document())
 
 
+@pytest.mark.parametrize("region", ["eu west 1", "x" * 300, "us-east-1.evil.example", "\ud800"])
+def test_a_region_that_is_not_one_is_an_input_error(region: str) -> None:
+    """Not a pass to botocore's client (whose InvalidRegionError was a traceback, exit 1)."""
+    named = parse_error({**as_json(b.manifest()), "region": region})
+    assert f"{OUTPUT_NAME}.region is not an AWS Region name" in named
+
+
 @pytest.mark.parametrize("old", range(1, SCHEMA_VERSION))
 def test_old_schema_says_to_redeploy(old: int) -> None:
     line = parse_error({**as_json(b.manifest()), "schema_version": old})
