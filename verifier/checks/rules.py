@@ -1183,6 +1183,17 @@ def judge_version(
             f"{declared.unsigned_key.rpartition('/')[0] if declared else '?'}/)",
             Reason.FOREIGN_BUILD,
         )
+    changed = configuration_differences(path, subject) + [
+        f"{name} ({what})" for name, what in environment_differences(path, subject)
+    ]
+    if changed:
+        # Its own build, but not run as declared: the whole version fails, not only the
+        # configuration and environment checks of its code path.
+        return (
+            Status.FAIL,
+            f"an earlier signed build of this function, but not as declared: {'; '.join(changed)}",
+            Reason.CONFIG_MISMATCH,
+        )
     detail = "an earlier signed build of this function, proven on its own"
     problems = [result.detail for result in proof.problems()]
     if problems:

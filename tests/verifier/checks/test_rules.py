@@ -1542,7 +1542,8 @@ def test_earlier_build_with_other_bytes_than_its_signed_object_fails_where_allow
 
 def test_earlier_build_keeps_the_declared_configuration_where_allowed() -> None:
     """An allowed earlier build is still held to the declared handler, runtime and
-    environment on its own code path (the red team's changed handler)."""
+    environment: versions.signed fails with the reason, and so do the checks of its code path
+    (the red team's changed handler)."""
     w = earlier_version_published(
         MANIFEST,
         allow=True,
@@ -1551,7 +1552,12 @@ def test_earlier_build_keeps_the_declared_configuration_where_allowed() -> None:
             "environment": (*b.ENVIRONMENT, ("AWS_LAMBDA_EXEC_WRAPPER", "/opt/secret-w")),
         },
     )
-    assert version_verdicts(w)["2"].status is Status.WARN  # the code is its own build
+    version = version_verdicts(w)["2"]
+    assert (version.status, version.reason) == (Status.FAIL, Reason.CONFIG_MISMATCH)
+    assert version.actual.startswith("an earlier signed build of this function, but not as")
+    assert "handler evil.handler (declared " in version.actual
+    assert "AWS_LAMBDA_EXEC_WRAPPER (not declared)" in version.actual
+    assert "secret-w" not in version.actual
     assert one("function.configuration", w, "2").status is Status.FAIL
     env = one("function.environment", w, "2")
     assert env.status is Status.FAIL and "AWS_LAMBDA_EXEC_WRAPPER" in env.actual
