@@ -281,23 +281,34 @@ def test_role_credentials_are_assumed_again_before_they_expire(
 # --- one merged report, shards ---------------------------------------------------------------
 
 
-def test_shards_merged_give_the_same_findings_as_one_run(
-    organization: dict[str, Any], tmp_path: Path
-) -> None:
-    code, whole, _ = run_audit(organization)
+def merged_shards(
+    organization: dict[str, Any], tmp_path: Path, *extra: str, prefix: str = SEEDED
+) -> tuple[list[Path], Any]:
+    """One run and its two shards merged: the same findings, notes, result and exit code."""
+    code, whole, _ = run_audit(organization, *extra, prefix=prefix)
     paths = []
     for shard in ("1/2", "2/2"):
         path = tmp_path / f"shard-{shard[0]}.json"
-        shard_code, _, stderr = run_audit(organization, "--shard", shard, "--output", str(path))
-        assert shard_code in (0, 3), stderr
+        args = (*extra, "--shard", shard, "--output", str(path))
+        shard_code, _, stderr = run_audit(organization, *args, prefix=prefix)
+        assert shard_code in (0, 1, 3), stderr
         paths.append(path)
     shards = [{c["account"] for c in json.loads(p.read_text())["checks"]} for p in paths]
     assert not shards[0] & shards[1] and shards[0] | shards[1] == set(by_account(whole))
     merged = runner.invoke(app, ["report", "merge", *map(str, paths), "--format", "json"])
-    assert merged.exit_code == code == 3
+    assert merged.exit_code == code, merged.stderr
     document = json.loads(merged.stdout)
     assert document["checks"] == whole["checks"]
     assert document["notes"] == whole["notes"] and document["result"] == whole["result"]
+    assert document["shard"] is None
+    return paths, whole
+
+
+def test_shards_merged_give_the_same_findings_as_one_run(
+    organization: dict[str, Any], tmp_path: Path
+) -> None:
+    paths, whole = merged_shards(organization, tmp_path)
+    assert whole["result"] == "error"  # the unassumable account
     # Any other format, from the merged shards.
     sarif = runner.invoke(app, ["report", "merge", *map(str, paths), "--format", "sarif"])
     assert json.loads(sarif.stdout)["runs"][0]["results"]
@@ -305,6 +316,51 @@ def test_shards_merged_give_the_same_findings_as_one_run(
     twice = runner.invoke(app, ["report", "merge", str(paths[0]), str(paths[0])])
     assert twice.exit_code == 2 and twice.stdout == ""
     assert twice.stderr.startswith(f"error: {paths[0]} and {paths[0]} both cover account ")
+
+
+def test_shards_of_an_organization_with_empty_accounts_merge_as_one_run(
+    local: LocalAws, organization: dict[str, Any], tmp_path: Path
+) -> None:
+    """A shard whose accounts have no function in the Region passes with notes and leaves the
+    run-wide rule (no function anywhere is an error) to the merge, as one run applies it."""
+    management = organization["managementAccountId"]
+    [own] = [a for a in organization["accounts"] if a["management"]]
+    reachable = ("--exclude-account", unassumable(organization))
+    # One signed function, in the management account only: the member's Region (no function
+    # of the prefix) is a pass with a note, in one run and in its shard alike.
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName="org-empty-only",
+        Role=own["roleArn"],
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code=own["signedObject"],
+        CodeSigningConfigArn=own["codeSigningConfigArn"],
+    )
+    paths, whole = merged_shards(organization, tmp_path, *reachable, prefix="org-empty-")
+    assert whole["result"] == "pass"
+    empty = {(c["account"], c["reason"]) for c in whole["checks"] if c["function"] == "*"}
+    assert empty == {(member(organization)["accountId"], Reason.EMPTY_REGION.code)}
+    assert whole["notes"] == [f"{member(organization)['accountId']} {REGION}: no Lambda functions"]
+    shards = [json.loads(path.read_text()) for path in paths]
+    assert [shard["shard"] for shard in shards] == ["1/2", "2/2"]
+    # No function in any account: an error in every account-region, in one run and merged.
+    paths, whole = merged_shards(organization, tmp_path, *reachable, prefix="org-nothing-")
+    assert whole["result"] == "error" and whole["notes"] == []
+    assert {(c["account"], c["reason"]) for c in whole["checks"]} == {
+        (account, Reason.NOTHING_FOUND.code)
+        for account in (management, member(organization)["accountId"])
+    }
+    # Each shard alone passes with its note and says the merge decides.
+    for path in paths:
+        shard = json.loads(path.read_text())
+        assert shard["result"] == "pass" and len(shard["notes"]) == 1
+    args = ["audit", "--organization", "--role-name", ROLE, *trust_args(organization)]
+    args += [*reachable, "--function-prefix", "org-nothing-", "--shard", "1/2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert "shard 1/2: no function in its account-regions; whether the organization has none" in (
+        result.stderr
+    )
 
 
 # --- Security Hub ----------------------------------------------------------------------------

@@ -147,6 +147,9 @@ class Report:
     #: The packages the manifest declares (functions' and layers'), with their dependencies;
     #: empty without a manifest (flags, the fleet).
     packages: tuple[FunctionManifest | LayerManifest, ...] = ()
+    #: ``K/N``: one shard of an organization audit (``--shard``). Whether the run found any
+    #: function at all is decided over every shard by ``report merge``, not by the shard.
+    shard: str | None = None
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)

@@ -31,6 +31,7 @@ def document(report: Report) -> dict[str, Any]:
         "result": report.result.value,
         "summary": summary(report),
         "notes": list(report.notes),
+        "shard": report.shard,
         "checks": [
             {
                 "id": finding.check_id,
@@ -138,4 +139,5 @@ def parse(document: Any, origin: str) -> Report:
         source=reader.string(root, "source", ""),
         schema_version=SCHEMA_VERSION,
         notes=tuple(notes),
+        shard=reader.optional_string(root, "shard", ""),
     )

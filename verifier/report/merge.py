@@ -3,6 +3,10 @@ as one report, in (account, Region) order as one organization run orders it.
 
 Two reports that both cover the same account-region are refused: their findings would be
 counted twice (shards of one matrix never overlap; a report merged twice does).
+
+The merged findings are one run's: the run-wide rule a shard leaves to the merge (no function
+in any account-region is an error, :func:`~verifier.checks.judge.nothing_found_anywhere`) is
+applied over the whole.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from verifier.checks.findings import Finding, Report
+from verifier.checks.judge import nothing_found_anywhere
 from verifier.contract.reader import read_json
 from verifier.errors import InputError
 from verifier.report import json_report
@@ -42,8 +47,8 @@ def merge(reports: Sequence[tuple[str, Report]]) -> Report:
                 )
             covered[key] = origin
     sources = list(dict.fromkeys(report.source for _, report in reports))
-    return Report(
-        findings=tuple(finding for key in sorted(blocks) for finding in blocks[key]),
-        source="; ".join(sources),
-        notes=tuple(sorted(note for _, report in reports for note in report.notes)),
+    findings, notes = nothing_found_anywhere(
+        [finding for key in sorted(blocks) for finding in blocks[key]],
+        [note for _, report in reports for note in report.notes],
     )
+    return Report(findings=tuple(findings), source="; ".join(sources), notes=tuple(sorted(notes)))
