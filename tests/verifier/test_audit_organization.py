@@ -453,6 +453,67 @@ def test_a_second_import_after_a_fix_archives_and_resolves_the_finding(
     assert "0 finding(s) imported" in stderr
 
 
+def test_a_finding_whose_layer_version_was_replaced_is_archived(
+    local: LocalAws, organization: dict[str, Any]
+) -> None:
+    """A layer version is in its finding's Id: the fix (a new, signed layer version) has
+    another Id, and the old finding, absent from a run that covered it, is archived; a run of
+    another --function-prefix does not touch it."""
+    account = member(organization)
+    lambda_ = member_client(local, account, "lambda")
+    unsigned = lambda_.publish_layer_version(
+        LayerName="org-stale-lib", Content={"ZipFile": make_zip("print('unsigned layer')\n")}
+    )["LayerVersionArn"]
+    name = "org-stale-layer"
+    lambda_.create_function(
+        FunctionName=name,
+        Role=account["roleArn"],
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code={"ZipFile": make_zip("print('not signed')\n")},
+        Layers=[unsigned],
+    )
+    args = ("--exclude-account", unassumable(organization), "--security-hub")
+    code, document, stderr = run_audit(organization, *args, prefix="org-stale-")
+    assert code == 1, stderr
+    [layer] = [f for f in _findings(document) if f.check_id == "layers.signed"]
+    assert layer.status.value == "fail" and layer.resource == unsigned
+    stale_id = asff.finding_id(layer)
+    assert unsigned in stale_id
+    assert member_finding(local, account, stale_id)["RecordState"] == "ACTIVE"
+    # Another prefix's run covers the account-region, not this function: left ACTIVE.
+    code, _, stderr = run_audit(organization, *args)
+    assert code == 0, stderr
+    assert member_finding(local, account, stale_id)["RecordState"] == "ACTIVE"
+
+    # The fix: the code signing config, the signed package, and a new layer version, signed.
+    signed_layer = lambda_.publish_layer_version(
+        LayerName="org-stale-lib", Content=account["signedObject"]
+    )["LayerVersionArn"]
+    assert signed_layer != unsigned
+    lambda_.put_function_code_signing_config(
+        CodeSigningConfigArn=account["codeSigningConfigArn"], FunctionName=name
+    )
+    lambda_.update_function_code(FunctionName=name, **account["signedObject"])
+    lambda_.update_function_configuration(FunctionName=name, Layers=[signed_layer])
+    code, document, stderr = run_audit(organization, *args, prefix="org-stale-")
+    assert code == 0, stderr
+    assert stale_id not in {asff.finding_id(f) for f in _findings(document)}
+    archived = member_finding(local, account, stale_id)
+    assert (archived["RecordState"], archived["Workflow"]["Status"]) == ("ARCHIVED", "RESOLVED")
+    assert "not found by the audit" in archived["Note"]["Text"]
+    hub = member_client(local, account, "securityhub")
+    still_active = hub.get_findings(
+        Filters={
+            "ProductArn": [
+                {"Value": asff.product_arn(account["accountId"], REGION), "Comparison": "EQUALS"}
+            ],
+            "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+        }
+    )["Findings"]
+    assert [f["Id"] for f in still_active if name in f["Id"]] == []
+
+
 def _findings(document: dict[str, Any]) -> list[Any]:
     from verifier.report.json_report import parse
 

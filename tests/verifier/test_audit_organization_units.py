@@ -13,13 +13,14 @@ from typer.testing import CliRunner
 from tests.conftest import isolate_from_aws
 from verifier.checks.findings import Finding, Reason, Report, Severity, Status
 from verifier.checks.registry import REGISTRY
+from verifier.checks.scope import Scope
 from verifier.cli import app
 from verifier.collect.accounts import RoleCredentials
 from verifier.contract.accounts import AccountTargets, Shard, read_accounts_file
 from verifier.errors import InputError
 from verifier.report import Format, RenderOptions, asff, json_report, render
 from verifier.report.merge import merge
-from verifier.securityhub import _later
+from verifier.securityhub import Coverage, _later
 
 runner = CliRunner()
 ACCOUNTS = [f"{n:012d}" for n in (5, 3, 11, 7, 2, 13, 17)]
@@ -184,6 +185,35 @@ def test_asff_ids_are_stable_per_check_code_path_and_resource() -> None:
     assert ids[3] == f"{FUNCTION}:$LATEST/layers.signed/{layer}"
     assert ids[7] == "signed-lambda/111111111111/eu-west-1/fleet.access"
     assert [asff.finding_id(f) for f in findings] == ids
+
+
+def test_an_asff_id_names_its_account_region_and_function() -> None:
+    layer = "arn:aws:lambda:eu-west-1:111111111111:layer:shared:3"
+    for item, function in (
+        (finding("code.signed", Status.FAIL, code_path="1", resource=f"{FUNCTION}:1"), "app"),
+        (finding("layers.signed", Status.FAIL, code_path="$LATEST", resource=layer), "app"),
+        (finding("aliases.signed", Status.FAIL, resource=f"{FUNCTION}:live"), "app"),
+        (finding("fleet.access", Status.ERROR, function="*", resource="lambda:eu-west-1"), "*"),
+    ):
+        assert asff.subject_of_id(asff.finding_id(item)) == ("111111111111", REGION, function)
+    assert asff.subject_of_id("another-tool/finding") is None
+
+
+def test_security_hub_archives_absent_findings_only_where_the_run_looked() -> None:
+    """Coverage: the account-regions audited completely, the functions of the run's scope."""
+    other = "arn:aws:lambda:eu-west-1:111111111111:function:other:1/code.signed"
+    unreachable = finding("fleet.access", Status.ERROR, function="*", account="222222222222")
+    report = report_of(finding("code.signed", Status.PASS), unreachable)
+    whole = Coverage.of(report, Scope())
+    assert whole.account_regions == {("111111111111", REGION)}
+    assert whole.covers(other) and whole.covers("signed-lambda/111111111111/eu-west-1/fleet.scope")
+    assert not whole.covers(other.replace("111111111111", "222222222222"))
+    assert not whole.covers(other.replace(REGION, "us-east-1"))
+    assert not Coverage.of(report, Scope(function_prefix="app")).covers(other)
+    assert Coverage.of(report, Scope(function_prefix="oth")).covers(other)
+    assert not Coverage.of(report, Scope(job_id="1a2b")).covers(other)
+    listing = finding("fleet.listed", Status.ERROR, function="*", resource="lambda:eu-west-1")
+    assert not Coverage.of(report_of(listing, *report.findings), Scope()).covers(other)
 
 
 def test_asff_document_fields() -> None:

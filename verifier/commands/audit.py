@@ -509,6 +509,7 @@ def audit_command(
                 report,
                 result.sessions,
                 region=hub_region,
+                scope=plan.scope,
                 max_attempts=max_attempts_from_environment(),
             )
             if security_hub
