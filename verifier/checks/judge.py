@@ -305,29 +305,26 @@ def region_findings(
 ) -> tuple[list[Finding], list[str]]:
     """``fleet.listed`` and ``fleet.scope`` for one Region, and the report's notes. An empty
     Region is a pass with a note here; :func:`nothing_found_anywhere` makes it an error when the
-    whole run found no function at all."""
+    whole run found no function at all. A failed listing is one ``fleet.listed`` error."""
     findings: list[Finding] = []
     notes: list[str] = []
     region = evidence.region
     where = f"lambda:{region}"
     listed_check, scope_check = REGISTRY[FLEET_LISTED], REGISTRY[FLEET_SCOPE]
     site = _site(region, evidence.account, evidence.store, ctx)
-    for error in evidence.listing_errors:
-        findings.append(
-            _finding(
-                listed_check,
-                Verdict(
-                    Status.ERROR,
-                    "every function and code signing config listed",
-                    f"not evaluated: {error.operation} failed: {error.reason}",
-                    where,
-                    Reason.LISTING_FAILED,
-                ),
-                site,
-                None,
-            )
+    if evidence.listing_errors:
+        # One finding per account-region, naming every listing that failed and why (a Region
+        # whose listing failed is neither empty nor audited: no fleet.scope verdict for it).
+        failed = "; ".join(f"{e.operation} failed: {e.reason}" for e in evidence.listing_errors)
+        verdict_ = Verdict(
+            Status.ERROR,
+            "every function and code signing config listed",
+            f"not evaluated: {failed}",
+            where,
+            Reason.LISTING_FAILED,
         )
-    if judged:
+        findings.append(_finding(listed_check, verdict_, site, None))
+    if judged or evidence.listing_errors:
         return findings, notes
     scope = scope or Scope()
     if scope.narrowed:
@@ -339,9 +336,9 @@ def region_findings(
             where,
             Reason.NOTHING_AFFECTED,
         )
-    elif not evidence.listing_errors:
+    else:
         # Most of an account's Regions are empty: a pass with a note, unless the whole run
-        # found nothing (nothing_found_anywhere).
+        # found nothing (nothing_found_anywhere: zero functions is never a pass).
         result = Verdict(
             Status.PASS,
             scope.describe(),
@@ -350,15 +347,6 @@ def region_findings(
             Reason.EMPTY_REGION,
         )
         notes.append(_empty_note(evidence.account, region))
-    else:
-        # Zero functions is never a pass: a wrong Region or account looks the same.
-        result = Verdict(
-            Status.ERROR,
-            scope.describe(),
-            f"not evaluated: no Lambda functions found in {region}",
-            where,
-            Reason.NOTHING_FOUND,
-        )
     findings.append(_finding(scope_check, result, site, None))
     return findings, notes
 

@@ -307,12 +307,16 @@ def test_a_failed_listing_is_never_read_as_an_empty_region() -> None:
     failed = (Unavailable("ListFunctions", "ThrottlingException: slow down"),)
     w = empty(listing_errors=failed)
     findings, notes = region_findings(w.evidence, w.context, None, judged=0, listed=0)
-    assert [(f.check_id, f.status) for f in findings] == [
-        ("fleet.listed", Status.ERROR),
-        ("fleet.scope", Status.ERROR),
+    # One error naming the listing that failed and why; not "no functions" (unknown).
+    assert [(f.check_id, f.status, f.reason) for f in findings] == [
+        ("fleet.listed", Status.ERROR, Reason.LISTING_FAILED),
     ]
-    assert findings[0].reason is Reason.LISTING_FAILED
+    assert (
+        findings[0].actual == "not evaluated: ListFunctions failed: ThrottlingException: slow down"
+    )
     assert notes == []
+    # The run-wide rule leaves it alone: the run is an error already.
+    assert nothing_found_anywhere(findings, notes) == (findings, notes)
 
 
 def test_a_failed_listing_beside_judged_functions_is_reported() -> None:
@@ -322,9 +326,13 @@ def test_a_failed_listing_beside_judged_functions_is_reported() -> None:
         Unavailable("ListCodeSigningConfigs", "AccessDenied: no"),
     )
     w = replace(w, evidence=replace(w.evidence, listing_errors=failed))
-    listed = [f for f in w.findings() if f.check_id == "fleet.listed"]
-    assert [f.status for f in listed] == [Status.ERROR, Status.ERROR]
-    assert "ListCodeSigningConfigs failed" in listed[1].actual
+    # One finding per account-region (one ASFF Id), naming both.
+    (listed,) = [f for f in w.findings() if f.check_id == "fleet.listed"]
+    assert listed.status is Status.ERROR
+    assert listed.actual == (
+        "not evaluated: ListFunctions failed: ThrottlingException: slow down; "
+        "ListCodeSigningConfigs failed: AccessDenied: no"
+    )
 
 
 # --- order, subjects, both commands ------------------------------------------------------------
