@@ -4,6 +4,7 @@ JSON report read back and merged, and input errors (one line, exit 2, before any
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -363,6 +364,23 @@ def test_every_format_renders_an_organization_report() -> None:
     for fmt in Format:
         assert render(report, fmt, RenderOptions(security_hub_region="us-east-1")).strip()
     assert Severity.HIGH.value in render(report, Format.JSON)
+
+
+def test_junit_tells_two_accounts_findings_in_one_region_apart() -> None:
+    site = f"lambda:{REGION}"
+    report = report_of(
+        *(
+            finding("fleet.access", Status.ERROR, account=account, function="*", resource=site)
+            for account in ("111111111111", "222222222222")
+        ),
+        finding("code.signed", Status.FAIL, account="111111111111"),
+    )
+    cases = ET.fromstring(render(report, Format.JUNIT)).findall("./testsuite/testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        (f"lambda:{REGION}:111111111111", "fleet.access"),
+        (f"lambda:{REGION}:222222222222", "fleet.access"),
+        (FUNCTION, "code.signed"),  # the function's ARN names its account already
+    ]
 
 
 def test_text_groups_by_account_then_function_and_tells_regions_apart() -> None:
