@@ -267,7 +267,12 @@ def verify(
     findings = judge(evidence, context, targets)
     if not findings:
         raise CollectionError("no checks ran", "this is a bug: report it")
-    return Report(findings=tuple(findings), source=plan.source, packages=declared_packages(plan))
+    return Report(
+        findings=tuple(findings),
+        source=plan.source,
+        packages=declared_packages(plan),
+        account=evidence.account,
+    )
 
 
 def declared_packages(plan: Plan) -> tuple[FunctionManifest | LayerManifest, ...]:
@@ -422,7 +427,12 @@ def audit(
     _reject_unknown_scope(plan, regions, ", ".join(plan.regions))
     findings, notes = nothing_found_anywhere(findings, notes)
     return AuditResult(
-        report=Report(findings=ordered(findings), source=plan.source, notes=tuple(notes)),
+        report=Report(
+            findings=ordered(findings),
+            source=plan.source,
+            notes=tuple(notes),
+            account=next((ev.account for ev in regions if ev.account), None),
+        ),
         expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
         requests=log,
         cache=cache,
@@ -676,7 +686,11 @@ def audit_organization(
     runs = tuple(o.run for o in ordered_outcomes)
     return AuditResult(
         report=Report(
-            findings=tuple(findings), source=plan.source, notes=tuple(notes), shard=shard
+            findings=tuple(findings),
+            source=plan.source,
+            notes=tuple(notes),
+            shard=shard,
+            account=caller.account_id,
         ),
         expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
         requests=RequestLog.merged(run.requests for run in runs),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -300,8 +301,9 @@ def test_a_json_report_reads_back_as_the_same_report() -> None:
         *(finding("code.signed", status, code_path="$LATEST") for status in Status),
         finding("fleet.scope", Status.PASS, function="*", account=None, resource="lambda:x"),
     )
-    document = json.loads(render(report, Format.JSON))
-    assert json_report.parse(document, "r.json") == report
+    for item in (report, replace(report, account="111111111111", shard="2/4")):
+        document = json.loads(render(item, Format.JSON))
+        assert json_report.parse(document, "r.json") == item
 
 
 @pytest.mark.parametrize(
@@ -333,6 +335,38 @@ def test_merge_orders_by_account_then_region_and_refuses_overlaps() -> None:
         merge([("a.json", a), ("a.json", a)])
     with pytest.raises(InputError, match="no reports"):
         merge([])
+
+
+def test_merge_tells_single_account_reports_apart_by_their_own_account() -> None:
+    def empty_region(account: str | None) -> Report:
+        scope = finding("fleet.scope", Status.PASS, account=None, function="*", resource="x")
+        scope = Finding(**{**scope.__dict__, "region": REGION})
+        return Report(findings=(scope,), source="command line", account=account)
+
+    # Findings without an account are the report's own account's (recorded, or the only one
+    # its findings name).
+    with pytest.raises(InputError, match=f"b and a both cover account 111111111111 in {REGION}"):
+        merge([("a", empty_region("111111111111")), ("b", empty_region("111111111111"))])
+    named = report_of(finding("code.signed", Status.PASS), empty_region(None).findings[0])
+    with pytest.raises(InputError, match="b and a both cover account 111111111111"):
+        merge([("a", named), ("b", empty_region("111111111111"))])
+    merged = merge([("a", empty_region("111111111111")), ("b", empty_region("222222222222"))])
+    assert merged.result.value == "pass" and merged.account is None
+    # Neither names its account: they cannot be told apart.
+    with pytest.raises(InputError) as error:
+        merge([("a", empty_region(None)), ("b", empty_region("222222222222"))])
+    assert error.value.diagnostics().startswith(
+        f"a and b: cannot tell whether they cover the same account in {REGION} (a names no "
+        "account there)"
+    )
+    with pytest.raises(InputError, match="cannot tell"):
+        merge([("a", empty_region(None)), ("b", empty_region(None))])
+    # Another Region's report is told apart by its Region.
+    elsewhere = Report(
+        findings=(Finding(**{**empty_region(None).findings[0].__dict__, "region": "us-east-1"}),),
+        source="command line",
+    )
+    assert len(merge([("a", empty_region(None)), ("b", elsewhere)]).findings) == 2
 
 
 def test_report_merge_command(tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ def document(report: Report) -> dict[str, Any]:
         "schema_version": report.schema_version,
         "tool": {"name": TOOL_NAME, "version": __version__},
         "source": report.source,
+        "account": report.account,
         "result": report.result.value,
         "summary": summary(report),
         "notes": list(report.notes),
@@ -140,4 +141,5 @@ def parse(document: Any, origin: str) -> Report:
         schema_version=SCHEMA_VERSION,
         notes=tuple(notes),
         shard=reader.optional_string(root, "shard", ""),
+        account=reader.optional_string(root, "account", ""),
     )
