@@ -30,6 +30,7 @@ from verifier.checks.judge import (
     judge_aliases,
     judge_function,
     needs_aliases,
+    nothing_found_anywhere,
     ordered,
     region_findings,
     subjects,
@@ -266,7 +267,12 @@ def verify(
     findings = judge(evidence, context, targets)
     if not findings:
         raise CollectionError("no checks ran", "this is a bug: report it")
-    return Report(findings=tuple(findings), source=plan.source, packages=declared_packages(plan))
+    return Report(
+        findings=tuple(findings),
+        source=plan.source,
+        packages=declared_packages(plan),
+        account=evidence.account,
+    )
 
 
 def declared_packages(plan: Plan) -> tuple[FunctionManifest | LayerManifest, ...]:
@@ -360,7 +366,7 @@ def _audit_region(
     return evidence, region_found + findings, notes, len(judged)
 
 
-def _fleet_context(plan: AuditPlan, now: datetime | None, regions_in_run: int) -> Context:
+def _fleet_context(plan: AuditPlan, now: datetime | None) -> Context:
     return Context(
         now=now or datetime.now(UTC),
         trust=plan.trust,
@@ -368,7 +374,6 @@ def _fleet_context(plan: AuditPlan, now: datetime | None, regions_in_run: int) -
         expiry_warning_days=plan.expiry_warning_days,
         allowed_environment=plan.allowed_environment,
         allow_container_images=plan.allow_container_images,
-        regions_in_run=regions_in_run,
     )
 
 
@@ -391,7 +396,7 @@ def audit(
     reporter = progress or ProgressReporter()
     log = RequestLog()
     cache = HashCache(plan.cache_dir)
-    context = _fleet_context(plan, now, len(plan.regions))
+    context = _fleet_context(plan, now)
     findings: list[Finding] = []
     notes: list[str] = []
     forecast: list[ExpiringSignature] = []
@@ -420,8 +425,14 @@ def audit(
         regions.append(evidence)
     reporter.done()
     _reject_unknown_scope(plan, regions, ", ".join(plan.regions))
+    findings, notes = nothing_found_anywhere(findings, notes)
     return AuditResult(
-        report=Report(findings=ordered(findings), source=plan.source, notes=tuple(notes)),
+        report=Report(
+            findings=ordered(findings),
+            source=plan.source,
+            notes=tuple(notes),
+            account=next((ev.account for ev in regions if ev.account), None),
+        ),
         expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
         requests=log,
         cache=cache,
@@ -562,7 +573,9 @@ def audit_organization(
        credentials are refused in a Region (not enabled there) is one ``fleet.access`` ERROR
        per account-region; the others complete.
     3. The report: each account-region's findings in (account, Region) order. An empty
-       account-region is a pass with a note, unless no account-region has a function at all.
+       account-region is a pass with a note, unless no account-region has a function at all
+       (:func:`~verifier.checks.judge.nothing_found_anywhere`; a shard leaves that rule to
+       ``report merge``, which applies it over every shard's findings).
     """
     started = time.monotonic()
     reporter = progress or ProgressReporter()
@@ -593,7 +606,7 @@ def audit_organization(
             continue
         for region in account_regions:
             planned.append((account, region, account_session, Reason.ROLE_NOT_ASSUMED))
-    context = _fleet_context(plan, now, len(planned))
+    context = _fleet_context(plan, now)
     cache = HashCache(plan.cache_dir)
     s3_reads = threading.BoundedSemaphore(plan.max_s3_reads)
 
@@ -657,23 +670,12 @@ def audit_organization(
     ordered_outcomes = sorted(outcomes.values(), key=lambda o: (o.run.account, o.run.region))
     collected = [o.evidence for o in ordered_outcomes if o.evidence is not None]
     functions = sum(o.run.functions for o in ordered_outcomes)
-    findings: list[Finding] = []
-    notes: list[str] = []
-    if functions == 0 and not plan.scope.narrowed:
-        # Nothing anywhere: a wrong Region or organization looks the same (never a pass).
-        alone = replace(context, regions_in_run=1)
-        by_target = {(ev.account, ev.region): ev for ev in collected}
-        for outcome in ordered_outcomes:
-            evidence = by_target.get((outcome.run.account, outcome.run.region))
-            if evidence is None:
-                findings += outcome.findings
-                continue
-            region_found, _ = region_findings(evidence, alone, plan.scope, judged=0, listed=0)
-            findings += region_found
-    else:
-        for outcome in ordered_outcomes:
-            findings += outcome.findings
-            notes += outcome.notes
+    findings = [finding for o in ordered_outcomes for finding in o.findings]
+    notes = [note for o in ordered_outcomes for note in o.notes]
+    shard = str(targets.shard) if targets.shard is not None else None
+    if shard is None:
+        # A shard leaves the run-wide rule to `report merge`, over every shard's findings.
+        findings, notes = nothing_found_anywhere(findings, notes)
     phases: dict[str, float] = {}
     for outcome in ordered_outcomes:
         for phase, seconds in outcome.phases.items():
@@ -683,7 +685,13 @@ def audit_organization(
     forecast = [item for ev in collected for item in expiring(ev, context, plan.scope)]
     runs = tuple(o.run for o in ordered_outcomes)
     return AuditResult(
-        report=Report(findings=tuple(findings), source=plan.source, notes=tuple(notes)),
+        report=Report(
+            findings=tuple(findings),
+            source=plan.source,
+            notes=tuple(notes),
+            shard=shard,
+            account=caller.account_id,
+        ),
         expiring=tuple(sorted(forecast, key=lambda e: (e.expires_at, e.job_id))),
         requests=RequestLog.merged(run.requests for run in runs),
         cache=cache,

@@ -10,10 +10,14 @@ organization's (delegated) administrator sees them with GetFindings. Per account
 2. ``BatchImportFindings``, 100 a request (botocore retries throttling, adaptive mode): every
    finding that did not pass (ACTIVE), and, for each finding that was ACTIVE before and passed
    in this run, its passing version (``Compliance.Status`` PASSED, ``RecordState`` ARCHIVED, a
-   later ``UpdatedAt``: how a provider archives a resolved finding). A finding Security Hub
-   refuses (``FailedFindings``) is named;
+   later ``UpdatedAt``: how a provider archives a resolved finding). A finding that was ACTIVE
+   and is not in this run at all, though the run covered it (:class:`Coverage`: its
+   account-region audited completely, its function in the run's scope), is archived too: what
+   it was about is gone (a layer version replaced by a new one, a deleted published version or
+   function), so nothing fails there any more. A finding Security Hub refuses
+   (``FailedFindings``) is named;
 3. ``BatchUpdateFindings``: the archived ones get ``Workflow.Status`` RESOLVED (only this API
-   sets the workflow) with a note saying the check passed.
+   sets the workflow) with a note saying the check passed, or that it is gone.
 
 Permissions in each account: ``securityhub:BatchImportFindings``, ``securityhub:GetFindings``
 and ``securityhub:BatchUpdateFindings``, and Security Hub enabled in that Region.
@@ -29,6 +33,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from verifier.checks.findings import Finding, Report, Status
+from verifier.checks.rules import FLEET_ACCESS, FLEET_LISTED
+from verifier.checks.scope import Scope
 from verifier.collect.aws import client_config, concurrently, error_code
 from verifier.report import asff
 from verifier.session import AwsSession
@@ -37,6 +43,25 @@ MAX_BATCH = 100
 #: Accounts imported at once (each account-region has its own import quota).
 IMPORT_WORKERS = 8
 NOTE_AUTHOR = "signed-lambda"
+#: The members of a stored finding that make up its import (what :func:`asff.document` writes;
+#: Security Hub adds the rest).
+IMPORTED_FIELDS = (
+    "SchemaVersion",
+    "Id",
+    "ProductArn",
+    "ProductName",
+    "GeneratorId",
+    "AwsAccountId",
+    "Types",
+    "CreatedAt",
+    "Severity",
+    "Title",
+    "Description",
+    "Remediation",
+    "Resources",
+    "Compliance",
+    "FindingProviderFields",
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +89,38 @@ class ImportResult:
     @property
     def complete(self) -> bool:
         return not self.refused
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a run saw completely, so that a stored finding absent from it is gone: the
+    account-regions audited in full (not unreachable, every listing complete) and the run's
+    scope (a ``--function-prefix`` covers only its functions; a narrowed scope, a blast radius,
+    covers nothing: it reports only some checks)."""
+
+    account_regions: frozenset[tuple[str, str]]
+    scope: Scope
+
+    @classmethod
+    def of(cls, report: Report, scope: Scope) -> Coverage:
+        if scope.narrowed:
+            return cls(frozenset(), scope)
+        seen = {(f.account, f.region) for f in report.findings if f.account and f.region}
+        incomplete = {
+            (f.account, f.region)
+            for f in report.findings
+            if f.check_id in (FLEET_ACCESS, FLEET_LISTED) and f.account and f.region
+        }
+        return cls(frozenset(seen - incomplete), scope)
+
+    def covers(self, finding_id: str) -> bool:
+        subject = asff.subject_of_id(finding_id)
+        if subject is None:
+            return False
+        account, region, function = subject
+        if (account, region) not in self.account_regions:
+            return False
+        return function == "*" or self.scope.selects_name(function)
 
 
 def _batches(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -104,8 +161,26 @@ def previously_active(hub: Any, account: str, region: str) -> dict[str, dict[str
     return found
 
 
+def _archived(stored: Mapping[str, Any], updated_at: str) -> dict[str, Any]:
+    """A stored finding as its provider archives it (the same finding, ``RecordState``
+    ARCHIVED, a later ``UpdatedAt``)."""
+    document = {key: stored[key] for key in IMPORTED_FIELDS if key in stored}
+    fields = stored.get("ProductFields") or {}
+    document["ProductFields"] = {
+        key: value for key, value in fields.items() if key.startswith(asff.GENERATOR_PREFIX)
+    }
+    document["UpdatedAt"] = updated_at
+    document["RecordState"] = "ARCHIVED"
+    return document
+
+
 def import_account(
-    hub: Any, account: str, findings: Sequence[Finding], region: str, now: datetime
+    hub: Any,
+    account: str,
+    findings: Sequence[Finding],
+    region: str,
+    now: datetime,
+    coverage: Coverage,
 ) -> ImportResult:
     """Steps 1-3 of the module docstring for one account."""
     result = ImportResult(region=region, accounts=1)
@@ -116,7 +191,7 @@ def import_account(
         return result
     stamp = asff.timestamp(now)
     documents = []
-    resolving = set()
+    passed: set[str] = set()
     for finding in findings:
         finding_id = asff.finding_id(finding)
         before = active.get(finding_id)
@@ -131,7 +206,16 @@ def import_account(
         document["UpdatedAt"] = _later(stamp, before.get("UpdatedAt") if before else None)
         documents.append(document)
         if finding.status is Status.PASS:
-            resolving.add(finding_id)
+            passed.add(finding_id)
+    current = {asff.finding_id(finding) for finding in findings}
+    gone: set[str] = set()
+    for finding_id, stored in sorted(active.items()):
+        if finding_id in current or not coverage.covers(finding_id):
+            continue
+        if stored.get("AwsAccountId") != account:
+            continue  # a member's finding the administrator sees: imported with its session
+        documents.append(_archived(stored, _later(stamp, stored.get("UpdatedAt"))))
+        gone.add(finding_id)
     imported: set[str] = set()
     for batch in _batches(documents):
         try:
@@ -146,13 +230,25 @@ def import_account(
             result.refused.append(Refused(account, finding_id, " ".join(reason.split())))
         imported |= {d["Id"] for d in batch if d["Id"] not in failed}
     result.imported = len(imported)
-    archived = sorted(resolving & imported)
-    note = {
-        "Text": f"Resolved: the check passed in the audit of {stamp}.",
-        "UpdatedBy": NOTE_AUTHOR,
-    }
     product = asff.product_arn(account, region)
-    for batch in _batches(archived):
+    for ids, text in (
+        (passed, f"Resolved: the check passed in the audit of {stamp}."),
+        (
+            gone,
+            f"Resolved: not found by the audit of {stamp}, which covered it: the code path, "
+            "layer version or function it was about is gone.",
+        ),
+    ):
+        _resolve(hub, account, product, sorted(ids & imported), text, result)
+    return result
+
+
+def _resolve(
+    hub: Any, account: str, product: str, ids: Sequence[str], text: str, result: ImportResult
+) -> None:
+    """``Workflow.Status`` RESOLVED, with a note, for archived findings (step 3)."""
+    note = {"Text": text, "UpdatedBy": NOTE_AUTHOR}
+    for batch in _batches(ids):
         identifiers = [{"Id": finding_id, "ProductArn": product} for finding_id in batch]
         try:
             reply = hub.batch_update_findings(
@@ -169,7 +265,6 @@ def import_account(
             reason = f"not resolved: {item.get('ErrorCode', '')}: {item.get('ErrorMessage', '')}"
             result.refused.append(Refused(account, identifier.get("Id"), reason))
         result.resolved += len(batch) - len(unprocessed)
-    return result
 
 
 def import_report(
@@ -177,11 +272,14 @@ def import_report(
     sessions: Mapping[str, AwsSession],
     *,
     region: str,
+    scope: Scope,
     now: datetime | None = None,
     max_attempts: int = 10,
 ) -> ImportResult:
-    """Every account's findings, each with its own session (accounts several at a time)."""
+    """Every account's findings, each with its own session (accounts several at a time);
+    ``scope``: the run's (what it covered, :class:`Coverage`)."""
     moment = now or datetime.now(UTC)
+    coverage = Coverage.of(report, scope)
     by_account: dict[str, list[Finding]] = {}
     for finding in report.findings:
         by_account.setdefault(finding.account or "", []).append(finding)
@@ -197,7 +295,7 @@ def import_report(
             "securityhub", region_name=region, config=client_config(max_attempts)
         )
         try:
-            return import_account(hub, account, by_account[account], region, moment)
+            return import_account(hub, account, by_account[account], region, moment, coverage)
         finally:
             hub.close()
 

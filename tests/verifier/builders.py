@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from verifier.checks.findings import Finding, Reason
-from verifier.checks.judge import judge, region_findings, subjects, unreachable_findings
+from verifier.checks.judge import (
+    judge,
+    nothing_found_anywhere,
+    region_findings,
+    subjects,
+    unreachable_findings,
+)
 from verifier.checks.registry import Context, Mode, Subject
 from verifier.checks.scope import Scope
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
@@ -481,10 +487,11 @@ class World:
         if self.context.mode is not Mode.FLEET:
             return found
         judged = len({f.function for f in found})
-        region, _notes = region_findings(
+        region, notes = region_findings(
             self.evidence, self.context, scope, judged=judged, listed=len(self.evidence.functions)
         )
-        return region + found
+        # The world is a whole run: the run-wide rule applies (an empty Region alone: an error).
+        return nothing_found_anywhere(region + found, notes)[0]
 
 
 PIECES = (

@@ -193,6 +193,42 @@ def test_a_region_without_functions_is_an_error(fleet: Fleet) -> None:
     assert [c["id"] for c in document["checks"]] == ["fleet.scope"]
 
 
+def test_reports_of_one_account_are_not_merged_twice(fleet: Fleet, tmp_path: Path) -> None:
+    """A single-account report records its account, so report merge tells its empty Region
+    (a finding without an account) apart; a report that cannot be told apart is refused."""
+    empty = "eu-north-1"  # no function of any test there
+    paths = []
+    for name in ("clean-0", "clean-1"):
+        path = tmp_path / f"{name}.json"
+        regions = ("--region", REGION, "--region", empty)
+        run_audit(fleet, *regions, "--output", str(path), prefix=fleet.name(name))
+        paths.append(path)
+    document = json.loads(paths[0].read_text())
+    account = document["account"]
+    assert {c["account"] for c in document["checks"] if c["region"] == empty} == {None}
+    assert {c["account"] for c in document["checks"] if c["region"] != empty} == {account}
+    merged = runner.invoke(app, ["report", "merge", *map(str, paths)])
+    assert merged.exit_code == 2 and merged.stdout == ""
+    assert merged.stderr.strip().splitlines() == [
+        f"error: {paths[1]} and {paths[0]} both cover account {account} in {empty}; merge the "
+        "reports of disjoint shards (--shard K/N), each once"
+    ]
+    # Reports of an empty Region alone name no account: they cannot be told apart.
+    paths = []
+    for index in range(2):
+        path = tmp_path / f"empty-{index}.json"
+        code, _, _ = run_audit(fleet, "--region", empty, "--output", str(path))
+        assert code == 3 and json.loads(path.read_text())["account"] is None
+        paths.append(path)
+    merged = runner.invoke(app, ["report", "merge", *map(str, paths)])
+    assert merged.exit_code == 2 and merged.stdout == ""
+    [line] = merged.stderr.strip().splitlines()
+    assert line.startswith(
+        f"error: {paths[0]} and {paths[1]}: cannot tell whether they cover the same account in "
+        f"{empty}"
+    )
+
+
 # --- reads only, cached hashes, a budget -------------------------------------------------
 
 

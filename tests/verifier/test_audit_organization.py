@@ -281,23 +281,34 @@ def test_role_credentials_are_assumed_again_before_they_expire(
 # --- one merged report, shards ---------------------------------------------------------------
 
 
-def test_shards_merged_give_the_same_findings_as_one_run(
-    organization: dict[str, Any], tmp_path: Path
-) -> None:
-    code, whole, _ = run_audit(organization)
+def merged_shards(
+    organization: dict[str, Any], tmp_path: Path, *extra: str, prefix: str = SEEDED
+) -> tuple[list[Path], Any]:
+    """One run and its two shards merged: the same findings, notes, result and exit code."""
+    code, whole, _ = run_audit(organization, *extra, prefix=prefix)
     paths = []
     for shard in ("1/2", "2/2"):
         path = tmp_path / f"shard-{shard[0]}.json"
-        shard_code, _, stderr = run_audit(organization, "--shard", shard, "--output", str(path))
-        assert shard_code in (0, 3), stderr
+        args = (*extra, "--shard", shard, "--output", str(path))
+        shard_code, _, stderr = run_audit(organization, *args, prefix=prefix)
+        assert shard_code in (0, 1, 3), stderr
         paths.append(path)
     shards = [{c["account"] for c in json.loads(p.read_text())["checks"]} for p in paths]
     assert not shards[0] & shards[1] and shards[0] | shards[1] == set(by_account(whole))
     merged = runner.invoke(app, ["report", "merge", *map(str, paths), "--format", "json"])
-    assert merged.exit_code == code == 3
+    assert merged.exit_code == code, merged.stderr
     document = json.loads(merged.stdout)
     assert document["checks"] == whole["checks"]
     assert document["notes"] == whole["notes"] and document["result"] == whole["result"]
+    assert document["shard"] is None
+    return paths, whole
+
+
+def test_shards_merged_give_the_same_findings_as_one_run(
+    organization: dict[str, Any], tmp_path: Path
+) -> None:
+    paths, whole = merged_shards(organization, tmp_path)
+    assert whole["result"] == "error"  # the unassumable account
     # Any other format, from the merged shards.
     sarif = runner.invoke(app, ["report", "merge", *map(str, paths), "--format", "sarif"])
     assert json.loads(sarif.stdout)["runs"][0]["results"]
@@ -305,6 +316,51 @@ def test_shards_merged_give_the_same_findings_as_one_run(
     twice = runner.invoke(app, ["report", "merge", str(paths[0]), str(paths[0])])
     assert twice.exit_code == 2 and twice.stdout == ""
     assert twice.stderr.startswith(f"error: {paths[0]} and {paths[0]} both cover account ")
+
+
+def test_shards_of_an_organization_with_empty_accounts_merge_as_one_run(
+    local: LocalAws, organization: dict[str, Any], tmp_path: Path
+) -> None:
+    """A shard whose accounts have no function in the Region passes with notes and leaves the
+    run-wide rule (no function anywhere is an error) to the merge, as one run applies it."""
+    management = organization["managementAccountId"]
+    [own] = [a for a in organization["accounts"] if a["management"]]
+    reachable = ("--exclude-account", unassumable(organization))
+    # One signed function, in the management account only: the member's Region (no function
+    # of the prefix) is a pass with a note, in one run and in its shard alike.
+    boto3.client("lambda", region_name=REGION).create_function(
+        FunctionName="org-empty-only",
+        Role=own["roleArn"],
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code=own["signedObject"],
+        CodeSigningConfigArn=own["codeSigningConfigArn"],
+    )
+    paths, whole = merged_shards(organization, tmp_path, *reachable, prefix="org-empty-")
+    assert whole["result"] == "pass"
+    empty = {(c["account"], c["reason"]) for c in whole["checks"] if c["function"] == "*"}
+    assert empty == {(member(organization)["accountId"], Reason.EMPTY_REGION.code)}
+    assert whole["notes"] == [f"{member(organization)['accountId']} {REGION}: no Lambda functions"]
+    shards = [json.loads(path.read_text()) for path in paths]
+    assert [shard["shard"] for shard in shards] == ["1/2", "2/2"]
+    # No function in any account: an error in every account-region, in one run and merged.
+    paths, whole = merged_shards(organization, tmp_path, *reachable, prefix="org-nothing-")
+    assert whole["result"] == "error" and whole["notes"] == []
+    assert {(c["account"], c["reason"]) for c in whole["checks"]} == {
+        (account, Reason.NOTHING_FOUND.code)
+        for account in (management, member(organization)["accountId"])
+    }
+    # Each shard alone passes with its note and says the merge decides.
+    for path in paths:
+        shard = json.loads(path.read_text())
+        assert shard["result"] == "pass" and len(shard["notes"]) == 1
+    args = ["audit", "--organization", "--role-name", ROLE, *trust_args(organization)]
+    args += [*reachable, "--function-prefix", "org-nothing-", "--shard", "1/2"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    assert "shard 1/2: no function in its account-regions; whether the organization has none" in (
+        result.stderr
+    )
 
 
 # --- Security Hub ----------------------------------------------------------------------------
@@ -395,6 +451,67 @@ def test_a_second_import_after_a_fix_archives_and_resolves_the_finding(
     # A third run with nothing new imports nothing.
     _, _, stderr = run_audit(organization, *args, prefix="org-hub-")
     assert "0 finding(s) imported" in stderr
+
+
+def test_a_finding_whose_layer_version_was_replaced_is_archived(
+    local: LocalAws, organization: dict[str, Any]
+) -> None:
+    """A layer version is in its finding's Id: the fix (a new, signed layer version) has
+    another Id, and the old finding, absent from a run that covered it, is archived; a run of
+    another --function-prefix does not touch it."""
+    account = member(organization)
+    lambda_ = member_client(local, account, "lambda")
+    unsigned = lambda_.publish_layer_version(
+        LayerName="org-stale-lib", Content={"ZipFile": make_zip("print('unsigned layer')\n")}
+    )["LayerVersionArn"]
+    name = "org-stale-layer"
+    lambda_.create_function(
+        FunctionName=name,
+        Role=account["roleArn"],
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code={"ZipFile": make_zip("print('not signed')\n")},
+        Layers=[unsigned],
+    )
+    args = ("--exclude-account", unassumable(organization), "--security-hub")
+    code, document, stderr = run_audit(organization, *args, prefix="org-stale-")
+    assert code == 1, stderr
+    [layer] = [f for f in _findings(document) if f.check_id == "layers.signed"]
+    assert layer.status.value == "fail" and layer.resource == unsigned
+    stale_id = asff.finding_id(layer)
+    assert unsigned in stale_id
+    assert member_finding(local, account, stale_id)["RecordState"] == "ACTIVE"
+    # Another prefix's run covers the account-region, not this function: left ACTIVE.
+    code, _, stderr = run_audit(organization, *args)
+    assert code == 0, stderr
+    assert member_finding(local, account, stale_id)["RecordState"] == "ACTIVE"
+
+    # The fix: the code signing config, the signed package, and a new layer version, signed.
+    signed_layer = lambda_.publish_layer_version(
+        LayerName="org-stale-lib", Content=account["signedObject"]
+    )["LayerVersionArn"]
+    assert signed_layer != unsigned
+    lambda_.put_function_code_signing_config(
+        CodeSigningConfigArn=account["codeSigningConfigArn"], FunctionName=name
+    )
+    lambda_.update_function_code(FunctionName=name, **account["signedObject"])
+    lambda_.update_function_configuration(FunctionName=name, Layers=[signed_layer])
+    code, document, stderr = run_audit(organization, *args, prefix="org-stale-")
+    assert code == 0, stderr
+    assert stale_id not in {asff.finding_id(f) for f in _findings(document)}
+    archived = member_finding(local, account, stale_id)
+    assert (archived["RecordState"], archived["Workflow"]["Status"]) == ("ARCHIVED", "RESOLVED")
+    assert "not found by the audit" in archived["Note"]["Text"]
+    hub = member_client(local, account, "securityhub")
+    still_active = hub.get_findings(
+        Filters={
+            "ProductArn": [
+                {"Value": asff.product_arn(account["accountId"], REGION), "Comparison": "EQUALS"}
+            ],
+            "RecordState": [{"Value": "ACTIVE", "Comparison": "EQUALS"}],
+        }
+    )["Findings"]
+    assert [f["Id"] for f in still_active if name in f["Id"]] == []
 
 
 def _findings(document: dict[str, Any]) -> list[Any]:

@@ -4,6 +4,8 @@ JSON report read back and merged, and input errors (one line, exit 2, before any
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,13 +15,14 @@ from typer.testing import CliRunner
 from tests.conftest import isolate_from_aws
 from verifier.checks.findings import Finding, Reason, Report, Severity, Status
 from verifier.checks.registry import REGISTRY
+from verifier.checks.scope import Scope
 from verifier.cli import app
 from verifier.collect.accounts import RoleCredentials
 from verifier.contract.accounts import AccountTargets, Shard, read_accounts_file
 from verifier.errors import InputError
 from verifier.report import Format, RenderOptions, asff, json_report, render
 from verifier.report.merge import merge
-from verifier.securityhub import _later
+from verifier.securityhub import Coverage, _later
 
 runner = CliRunner()
 ACCOUNTS = [f"{n:012d}" for n in (5, 3, 11, 7, 2, 13, 17)]
@@ -186,6 +189,35 @@ def test_asff_ids_are_stable_per_check_code_path_and_resource() -> None:
     assert [asff.finding_id(f) for f in findings] == ids
 
 
+def test_an_asff_id_names_its_account_region_and_function() -> None:
+    layer = "arn:aws:lambda:eu-west-1:111111111111:layer:shared:3"
+    for item, function in (
+        (finding("code.signed", Status.FAIL, code_path="1", resource=f"{FUNCTION}:1"), "app"),
+        (finding("layers.signed", Status.FAIL, code_path="$LATEST", resource=layer), "app"),
+        (finding("aliases.signed", Status.FAIL, resource=f"{FUNCTION}:live"), "app"),
+        (finding("fleet.access", Status.ERROR, function="*", resource="lambda:eu-west-1"), "*"),
+    ):
+        assert asff.subject_of_id(asff.finding_id(item)) == ("111111111111", REGION, function)
+    assert asff.subject_of_id("another-tool/finding") is None
+
+
+def test_security_hub_archives_absent_findings_only_where_the_run_looked() -> None:
+    """Coverage: the account-regions audited completely, the functions of the run's scope."""
+    other = "arn:aws:lambda:eu-west-1:111111111111:function:other:1/code.signed"
+    unreachable = finding("fleet.access", Status.ERROR, function="*", account="222222222222")
+    report = report_of(finding("code.signed", Status.PASS), unreachable)
+    whole = Coverage.of(report, Scope())
+    assert whole.account_regions == {("111111111111", REGION)}
+    assert whole.covers(other) and whole.covers("signed-lambda/111111111111/eu-west-1/fleet.scope")
+    assert not whole.covers(other.replace("111111111111", "222222222222"))
+    assert not whole.covers(other.replace(REGION, "us-east-1"))
+    assert not Coverage.of(report, Scope(function_prefix="app")).covers(other)
+    assert Coverage.of(report, Scope(function_prefix="oth")).covers(other)
+    assert not Coverage.of(report, Scope(job_id="1a2b")).covers(other)
+    listing = finding("fleet.listed", Status.ERROR, function="*", resource="lambda:eu-west-1")
+    assert not Coverage.of(report_of(listing, *report.findings), Scope()).covers(other)
+
+
 def test_asff_document_fields() -> None:
     now = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     layer = "arn:aws:lambda:eu-west-1:111111111111:layer:shared:3"
@@ -269,8 +301,9 @@ def test_a_json_report_reads_back_as_the_same_report() -> None:
         *(finding("code.signed", status, code_path="$LATEST") for status in Status),
         finding("fleet.scope", Status.PASS, function="*", account=None, resource="lambda:x"),
     )
-    document = json.loads(render(report, Format.JSON))
-    assert json_report.parse(document, "r.json") == report
+    for item in (report, replace(report, account="111111111111", shard="2/4")):
+        document = json.loads(render(item, Format.JSON))
+        assert json_report.parse(document, "r.json") == item
 
 
 @pytest.mark.parametrize(
@@ -304,6 +337,38 @@ def test_merge_orders_by_account_then_region_and_refuses_overlaps() -> None:
         merge([])
 
 
+def test_merge_tells_single_account_reports_apart_by_their_own_account() -> None:
+    def empty_region(account: str | None) -> Report:
+        scope = finding("fleet.scope", Status.PASS, account=None, function="*", resource="x")
+        scope = Finding(**{**scope.__dict__, "region": REGION})
+        return Report(findings=(scope,), source="command line", account=account)
+
+    # Findings without an account are the report's own account's (recorded, or the only one
+    # its findings name).
+    with pytest.raises(InputError, match=f"b and a both cover account 111111111111 in {REGION}"):
+        merge([("a", empty_region("111111111111")), ("b", empty_region("111111111111"))])
+    named = report_of(finding("code.signed", Status.PASS), empty_region(None).findings[0])
+    with pytest.raises(InputError, match="b and a both cover account 111111111111"):
+        merge([("a", named), ("b", empty_region("111111111111"))])
+    merged = merge([("a", empty_region("111111111111")), ("b", empty_region("222222222222"))])
+    assert merged.result.value == "pass" and merged.account is None
+    # Neither names its account: they cannot be told apart.
+    with pytest.raises(InputError) as error:
+        merge([("a", empty_region(None)), ("b", empty_region("222222222222"))])
+    assert error.value.diagnostics().startswith(
+        f"a and b: cannot tell whether they cover the same account in {REGION} (a names no "
+        "account there)"
+    )
+    with pytest.raises(InputError, match="cannot tell"):
+        merge([("a", empty_region(None)), ("b", empty_region(None))])
+    # Another Region's report is told apart by its Region.
+    elsewhere = Report(
+        findings=(Finding(**{**empty_region(None).findings[0].__dict__, "region": "us-east-1"}),),
+        source="command line",
+    )
+    assert len(merge([("a", empty_region(None)), ("b", elsewhere)]).findings) == 2
+
+
 def test_report_merge_command(tmp_path: Path) -> None:
     shard = tmp_path / "shard.json"
     shard.write_text(render(report_of(finding("code.signed", Status.WARN)), Format.JSON))
@@ -333,6 +398,23 @@ def test_every_format_renders_an_organization_report() -> None:
     for fmt in Format:
         assert render(report, fmt, RenderOptions(security_hub_region="us-east-1")).strip()
     assert Severity.HIGH.value in render(report, Format.JSON)
+
+
+def test_junit_tells_two_accounts_findings_in_one_region_apart() -> None:
+    site = f"lambda:{REGION}"
+    report = report_of(
+        *(
+            finding("fleet.access", Status.ERROR, account=account, function="*", resource=site)
+            for account in ("111111111111", "222222222222")
+        ),
+        finding("code.signed", Status.FAIL, account="111111111111"),
+    )
+    cases = ET.fromstring(render(report, Format.JUNIT)).findall("./testsuite/testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [
+        (f"lambda:{REGION}:111111111111", "fleet.access"),
+        (f"lambda:{REGION}:222222222222", "fleet.access"),
+        (FUNCTION, "code.signed"),  # the function's ARN names its account already
+    ]
 
 
 def test_text_groups_by_account_then_function_and_tells_regions_apart() -> None:

@@ -13,6 +13,7 @@ import pytest
 from botocore.retries.standard import ThrottlingErrorDetector
 from typer.testing import CliRunner
 
+from localaws.testing import LocalAws
 from localaws.world import Clients, World
 from tests.localaws.localaws_support import make_client
 from tests.verifier.audit_fleet import FAILING, WARNING_ONLY, Fleet, build_fleet
@@ -137,3 +138,63 @@ def test_retries_exhausted_is_an_error_never_a_pass(
     assert not {k for k, v in verdicts.items() if v == "pass"} & (FAILING | WARNING_ONLY)
     statuses = {c["status"] for c in document["checks"]}
     assert "error" in statuses
+
+
+def test_an_organization_member_throttled_past_its_retries_is_one_line(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another caller floods one member account's Lambda quota: that account-region is one
+    ERROR naming the listing that failed and why (never "no Lambda functions"), the others
+    complete."""
+    local = LocalAws(endpoint_url=endpoint, ca_bundle=None)
+    organization = local.seed(3, layers=1, prefix="thr-", accounts=3)
+    victim = next(a for a in organization["accounts"] if a["accessRoleArn"])
+    credentials = local.client("sts").assume_role(
+        RoleArn=victim["accessRoleArn"], RoleSessionName="flood"
+    )["Credentials"]
+    stop = threading.Event()
+
+    def flood() -> None:
+        # As a deploy pipeline's calls (Deploys): one attempt each, tried again at once.
+        retries = {"mode": "legacy", "total_max_attempts": 1}
+        client = local.client_for("lambda", credentials, retries=retries)
+        while not stop.is_set():
+            with contextlib.suppress(Exception):
+                client.list_code_signing_configs()
+            time.sleep(SATURATE_PAUSE)
+
+    threads = [threading.Thread(target=flood, daemon=True) for _ in range(DEPLOY_THREADS)]
+    for thread in threads:
+        thread.start()
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    time.sleep(QUOTA_IN_USE)
+    try:
+        args = ["audit", "--organization", "--role-name", "OrganizationAccountAccessRole"]
+        for arn in sorted({a["profileVersionArn"] for a in organization["accounts"]}):
+            args += ["--trust", arn]
+        result = runner.invoke(app, [*args, "--function-prefix", "thr-", "--format", "json"])
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.exit_code == 3, result.stderr
+    document: Any = json.loads(result.stdout)
+    statuses: dict[str, set[str]] = {}
+    for check in document["checks"]:
+        statuses.setdefault(check["account"], set()).add(check["status"])
+    assert "error" in statuses.pop(victim["accountId"])
+    assert all(found == {"pass"} for found in statuses.values()), statuses
+    # Whichever listings the flood made fail: one finding, one line, saying which and why.
+    [listed] = [c for c in document["checks"] if c["id"] == "fleet.listed"]
+    assert listed["account"] == victim["accountId"] and "failed: " in listed["actual"]
+    account_lines = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith(f"could not audit account {victim['accountId']}")
+    ]
+    assert account_lines == [
+        f"could not audit account {victim['accountId']} us-east-1: "
+        + listed["actual"].removeprefix("not evaluated: ")
+    ]
+    assert "no Lambda functions" not in result.stderr

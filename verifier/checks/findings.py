@@ -148,6 +148,12 @@ class Report:
     #: The packages the manifest declares (functions' and layers'), with their dependencies;
     #: empty without a manifest (flags, the fleet).
     packages: tuple[FunctionManifest | LayerManifest, ...] = ()
+    #: ``K/N``: one shard of an organization audit (``--shard``). Whether the run found any
+    #: function at all is decided over every shard by ``report merge``, not by the shard.
+    shard: str | None = None
+    #: The account the run's credentials act in (the caller's; a single-account run's, from
+    #: its functions' ARNs), when known: ``report merge`` tells reports apart by it.
+    account: str | None = None
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.findings if f.status is status)

@@ -303,29 +303,28 @@ def unreachable_findings(
 def region_findings(
     evidence: Evidence, ctx: Context, scope: Scope | None, judged: int, listed: int
 ) -> tuple[list[Finding], list[str]]:
-    """``fleet.listed`` and ``fleet.scope`` for one Region, and the report's notes."""
+    """``fleet.listed`` and ``fleet.scope`` for one Region, and the report's notes. An empty
+    Region is a pass with a note here; :func:`nothing_found_anywhere` makes it an error when the
+    whole run found no function at all. A failed listing is one ``fleet.listed`` error."""
     findings: list[Finding] = []
     notes: list[str] = []
     region = evidence.region
     where = f"lambda:{region}"
     listed_check, scope_check = REGISTRY[FLEET_LISTED], REGISTRY[FLEET_SCOPE]
     site = _site(region, evidence.account, evidence.store, ctx)
-    for error in evidence.listing_errors:
-        findings.append(
-            _finding(
-                listed_check,
-                Verdict(
-                    Status.ERROR,
-                    "every function and code signing config listed",
-                    f"not evaluated: {error.operation} failed: {error.reason}",
-                    where,
-                    Reason.LISTING_FAILED,
-                ),
-                site,
-                None,
-            )
+    if evidence.listing_errors:
+        # One finding per account-region, naming every listing that failed and why (a Region
+        # whose listing failed is neither empty nor audited: no fleet.scope verdict for it).
+        failed = "; ".join(f"{e.operation} failed: {e.reason}" for e in evidence.listing_errors)
+        verdict_ = Verdict(
+            Status.ERROR,
+            "every function and code signing config listed",
+            f"not evaluated: {failed}",
+            where,
+            Reason.LISTING_FAILED,
         )
-    if judged:
+        findings.append(_finding(listed_check, verdict_, site, None))
+    if judged or evidence.listing_errors:
         return findings, notes
     scope = scope or Scope()
     if scope.narrowed:
@@ -337,8 +336,9 @@ def region_findings(
             where,
             Reason.NOTHING_AFFECTED,
         )
-    elif ctx.regions_in_run > 1 and not evidence.listing_errors:
-        # A Region named among several on purpose: most of an account's Regions are empty.
+    else:
+        # Most of an account's Regions are empty: a pass with a note, unless the whole run
+        # found nothing (nothing_found_anywhere: zero functions is never a pass).
         result = Verdict(
             Status.PASS,
             scope.describe(),
@@ -346,18 +346,38 @@ def region_findings(
             where,
             Reason.EMPTY_REGION,
         )
-        notes.append(f"{evidence.account or 'the account'} {region}: no Lambda functions")
-    else:
-        # Zero functions is never a pass: a wrong Region or account looks the same.
-        result = Verdict(
-            Status.ERROR,
-            scope.describe(),
-            f"not evaluated: no Lambda functions found in {region}",
-            where,
-            Reason.NOTHING_FOUND,
-        )
+        notes.append(_empty_note(evidence.account, region))
     findings.append(_finding(scope_check, result, site, None))
     return findings, notes
+
+
+def _empty_note(account: str | None, region: str | None) -> str:
+    return f"{account or 'the account'} {region}: no Lambda functions"
+
+
+def nothing_found_anywhere(
+    findings: Sequence[Finding], notes: Sequence[str]
+) -> tuple[list[Finding], list[str]]:
+    """The run-wide rule over a whole run's findings (one run, or the merged shards of one):
+    zero functions is never a pass (a wrong Region, account or organization looks the same).
+    When no finding is about a function, every empty Region's pass (``fleet.scope``
+    ``empty_region``) becomes an error (``nothing_found``) and its note goes; otherwise the
+    findings are unchanged. A narrowed scope's "nothing affected" is an answer, left alone."""
+    if any(finding.function != "*" for finding in findings):
+        return list(findings), list(notes)
+    changed: list[Finding] = []
+    dropped: set[str] = set()
+    for finding in findings:
+        if finding.check_id == FLEET_SCOPE and finding.reason is Reason.EMPTY_REGION:
+            dropped.add(_empty_note(finding.account, finding.region))
+            finding = replace(
+                finding,
+                status=Status.ERROR,
+                actual=f"not evaluated: no Lambda functions found in {finding.region}",
+                reason=Reason.NOTHING_FOUND,
+            )
+        changed.append(finding)
+    return changed, [note for note in notes if note not in dropped]
 
 
 def judge(

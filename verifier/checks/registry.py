@@ -62,8 +62,6 @@ class Context:
     allow_container_images: bool = False
     #: The policy a CSC must have in the fleet (verify takes its target's expectation).
     fleet_policy: Policy = Policy.ENFORCE
-    #: How many Regions the run covers: an empty one among several is a note, not an error.
-    regions_in_run: int = 1
 
 
 @dataclass(frozen=True)

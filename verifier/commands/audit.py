@@ -508,6 +508,7 @@ def audit_command(
                 report,
                 result.sessions,
                 region=hub_region,
+                scope=plan.scope,
                 max_attempts=max_attempts_from_environment(),
             )
             if security_hub
@@ -527,6 +528,11 @@ def audit_command(
         raise typer.Exit(INTERRUPTED) from None
     for cause in audit_causes(report)[:20]:
         stderr(cause)
+    if report.shard is not None and result.functions == 0:
+        stderr(
+            f"shard {report.shard}: no function in its account-regions; whether the organization "
+            "has none (an error) is decided by `signed-lambda report merge` over every shard"
+        )
     stderr(summary_line(result, plan))
     code = exit_code_for(report)
     if imported is not None:

@@ -89,6 +89,19 @@ def finding_id(finding: Finding) -> str:
     return identity
 
 
+def subject_of_id(identity: str) -> tuple[str, str, str] | None:
+    """``(account, region, function)`` of an ``Id`` :func:`finding_id` made (function ``*``
+    for an account-region's own findings); None for any other Id."""
+    if identity.startswith(GENERATOR_PREFIX):
+        parts = identity.removeprefix(GENERATOR_PREFIX).split("/")
+        return (parts[0], parts[1], "*") if len(parts) >= 3 else None
+    # arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]/<check>[/...]
+    parts = identity.split("/", 1)[0].split(":")
+    if len(parts) >= 7 and parts[0] == "arn" and parts[2] == "lambda" and parts[5] == "function":
+        return parts[4], parts[3], parts[6]
+    return None
+
+
 def _where(finding: Finding) -> tuple[str, str]:
     if not finding.account or not finding.region:
         raise InputError(

@@ -28,9 +28,11 @@ def document(report: Report) -> dict[str, Any]:
         "schema_version": report.schema_version,
         "tool": {"name": TOOL_NAME, "version": __version__},
         "source": report.source,
+        "account": report.account,
         "result": report.result.value,
         "summary": summary(report),
         "notes": list(report.notes),
+        "shard": report.shard,
         "checks": [
             {
                 "id": finding.check_id,
@@ -138,4 +140,6 @@ def parse(document: Any, origin: str) -> Report:
         source=reader.string(root, "source", ""),
         schema_version=SCHEMA_VERSION,
         notes=tuple(notes),
+        shard=reader.optional_string(root, "shard", ""),
+        account=reader.optional_string(root, "account", ""),
     )

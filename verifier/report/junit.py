@@ -1,4 +1,6 @@
-"""``--format junit``: one testcase per check (classname = resource, name = check id).
+"""``--format junit``: one testcase per check (classname = resource, name = check id; a
+resource that does not name its finding's account gets it appended, ``lambda:<region>:<account>``
+for an account-region's own findings, so two accounts' test cases never look the same).
 
 FAIL -> ``<failure>``, ERROR (could not run) -> ``<error>``, WARN -> a pass with the warning
 in ``<system-out>``.
@@ -8,8 +10,15 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from verifier.checks.findings import Report, Status
+from verifier.checks.findings import Finding, Report, Status
 from verifier.report.json_report import TOOL_NAME
+
+
+def classname(finding: Finding) -> str:
+    account = finding.account
+    if account is None or account in finding.resource:
+        return finding.resource
+    return f"{finding.resource}:{account}"
 
 
 def render(report: Report) -> str:
@@ -27,7 +36,7 @@ def render(report: Report) -> str:
         skipped="0",
     )
     for finding in report.findings:
-        case = ET.SubElement(suite, "testcase", classname=finding.resource, name=finding.check_id)
+        case = ET.SubElement(suite, "testcase", classname=classname(finding), name=finding.check_id)
         detail = (
             f"{finding.title}\nfunction: {finding.function}\nexpected: {finding.expected}\n"
             f"actual: {finding.actual}\nremediation: {finding.remediation}"

@@ -18,6 +18,7 @@ from verifier.checks.judge import (
     judge_aliases,
     judge_function,
     needs_aliases,
+    nothing_found_anywhere,
     ordered,
     region_findings,
     subjects,
@@ -267,25 +268,13 @@ def test_a_function_prefix_does_not_narrow_the_checks() -> None:
 # --- the fleet's Region findings ---------------------------------------------------------------
 
 
-def empty(regions: int, **evidence_changes: object) -> World:
-    w = b.world(FLEET, context=b.context(mode=FLEET, regions_in_run=regions))
+def empty(**evidence_changes: object) -> World:
+    w = b.world(FLEET)
     return replace(w, evidence=replace(w.evidence, functions=(), **evidence_changes))
 
 
-def test_an_empty_region_alone_is_an_error() -> None:
-    w = empty(1)
-    findings, notes = region_findings(w.evidence, w.context, None, judged=0, listed=0)
-    (scope,) = findings
-    assert (scope.check_id, scope.status, scope.reason) == (
-        "fleet.scope",
-        Status.ERROR,
-        Reason.NOTHING_FOUND,
-    )
-    assert notes == []
-
-
-def test_an_empty_region_among_several_is_a_pass_with_a_note() -> None:
-    w = empty(3)
+def test_an_empty_region_is_a_pass_with_a_note() -> None:
+    w = empty()
     findings, notes = region_findings(w.evidence, w.context, None, judged=0, listed=0)
     (scope,) = findings
     assert (scope.status, scope.reason) == (Status.PASS, Reason.EMPTY_REGION)
@@ -293,16 +282,41 @@ def test_an_empty_region_among_several_is_a_pass_with_a_note() -> None:
     assert notes == [f"{b.ACCOUNT} {b.REGION}: no Lambda functions"]
 
 
+def test_a_run_without_any_function_is_an_error_in_every_empty_region() -> None:
+    w = empty()
+    here, notes = region_findings(w.evidence, w.context, None, judged=0, listed=0)
+    there = replace(w.evidence, region="us-west-2", account="222222222222")
+    elsewhere, more = region_findings(there, w.context, None, judged=0, listed=0)
+    findings, kept = nothing_found_anywhere(here + elsewhere, [*notes, *more, "other note"])
+    assert [(f.check_id, f.status, f.reason, f.region) for f in findings] == [
+        ("fleet.scope", Status.ERROR, Reason.NOTHING_FOUND, b.REGION),
+        ("fleet.scope", Status.ERROR, Reason.NOTHING_FOUND, "us-west-2"),
+    ]
+    assert findings[0].actual == f"not evaluated: no Lambda functions found in {b.REGION}"
+    assert kept == ["other note"]
+    # One function anywhere in the run: the empty Regions stay passes with their notes.
+    function = b.world(FLEET).findings()
+    unchanged, kept = nothing_found_anywhere(here + elsewhere + function, notes + more)
+    assert unchanged == here + elsewhere + function and kept == notes + more
+    # The rule is the same over a world (one run of one Region): an empty Region alone.
+    (alone,) = w.findings()
+    assert (alone.status, alone.reason) == (Status.ERROR, Reason.NOTHING_FOUND)
+
+
 def test_a_failed_listing_is_never_read_as_an_empty_region() -> None:
     failed = (Unavailable("ListFunctions", "ThrottlingException: slow down"),)
-    w = empty(3, listing_errors=failed)
+    w = empty(listing_errors=failed)
     findings, notes = region_findings(w.evidence, w.context, None, judged=0, listed=0)
-    assert [(f.check_id, f.status) for f in findings] == [
-        ("fleet.listed", Status.ERROR),
-        ("fleet.scope", Status.ERROR),
+    # One error naming the listing that failed and why; not "no functions" (unknown).
+    assert [(f.check_id, f.status, f.reason) for f in findings] == [
+        ("fleet.listed", Status.ERROR, Reason.LISTING_FAILED),
     ]
-    assert findings[0].reason is Reason.LISTING_FAILED
+    assert (
+        findings[0].actual == "not evaluated: ListFunctions failed: ThrottlingException: slow down"
+    )
     assert notes == []
+    # The run-wide rule leaves it alone: the run is an error already.
+    assert nothing_found_anywhere(findings, notes) == (findings, notes)
 
 
 def test_a_failed_listing_beside_judged_functions_is_reported() -> None:
@@ -312,9 +326,13 @@ def test_a_failed_listing_beside_judged_functions_is_reported() -> None:
         Unavailable("ListCodeSigningConfigs", "AccessDenied: no"),
     )
     w = replace(w, evidence=replace(w.evidence, listing_errors=failed))
-    listed = [f for f in w.findings() if f.check_id == "fleet.listed"]
-    assert [f.status for f in listed] == [Status.ERROR, Status.ERROR]
-    assert "ListCodeSigningConfigs failed" in listed[1].actual
+    # One finding per account-region (one ASFF Id), naming both.
+    (listed,) = [f for f in w.findings() if f.check_id == "fleet.listed"]
+    assert listed.status is Status.ERROR
+    assert listed.actual == (
+        "not evaluated: ListFunctions failed: ThrottlingException: slow down; "
+        "ListCodeSigningConfigs failed: AccessDenied: no"
+    )
 
 
 # --- order, subjects, both commands ------------------------------------------------------------

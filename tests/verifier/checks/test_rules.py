@@ -18,7 +18,7 @@ from tests.verifier.builders import World
 from verifier.checks import rules
 from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
 from verifier.checks.findings import Finding, Reason, Severity, Status
-from verifier.checks.judge import evaluate
+from verifier.checks.judge import evaluate, region_findings
 from verifier.checks.registry import (
     REGISTRY,
     Check,
@@ -157,8 +157,8 @@ def listing_failed(mode: Mode) -> World:
     return replace(w, evidence=replace(w.evidence, listing_errors=failed))
 
 
-def empty_region(mode: Mode, regions: int = 1) -> World:
-    w = b.world(mode, context=b.context(mode=mode, regions_in_run=regions))
+def empty_region(mode: Mode) -> World:
+    w = b.world(mode)
     return replace(w, evidence=replace(w.evidence, functions=()))
 
 
@@ -216,10 +216,12 @@ def test_every_check_passes_on_good_evidence(check_id: str, mode: Mode) -> None:
 
 def test_the_fleets_region_checks_pass_where_there_is_nothing_to_doubt() -> None:
     """fleet.listed reports only a listing that failed; fleet.scope passes an empty Region
-    named among several (most of an account's Regions are empty)."""
+    (most of an account's Regions are empty; a run that found no function anywhere is
+    nothing_found_anywhere's error, the world's case below)."""
     complete = b.world(FLEET).findings()
     assert [f for f in complete if f.check_id in REGION_CHECKS] == []
-    (scope,) = empty_region(FLEET, regions=2).findings()
+    w = empty_region(FLEET)
+    (scope,), _ = region_findings(w.evidence, w.context, None, judged=0, listed=0)
     assert (scope.check_id, scope.status, scope.reason) == (
         "fleet.scope",
         Status.PASS,
