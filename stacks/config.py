@@ -164,16 +164,34 @@ _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 _ALIAS_NAME = re.compile(r"^(?!\d+$)[a-zA-Z0-9_-]{1,128}$")
 _TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 _HANDLER = re.compile(r"^\S{1,128}$")  # Lambda's Handler: [^\s]+, at most 128 characters
-# Lambda reserves these environment variable names.
+# Lambda reserves these environment variable names (Lambda developer guide, "Defined runtime
+# environment variables": "The keys for these environment variables are reserved and cannot be
+# set in your function configuration"). TZ is in that table too, but teams set it: not refused.
 _RESERVED_ENV = frozenset(
     {
-        "AWS_REGION",
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
         "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
         "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
     }
 )
+#: Lambda's limit on a function's environment: 4 KB, measured (its error message says so) over
+#: the variables as compact JSON.
+MAX_ENVIRONMENT_BYTES = 4096
 
 
 def _is_strings(value: Any) -> bool:
@@ -442,11 +460,28 @@ class FunctionConfig:
             f"expected (name, value) pairs of strings, got {self.environment!r}",
         ):
             for name, _value in self.environment:
-                require(
-                    bool(_ENV_KEY.match(name)) and name not in _RESERVED_ENV,
+                if require(
+                    bool(_ENV_KEY.match(name)),
                     f"{where}.environment",
                     f"{name!r} is not an allowed environment variable name",
-                )
+                ):
+                    require(
+                        name not in _RESERVED_ENV,
+                        f"{where}.environment",
+                        f"{name!r} is reserved by Lambda (the runtime sets it); use another name",
+                    )
+            size = len(
+                json.dumps(
+                    dict(self.environment), separators=(",", ":"), ensure_ascii=False
+                ).encode()
+            )
+            require(
+                size <= MAX_ENVIRONMENT_BYTES,
+                f"{where}.environment",
+                f"{size:,} bytes as Lambda measures it (compact JSON); Lambda allows "
+                f"{MAX_ENVIRONMENT_BYTES:,}: move large values to a file in the package, SSM "
+                "or Secrets Manager",
+            )
             _sorted_pairs(self, "environment")
         allowed = ", ".join(a.value for a in Architecture)
         if require(

@@ -402,6 +402,11 @@ BAD_CONFIGS += [
     ({"tags": {f"t{i}": "x" for i in range(11)}}, "tags"),
     # The function's role, <name_prefix>-<key>-role, is at most 64 characters (IAM).
     ({"name_prefix": "p" * 32, "functions": [{"key": "k" * 27}]}, f"functions[{'k' * 27}].key"),
+    # Lambda reserves the variables its runtime sets, and allows 4 KB of environment.
+    (with_function(environment={"AWS_LAMBDA_FUNCTION_NAME": "x"}), "functions[ok].environment"),
+    (with_function(environment={"_HANDLER": "evil.handler"}), "functions[ok].environment"),
+    (with_function(environment={"LAMBDA_TASK_ROOT": "/tmp"}), "functions[ok].environment"),
+    (with_function(environment={"BIG": "x" * 4090}), "functions[ok].environment"),
     (
         without_default_layer([{"key": "a", "compatible_architectures": ["sparc"]}]),
         "layers[a].compatible_architectures",
@@ -741,3 +746,16 @@ def test_bad_guardrails_name_the_field(data: Any, field: str) -> None:
     with pytest.raises(ConfigError) as raised:
         config_from_mapping({"guardrails": data})
     assert raised.value.field_name == field
+
+
+def test_the_environment_limit_is_lambdas_4_kb_of_compact_json() -> None:
+    """Lambda measures the variables as compact JSON ({"K":"v"}): 4,096 bytes pass, one more
+    fails, naming the size; a reserved name says it is reserved."""
+    fits = "x" * (4096 - len('{"BIG":""}'))
+    assert config_from_mapping(with_function(environment={"BIG": fits})).functions
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(with_function(environment={"BIG": fits + "x"}))
+    assert "4,097 bytes as Lambda measures it" in str(raised.value)
+    with pytest.raises(ConfigError) as raised:
+        config_from_mapping(with_function(environment={"AWS_EXECUTION_ENV": "x"}))
+    assert "'AWS_EXECUTION_ENV' is reserved by Lambda" in str(raised.value)
