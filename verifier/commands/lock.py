@@ -30,7 +30,7 @@ def describe_change(before: StackLock | None, after: StackLock) -> list[str]:
     lines = []
     old, new = before.to_json(), after.to_json()
     for key in new:
-        if key in ("functions", "layers"):
+        if key in ("bucket", "functions", "layers"):
             continue
         if old.get(key) != new[key]:
             lines.append(f"{after.stack}.{key}: {old.get(key)} -> {new[key]}")

@@ -68,6 +68,7 @@ class FunctionDeclaration:
     publish: bool
     alias: AliasManifest | None
     unsigned_prefix: str
+    signed_bucket: str
     source_dir: str
 
     @classmethod
@@ -83,6 +84,7 @@ class FunctionDeclaration:
             publish=function.publish,
             alias=function.alias,
             unsigned_prefix=unsigned_prefix(function.unsigned_key),
+            signed_bucket=function.signed_bucket,
             source_dir=function.source_dir,
         )
 
@@ -100,6 +102,7 @@ class FunctionDeclaration:
             "publish": self.publish,
             "alias": alias,
             "unsigned_prefix": self.unsigned_prefix,
+            "signed_bucket": self.signed_bucket,
             "source_dir": self.source_dir,
         }
 
@@ -114,6 +117,7 @@ class LayerDeclaration:
     runtimes: tuple[str, ...]
     architecture: str
     unsigned_prefix: str
+    signed_bucket: str
     source_dir: str
 
     @classmethod
@@ -125,6 +129,7 @@ class LayerDeclaration:
             runtimes=tuple(layer.package.runtimes),
             architecture=layer.package.architecture,
             unsigned_prefix=unsigned_prefix(layer.unsigned_key),
+            signed_bucket=layer.signed_bucket,
             source_dir=layer.source_dir,
         )
 
@@ -135,20 +140,24 @@ class LayerDeclaration:
             "runtimes": list(self.runtimes),
             "architecture": self.architecture,
             "unsigned_prefix": self.unsigned_prefix,
+            "signed_bucket": self.signed_bucket,
             "source_dir": self.source_dir,
         }
 
 
 @dataclass(frozen=True)
 class Declarations:
-    """Every function's and layer's declaration in one stack, sorted by key."""
+    """Every function's and layer's declaration in one stack, sorted by key, and the bucket
+    their unsigned packages are in (which decides, with a prefix, a build's own)."""
 
+    bucket: str
     functions: tuple[FunctionDeclaration, ...]
     layers: tuple[LayerDeclaration, ...]
 
     @classmethod
     def of(cls, manifest: Manifest) -> Declarations:
         return cls(
+            bucket=manifest.bucket,
             functions=tuple(
                 sorted((FunctionDeclaration.of(f) for f in manifest.functions), key=_key)
             ),
@@ -191,6 +200,7 @@ class StackLock:
             "policy": self.policy,
         }
         if self.declarations is not None:
+            document["bucket"] = self.declarations.bucket
             document["functions"] = {f.key: f.to_json() for f in self.declarations.functions}
             document["layers"] = {la.key: la.to_json() for la in self.declarations.layers}
         return document
@@ -284,9 +294,9 @@ def parse(data: Any, origin: str) -> Lock:
 
 
 def _declarations(reader: Reader, entry: Mapping[str, Any], where: str) -> Declarations | None:
-    """The pinned declarations; None when the entry has neither map (a lock written before
-    they were pinned). With one, the other is required."""
-    if entry.get("functions") is None and entry.get("layers") is None:
+    """The pinned declarations; None when the entry has none of ``bucket``, ``functions`` and
+    ``layers`` (a lock written before they were pinned). With one, all are required."""
+    if all(entry.get(name) is None for name in ("bucket", "functions", "layers")):
         return None
     layers_data = reader.obj(entry, "layers", where)
     layers = []
@@ -310,6 +320,7 @@ def _declarations(reader: Reader, entry: Mapping[str, Any], where: str) -> Decla
                 runtimes=runtimes,
                 architecture=_architecture(reader, item, "architecture", at),
                 unsigned_prefix=reader.string(item, "unsigned_prefix", at),
+                signed_bucket=reader.string(item, "signed_bucket", at),
                 source_dir=reader.string(item, "source_dir", at),
             )
         )
@@ -352,10 +363,15 @@ def _declarations(reader: Reader, entry: Mapping[str, Any], where: str) -> Decla
                 publish=reader.boolean(item, "publish", at),
                 alias=_alias(reader, item, at),
                 unsigned_prefix=reader.string(item, "unsigned_prefix", at),
+                signed_bucket=reader.string(item, "signed_bucket", at),
                 source_dir=reader.string(item, "source_dir", at),
             )
         )
-    return Declarations(functions=tuple(functions), layers=tuple(layers))
+    return Declarations(
+        bucket=reader.string(entry, "bucket", where),
+        functions=tuple(functions),
+        layers=tuple(layers),
+    )
 
 
 def _only_keys(reader: Reader, item: Mapping[str, Any], at: str, kind: type[Any]) -> None:
@@ -494,6 +510,9 @@ def declaration_differences(
     value. With ``function``: that function's, the layers it uses (in either), layers no
     function uses, and every function or layer that only one side has."""
     lines = []
+    if ours.bucket != theirs.bucket:
+        short = their_name.removeprefix("the ")
+        lines.append(f"bucket: {our_name} {ours.bucket}, {short} {theirs.bucket}")
     our_functions = {entry.key: entry for entry in ours.functions}
     their_functions = {entry.key: entry for entry in theirs.functions}
     for key in sorted(set(our_functions) - set(their_functions)):

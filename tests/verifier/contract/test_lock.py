@@ -95,6 +95,7 @@ ENTRY_KEYS = [
     "signing_profile_version_arns",
     "code_signing_config_arn",
     "policy",
+    "bucket",
     "functions",
     "layers",
 ]
@@ -272,14 +273,17 @@ def test_each_declaration_is_pinned_readably_and_nothing_that_changes_per_build(
         "publish": False,
         "alias": None,
         "unsigned_prefix": b.UNSIGNED_KEY.rpartition("/")[0],
+        "signed_bucket": b.BUCKET,
         "source_dir": b.SOURCE_DIR,
     }
+    assert entry["bucket"] == b.BUCKET
     assert set(entry["layers"][b.LAYER_KEY]) == {
         "layer_name",
         "kind",
         "runtimes",
         "architecture",
         "unsigned_prefix",
+        "signed_bucket",
         "source_dir",
     }
     text = render((b.lock_entry(),))
@@ -321,7 +325,7 @@ def test_an_alias_round_trips() -> None:
 
 
 def test_a_lock_written_before_declarations_were_pinned_still_parses() -> None:
-    old = document(functions=None, layers=None)
+    old = document(bucket=None, functions=None, layers=None)
     (entry,) = parse(old, ORIGIN).stacks
     assert entry.declarations is None
     assert entry == b.lock_entry(declarations=None)
@@ -480,6 +484,19 @@ def test_environment_differences_name_the_variable_never_the_value() -> None:
 )
 def test_each_declared_field_is_compared(changes: dict[str, Any], line: str) -> None:
     assert declaration_differences(declarations(b.function_manifest(**changes)), PINNED) == [line]
+
+
+def test_the_buckets_are_compared() -> None:
+    outputs = Declarations.of(
+        b.manifest(
+            bucket="attacker-bucket",
+            functions=(b.function_manifest(signed_bucket="attacker-bucket"),),
+        )
+    )
+    assert declaration_differences(outputs, PINNED) == [
+        f"bucket: outputs attacker-bucket, lock {b.BUCKET}",
+        f"hello.signed_bucket: outputs attacker-bucket, lock {b.BUCKET}",
+    ]
 
 
 def test_a_function_or_layer_only_one_side_has_differs() -> None:
