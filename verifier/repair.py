@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from verifier.api import Plan, stderr, verify
-from verifier.checks.findings import Finding, Report, Status
+from verifier.checks.findings import Finding, Reason, Report, Status
 from verifier.collect.aws import AwsReader, client_config
 from verifier.collect.targeted import Reads
 from verifier.contract.manifest import FunctionManifest, environment_digest
@@ -128,6 +128,19 @@ def _refuse_bad_evidence(failing: Sequence[Finding]) -> None:
         f"refusing to repair: the signed evidence itself is bad ({named}; {first.actual})",
         "only a redeploy with a new signature helps (README, 'A way back'); nothing was changed",
     )
+
+
+def _refuse_unpinned_declarations(findings: Sequence[Finding]) -> None:
+    """Repair puts back what the outputs declare: only what the lock pins, never a
+    declaration from Terraform state alone (a lock that predates pinned declarations)."""
+    if any(
+        f.check_id == "lock.anchor" and f.reason is Reason.DECLARATIONS_UNPINNED for f in findings
+    ):
+        raise RepairRefused(
+            "refusing to repair: the lock does not pin the functions' declarations, so what "
+            "repair would put back comes from Terraform state alone; nothing was changed",
+            "run `make lock`, review the diff of the declarations and commit it, then repair",
+        )
 
 
 def declared_environment(
@@ -272,8 +285,9 @@ def repair(plan: Plan, session: AwsSession, *, progress: Callable[[str], None] =
     failing = _failing(before)
     if not failing:
         return Outcome(before=before, after=before)
-    # 2. Bad evidence: change nothing.
+    # 2. Bad evidence, or a declaration the lock does not pin: change nothing.
     _refuse_bad_evidence(failing)
+    _refuse_unpinned_declarations(before.findings)
     # 3. Put back what repair can.
     repairer = Repairer(session, plan, progress)
     keys = {f.function for f in failing if f.check_id in REPAIRED_CHECKS}

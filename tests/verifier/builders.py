@@ -27,7 +27,7 @@ from verifier.checks.judge import (
 )
 from verifier.checks.registry import Context, Mode, Subject
 from verifier.checks.scope import Scope
-from verifier.contract.lock import LOCK_FILE_NAME, StackLock
+from verifier.contract.lock import LOCK_FILE_NAME, Declarations, StackLock
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     FunctionManifest,
@@ -209,6 +209,7 @@ def lock_entry(**changes: Any) -> StackLock:
         signing_profile_version_arns=(PROFILE_VERSION_ARN,),
         code_signing_config_arn=CSC_ARN,
         policy="Enforce",
+        declarations=Declarations.of(manifest()),
     )
     return replace(base, **changes)
 
@@ -245,6 +246,7 @@ def target(**changes: Any) -> VerificationTarget:
         signed_key=SIGNED_KEY,
         declared=function_manifest(),
         declared_layers=(layer_manifest(),),
+        stack_declarations=Declarations.of(manifest()),
         stack=STACK,
         source_root=CHECKOUT,
         source="cdktf-outputs.json",

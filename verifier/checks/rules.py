@@ -43,6 +43,7 @@ from verifier.checks.registry import (
     verdict,
 )
 from verifier.contract.arns import account_of, job_id_of
+from verifier.contract.lock import declaration_differences
 from verifier.contract.manifest import LAMBDA_SIGNING_PLATFORM, environment_digest
 from verifier.contract.targets import Policy, VerificationTarget
 from verifier.evidence.model import (
@@ -186,9 +187,22 @@ def lock_anchor(subject: Subject, ctx: Context) -> Verdict:
         mismatches.append(f"CSC: outputs {target.csc_arn}, lock {lock.code_signing_config_arn}")
     if target.outputs_policy is not None and target.outputs_policy.value != lock.policy:
         mismatches.append(f"policy: outputs {target.outputs_policy.value}, lock {lock.policy}")
+    declared = target.stack_declarations
+    if declared is not None and lock.declarations is not None:
+        mismatches.extend(declaration_differences(declared, lock.declarations, function=target.key))
     expected = f"the outputs agree with {trust.origin}"
     if mismatches:
         return verdict(Status.FAIL, expected, "; ".join(mismatches), resource, Reason.LOCK_MISMATCH)
+    if declared is not None and lock.declarations is None:
+        return verdict(
+            Status.WARN,
+            f"{expected}, with every function's and layer's declaration pinned",
+            "the lock predates pinned declarations: handler, runtime, environment, layers, "
+            "earlier-version policy and the rest come from the stack's outputs (Terraform "
+            "state) alone; run `make lock`, review the diff and commit it",
+            resource,
+            Reason.DECLARATIONS_UNPINNED,
+        )
     return verdict(Status.PASS, expected, f"agree; trusts {pinned(ctx)}", resource)
 
 

@@ -23,19 +23,39 @@ from verifier.exitcodes import ExitCode
 
 
 def describe_change(before: StackLock | None, after: StackLock) -> list[str]:
-    """What changed in one stack's entry, one line per field, for review."""
+    """What changed in one stack's entry, one line per field (a declaration: per function or
+    layer and field, names only, never an environment value), for review."""
     if before is None:
         return [f"{after.stack}: new entry"]
     lines = []
     old, new = before.to_json(), after.to_json()
     for key in new:
+        if key in ("bucket", "functions", "layers"):
+            continue
         if old.get(key) != new[key]:
             lines.append(f"{after.stack}.{key}: {old.get(key)} -> {new[key]}")
+    if after.declarations is None or after.declarations == before.declarations:
+        return lines
+    if before.declarations is None:
+        functions = ", ".join(entry.key for entry in after.declarations.functions)
+        layers = ", ".join(entry.key for entry in after.declarations.layers) or "none"
+        lines.append(
+            f"{after.stack}: now pins each declaration (functions {functions}; layers {layers}): "
+            "review them in the diff"
+        )
+        return lines
+    lines.extend(
+        f"{after.stack}.{line}"
+        for line in lock_module.declaration_differences(after.declarations, before.declarations)
+    )
     return lines
 
 
 def agrees(pinned: StackLock, deployed: StackLock) -> bool:
-    """The lock already trusts what is deployed (it may pin more versions: a rotation)."""
+    """The lock already trusts what is deployed (it may pin more versions: a rotation), and
+    pins the same declarations (a lock that predates them agrees: lock.anchor warns)."""
+    if pinned.declarations is not None and pinned.declarations != deployed.declarations:
+        return False
     return set(deployed.signing_profile_version_arns) <= set(
         pinned.signing_profile_version_arns
     ) and (
@@ -81,7 +101,7 @@ def lock_command(
         ),
     ] = False,
 ) -> None:
-    """Pin the deployed stack's account, region, signing profile versions, CSC and policy in the lock file (review and commit it)."""  # noqa: E501
+    """Pin the deployed stack's account, region, signing profile versions, CSC, policy and each function's and layer's declaration in the lock file (review and commit it)."""  # noqa: E501
     try:
         selection = load_outputs(outputs, stack=stack, region_flag=None)
         existing = lock_module.load(lock) if lock.exists() else None
@@ -96,6 +116,11 @@ def lock_command(
                     stderr(f"lock: {line}")
                 stderr(f"lock: {lock} does not match {outputs}; run `make lock` and review")
                 raise typer.Exit(int(ExitCode.FAILED))
+            if before.declarations is None:
+                stderr(
+                    f"lock: warning: {lock} predates pinned declarations (handler, runtime, "
+                    "environment, ...): run `make lock`, review the diff and commit it"
+                )
             stderr(f"lock: {lock} matches {outputs}")
             raise typer.Exit(int(ExitCode.OK))
         for line in changes:

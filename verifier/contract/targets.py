@@ -23,7 +23,7 @@ from verifier.contract.arns import (
     PROFILE_VERSION_ARN_FORMAT,
     profile_version_of,
 )
-from verifier.contract.lock import StackLock
+from verifier.contract.lock import Declarations, StackLock
 from verifier.contract.manifest import (
     LAMBDA_SIGNING_PLATFORM,
     OUTPUT_NAME,
@@ -98,6 +98,9 @@ class VerificationTarget:
     #: The stack's manifest entry for this function and the layers it declares (manifest mode).
     declared: FunctionManifest | None = None
     declared_layers: tuple[LayerManifest, ...] = ()
+    #: Every function's and layer's declaration in the stack's outputs (compared with the
+    #: lock's by ``lock.anchor``); None from flags.
+    stack_declarations: Declarations | None = None
     stack: str | None = None
     #: A checkout to rebuild packages from (``--source``): provenance from source.
     source_root: Path | None = None
@@ -181,6 +184,7 @@ def targets_from_manifest(
     where = f"{selection.origin}: {selection.stack}.{OUTPUT_NAME}.expected_policy"
     outputs_policy = parse_policy(manifest.expected_policy, where)
     policy = expect_policy or (Policy(trust.lock.policy) if trust.lock else outputs_policy)
+    declarations = Declarations.of(manifest)
     return tuple(
         VerificationTarget(
             key=function.key,
@@ -203,6 +207,7 @@ def targets_from_manifest(
             declared_layers=tuple(
                 layer for key in function.layers if (layer := manifest.layer(key)) is not None
             ),
+            stack_declarations=declarations,
             stack=selection.stack,
             source_root=source_root,
             source=selection.origin,

@@ -27,6 +27,7 @@ from verifier.checks.registry import (
     Verdict,
     checks_for,
 )
+from verifier.contract.lock import Declarations
 from verifier.contract.manifest import AliasManifest, environment_digest
 from verifier.contract.targets import Policy, Trust
 from verifier.evidence.model import (
@@ -77,6 +78,14 @@ def lock_changed(mode: Mode, **changes: object) -> World:
     trust = b.trust(b.lock_entry(**changes))
     chosen = b.target(trust=trust) if mode is MANIFEST else b.flags_target(trust=trust)
     return b.world(mode, target=chosen)
+
+
+def outputs_declare(**changes: object) -> World:
+    """The stack's outputs (state) declare ``hello`` otherwise than the lock pins it; the
+    function's declaration, as every later check reads it, follows the outputs."""
+    function = b.function_manifest(**changes)
+    declared = Declarations.of(b.manifest(functions=(function,)))
+    return b.world(MANIFEST, target=b.target(declared=function, stack_declarations=declared))
 
 
 def pinning_previous(mode: Mode, **changes: object) -> World:
@@ -267,6 +276,39 @@ CASES: list[Case] = [
         FAIL,
         Reason.LOCK_MISMATCH,
         f"CSC: outputs {b.CSC_ARN}, lock {b.OTHER_CSC_ARN}",
+    ),
+    case(
+        "lock.anchor",
+        "outputs declare an environment variable the lock does not",
+        (MANIFEST,),
+        lambda m: outputs_declare(
+            environment=(
+                *b.function_manifest().environment,
+                ("BASH_ENV", environment_digest("/tmp/x")),
+            )
+        ),
+        FAIL,
+        Reason.LOCK_MISMATCH,
+        f"{b.FUNCTION_KEY}.environment: outputs declare BASH_ENV, the lock does not",
+    ),
+    case(
+        "lock.anchor",
+        "outputs allow earlier versions, the lock does not",
+        (MANIFEST,),
+        lambda m: outputs_declare(allow_earlier_versions=True),
+        FAIL,
+        Reason.LOCK_MISMATCH,
+        f"{b.FUNCTION_KEY}.allow_earlier_versions: outputs true, lock false",
+    ),
+    case(
+        "lock.anchor",
+        "a lock written before declarations were pinned",
+        (MANIFEST,),
+        lambda m: lock_changed(m, declarations=None),
+        WARN,
+        Reason.DECLARATIONS_UNPINNED,
+        "make lock",
+        "Terraform state",
     ),
     case(
         "lock.anchor",

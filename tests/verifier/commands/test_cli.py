@@ -25,7 +25,7 @@ from verifier.cli import app, main
 from verifier.collect.targeted import TargetedCollector
 from verifier.contract import lock as lock_module
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
-from verifier.contract.manifest import SCHEMA_VERSION
+from verifier.contract.manifest import SCHEMA_VERSION, environment_digest
 from verifier.report import Format
 
 runner = CliRunner()
@@ -806,6 +806,45 @@ def test_lock_check_fails_on_disagreement_and_writes_nothing(
     assert named in result.stderr
     assert "run `make lock` and review" in result.stderr.splitlines()[-1]
     assert (tmp_path / "l.json").read_bytes() == before
+
+
+def test_lock_shows_each_declaration_change_by_name_and_check_fails_on_it(
+    tmp_path: Path,
+) -> None:
+    """A reviewer sees what a declaration change is (never an environment value), and a CI
+    step's --check fails on it."""
+    function = b.function_manifest(
+        allow_earlier_versions=True,
+        environment=(("BASH_ENV", environment_digest("$(evil)")),),
+    )
+    changed = b.manifest(functions=(function,)).to_output()
+    outputs(tmp_path, changed)
+    lock_file(tmp_path, name="l.json")
+    result = invoke_lock(tmp_path, "--check")
+    assert result.exit_code == 1, result.stderr
+    assert "signed-lambda.hello.allow_earlier_versions: outputs true, lock false" in result.stderr
+    assert "signed-lambda.hello.environment: outputs declare BASH_ENV, the lock does not" in (
+        result.stderr
+    )
+    assert "LOG_LEVEL" in result.stderr and "evil" not in result.stderr
+    result = invoke_lock(tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "hello.allow_earlier_versions: outputs true, lock false" in result.stderr
+    assert pinned(tmp_path)[b.STACK]["functions"]["hello"]["allow_earlier_versions"] is True
+
+
+def test_lock_from_before_declarations_were_pinned(tmp_path: Path) -> None:
+    """--check still passes (with a warning: existing CI keeps running), and `make lock`
+    says it now pins each declaration."""
+    outputs(tmp_path)
+    lock_file(tmp_path, b.lock_entry(declarations=None), name="l.json")
+    result = invoke_lock(tmp_path, "--check")
+    assert result.exit_code == 0, result.stderr
+    assert "predates pinned declarations" in result.stderr
+    result = invoke_lock(tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "now pins each declaration (functions hello; layers shared)" in result.stderr
+    assert lock_module.load(tmp_path / "l.json").stack(b.STACK) == b.lock_entry()
 
 
 def test_lock_check_without_a_lock_fails(tmp_path: Path) -> None:
