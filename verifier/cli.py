@@ -8,6 +8,7 @@ reach a log.
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -17,13 +18,6 @@ import typer
 from typer.core import TyperGroup
 
 from verifier import __version__
-from verifier.commands.audit import audit_command
-from verifier.commands.drift import drift_command
-from verifier.commands.guardrails import guardrails_command
-from verifier.commands.lock import lock_command
-from verifier.commands.repair import repair_command
-from verifier.commands.report import report_app
-from verifier.commands.verify import verify_command
 from verifier.exitcodes import EPILOG, ExitCode
 
 
@@ -65,16 +59,18 @@ class OneLineErrorGroup(TyperGroup):
         return code
 
 
-app = typer.Typer(
-    name="signed-lambda",
-    cls=OneLineErrorGroup,
-    help="Verify that AWS-Signer-signed Lambda functions run exactly the signed code.",
-    epilog=EPILOG,
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode=None,
-)
+#: Each command's module and function (and the ``report`` group's app), imported only when the
+#: command runs or the whole app is built: a ``verify`` run does not import the audit's,
+#: guardrails' or repair's modules, nor make typer build their options.
+COMMANDS = {
+    "verify": "verifier.commands.verify:verify_command",
+    "lock": "verifier.commands.lock:lock_command",
+    "drift": "verifier.commands.drift:drift_command",
+    "audit": "verifier.commands.audit:audit_command",
+    "repair": "verifier.commands.repair:repair_command",
+    "guardrails": "verifier.commands.guardrails:guardrails_command",
+}
+GROUPS = {"report": "verifier.commands.report:report_app"}
 
 
 def _version(value: bool) -> None:
@@ -83,7 +79,6 @@ def _version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(
         False,
@@ -96,13 +91,39 @@ def _root(
     """Verify that AWS-Signer-signed Lambda functions run exactly the signed code."""
 
 
-app.command("verify", epilog=EPILOG)(verify_command)
-app.command("lock", epilog=EPILOG)(lock_command)
-app.command("drift", epilog=EPILOG)(drift_command)
-app.command("audit", epilog=EPILOG)(audit_command)
-app.command("repair", epilog=EPILOG)(repair_command)
-app.command("guardrails", epilog=EPILOG)(guardrails_command)
-app.add_typer(report_app, name="report", epilog=EPILOG)
+def _load(reference: str) -> Any:
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The ``signed-lambda`` app: every command, or ``only`` that one (its own run)."""
+    built = typer.Typer(
+        name="signed-lambda",
+        cls=OneLineErrorGroup,
+        help="Verify that AWS-Signer-signed Lambda functions run exactly the signed code.",
+        epilog=EPILOG,
+        add_completion=False,
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        rich_markup_mode=None,
+    )
+    built.callback()(_root)
+    for name, reference in COMMANDS.items():
+        if only in (None, name):
+            built.command(name, epilog=EPILOG)(_load(reference))
+    for name, reference in GROUPS.items():
+        if only in (None, name):
+            built.add_typer(_load(reference), name=name, epilog=EPILOG)
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    """``app``, the whole app (the tests' CliRunner and the docs), built on first use."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = globals()["app"] = build_app()
+    return built
 
 
 def main() -> None:
@@ -122,8 +143,11 @@ def main() -> None:
     The library API and the tests (typer's CliRunner) never come through here.
     """
     gc.disable()
+    first = sys.argv[1] if len(sys.argv) > 1 else None
+    # A command's own run builds only that command; --help, --version and typos get them all.
+    application = build_app(first if first in COMMANDS or first in GROUPS else None)
     try:
-        app()
+        application()
         code: int | str | None = 0
     except SystemExit as done:
         code = done.code

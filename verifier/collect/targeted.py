@@ -365,6 +365,14 @@ class TargetedCollector:
             reads.append(lambda: self.reads.bucket_versioning(bucket))
             if key:
                 reads.append(lambda: self.reads.signed_object(bucket, key))
+        # The declared layers' versions and signed objects: the stack names them.
+        for layer in target.declared_layers:
+            if layer.layer_version_arn:
+                arn = layer.layer_version_arn
+                reads.append(lambda arn=arn: self.reads.layer_version(arn))  # type: ignore[misc]
+            if layer.signed_bucket and layer.signed_key:
+                where = (layer.signed_bucket, layer.signed_key)
+                reads.append(lambda where=where: self.reads.signed_object(*where))  # type: ignore[misc]
         concurrently(lambda read: read(), reads, self.workers)
 
     def function(self, target: VerificationTarget) -> FunctionEvidence:
@@ -392,11 +400,15 @@ class TargetedCollector:
         targets = tuple(targets)
         functions = []
         for target in targets:
-            # 1. The expected job, profile, CSC, bucket and signed object, and the function.
-            self.reads.job(target.job_id)
-            self.reads.csc(target.csc_arn)
+            # 1. The function, and the expected job, profile, CSC, bucket and signed object:
+            #    in the function's one concurrent round with workers, else the job first.
+            if self.workers == 1:
+                self.reads.job(target.job_id)
+                self.reads.csc(target.csc_arn)
             function = self.function(target)
             functions.append(function)
+            self.reads.job(target.job_id)
+            self.reads.csc(target.csc_arn)
             if target.profile_name:
                 self.reads.profile(target.profile_name)
         # 2. Every other code path's references: layers, jobs, profiles, signed objects.
