@@ -27,13 +27,14 @@ from verifier.contract.arns import (
     account_of,
 )
 from verifier.contract.manifest import (
-    ENVIRONMENT_DIGEST,
     PACKAGE_KINDS,
     POLICIES,
     AliasManifest,
     FunctionManifest,
     LayerManifest,
     Manifest,
+    declared_environment,
+    declared_layers,
 )
 from verifier.contract.reader import Reader, json_type, parse_json_text, read_bytes
 from verifier.errors import InputError
@@ -333,19 +334,8 @@ def _declarations(reader: Reader, entry: Mapping[str, Any], where: str) -> Decla
         at = f"{where}.functions.{key}"
         item = reader.mapping(functions_data[key], at)
         _only_keys(reader, item, at, FunctionDeclaration)
-        used = reader.strings(item, "layers", at)
-        for layer_key in used:
-            if layer_key not in layer_keys:
-                raise reader.fail(f"{at}.layers", f"names {layer_key!r}, not in {where}.layers")
-        environment = reader.obj(item, "environment", at)
-        for name in environment:
-            reader.pattern(
-                environment,
-                name,
-                f"{at}.environment",
-                ENVIRONMENT_DIGEST,
-                "a value digest (sha256:<64 hex digits>)",
-            )
+        used = declared_layers(reader, item, at, layer_keys, f"{where}.layers")
+        environment = declared_environment(reader, item, at)
         architectures = reader.strings(item, "architectures", at)
         if len(architectures) != 1 or architectures[0] not in ("x86_64", "arm64"):
             raise reader.fail(

@@ -233,6 +233,31 @@ class Manifest:
 # --- parsing ------------------------------------------------------------------------------
 
 
+def declared_layers(
+    reader: Reader, entry: Mapping[str, Any], where: str, known: set[str], known_at: str
+) -> tuple[str, ...]:
+    """A function's ``layers``: keys of the stack's layers (the manifest's and the lock's)."""
+    used = reader.strings(entry, "layers", where)
+    for layer_key in used:
+        if layer_key not in known:
+            raise reader.fail(f"{where}.layers", f"names {layer_key!r}, not in {known_at}")
+    return used
+
+
+def declared_environment(reader: Reader, entry: Mapping[str, Any], where: str) -> Mapping[str, Any]:
+    """A function's ``environment``: each variable's name and its value's digest."""
+    environment = reader.obj(entry, "environment", where)
+    for name in environment:
+        reader.pattern(
+            environment,
+            name,
+            f"{where}.environment",
+            ENVIRONMENT_DIGEST,
+            "a value digest (sha256:<64 hex digits>)",
+        )
+    return environment
+
+
 def _architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
     found = reader.strings(entry, "architectures", where)
     if len(found) != 1 or found[0] not in ("x86_64", "arm64"):
@@ -373,19 +398,8 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
     for key in sorted(functions_data):
         where = f"{path}.functions.{key}"
         entry = reader.mapping(functions_data[key], where)
-        used = reader.strings(entry, "layers", where)
-        for layer_key in used:
-            if layer_key not in layer_keys:
-                raise reader.fail(f"{where}.layers", f"names {layer_key!r}, not in {path}.layers")
-        environment = reader.obj(entry, "environment", where)
-        for name in environment:
-            reader.pattern(
-                environment,
-                name,
-                f"{where}.environment",
-                ENVIRONMENT_DIGEST,
-                "a value digest (sha256:<64 hex digits>)",
-            )
+        used = declared_layers(reader, entry, where, layer_keys, f"{path}.layers")
+        environment = declared_environment(reader, entry, where)
         functions.append(
             FunctionManifest(
                 key=key,
