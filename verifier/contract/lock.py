@@ -27,14 +27,16 @@ from verifier.contract.arns import (
     account_of,
 )
 from verifier.contract.manifest import (
-    PACKAGE_KINDS,
     POLICIES,
     AliasManifest,
     FunctionManifest,
     LayerManifest,
     Manifest,
+    alias_entry,
+    declared_architectures,
     declared_environment,
     declared_layers,
+    package_target,
 )
 from verifier.contract.reader import Reader, json_type, parse_json_text, read_bytes
 from verifier.errors import InputError
@@ -305,21 +307,14 @@ def _declarations(reader: Reader, entry: Mapping[str, Any], where: str) -> Decla
         at = f"{where}.layers.{key}"
         item = reader.mapping(layers_data[key], at)
         _only_keys(reader, item, at, LayerDeclaration)
-        kind = reader.string(item, "kind", at)
-        if kind not in PACKAGE_KINDS:
-            raise reader.fail(
-                f"{at}.kind", f"is {kind!r}; expected one of {', '.join(PACKAGE_KINDS)}"
-            )
-        runtimes = reader.strings(item, "runtimes", at)
-        if not runtimes:
-            raise reader.fail(f"{at}.runtimes", "is empty; expected the layer's runtimes")
+        kind, runtimes, architecture = package_target(reader, item, at)
         layers.append(
             LayerDeclaration(
                 key=key,
                 layer_name=reader.string(item, "layer_name", at),
                 kind=kind,
                 runtimes=runtimes,
-                architecture=_architecture(reader, item, "architecture", at),
+                architecture=architecture,
                 unsigned_prefix=reader.string(item, "unsigned_prefix", at),
                 signed_bucket=reader.string(item, "signed_bucket", at),
                 source_dir=reader.string(item, "source_dir", at),
@@ -336,11 +331,7 @@ def _declarations(reader: Reader, entry: Mapping[str, Any], where: str) -> Decla
         _only_keys(reader, item, at, FunctionDeclaration)
         used = declared_layers(reader, item, at, layer_keys, f"{where}.layers")
         environment = declared_environment(reader, item, at)
-        architectures = reader.strings(item, "architectures", at)
-        if len(architectures) != 1 or architectures[0] not in ("x86_64", "arm64"):
-            raise reader.fail(
-                f"{at}.architectures", f'is {list(architectures)}; expected ["x86_64"] or ["arm64"]'
-            )
+        architectures = declared_architectures(reader, item, at)
         functions.append(
             FunctionDeclaration(
                 key=key,
@@ -375,13 +366,6 @@ def _only_keys(reader: Reader, item: Mapping[str, Any], at: str, kind: type[Any]
         )
 
 
-def _architecture(reader: Reader, item: Mapping[str, Any], name: str, at: str) -> str:
-    value = reader.string(item, name, at)
-    if value not in ("x86_64", "arm64"):
-        raise reader.fail(f"{at}.{name}", f"is {value!r}; expected x86_64 or arm64")
-    return value
-
-
 def _alias(reader: Reader, item: Mapping[str, Any], at: str) -> AliasManifest | None:
     """``null`` (no alias) or ``{"name": ..., "canary_percent": null or 1..99}``."""
     if "alias" not in item:
@@ -390,15 +374,7 @@ def _alias(reader: Reader, item: Mapping[str, Any], at: str) -> AliasManifest | 
         return None
     path = f"{at}.alias"
     alias = reader.mapping(item["alias"], path)
-    unknown = sorted(set(alias) - {"name", "canary_percent"})
-    if unknown:
-        raise reader.fail(f"{path}.{unknown[0]}", "is not a key of an alias (name, canary_percent)")
-    canary = None
-    if alias.get("canary_percent") is not None:
-        canary = reader.integer(alias, "canary_percent", path)
-        if not 1 <= canary <= 99:
-            raise reader.fail(f"{path}.canary_percent", f"is {canary}; expected 1..99")
-    return AliasManifest(name=reader.string(alias, "name", path), canary_percent=canary)
+    return alias_entry(reader, alias, path, canary=alias.get("canary_percent") is not None)
 
 
 def load(path: Path) -> Lock:

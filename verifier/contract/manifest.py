@@ -258,7 +258,8 @@ def declared_environment(reader: Reader, entry: Mapping[str, Any], where: str) -
     return environment
 
 
-def _architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+def declared_architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """A function's ``architectures``: exactly one of Lambda's two (the manifest's, the lock's)."""
     found = reader.strings(entry, "architectures", where)
     if len(found) != 1 or found[0] not in ("x86_64", "arm64"):
         raise reader.fail(
@@ -270,19 +271,26 @@ def _architectures(reader: Reader, entry: Mapping[str, Any], where: str) -> tupl
 def _alias(reader: Reader, entry: Mapping[str, Any], where: str) -> AliasManifest | None:
     """``{}`` (no alias), ``{"name": ...}`` (on the newest version), or with a
     ``"canary_percent"`` of 1..99. The output holds no nulls (the CDK drops them)."""
-    path = f"{where}.alias"
     alias = reader.obj(entry, "alias", where)
     if not alias:
         return None
+    return alias_entry(reader, alias, f"{where}.alias", canary="canary_percent" in alias)
+
+
+def alias_entry(
+    reader: Reader, alias: Mapping[str, Any], path: str, *, canary: bool
+) -> AliasManifest:
+    """An alias's ``name`` and, where ``canary`` says it is given, its ``canary_percent`` of
+    1..99 (the outputs omit a missing share; the lock writes null)."""
     unknown = sorted(set(alias) - {"name", "canary_percent"})
     if unknown:
         raise reader.fail(f"{path}.{unknown[0]}", "is not a key of an alias (name, canary_percent)")
-    canary = None
-    if "canary_percent" in alias:
-        canary = reader.integer(alias, "canary_percent", path)
-        if not 1 <= canary <= 99:
-            raise reader.fail(f"{path}.canary_percent", f"is {canary}; expected 1..99")
-    return AliasManifest(name=reader.string(alias, "name", path), canary_percent=canary)
+    percent = None
+    if canary:
+        percent = reader.integer(alias, "canary_percent", path)
+        if not 1 <= percent <= 99:
+            raise reader.fail(f"{path}.canary_percent", f"is {percent}; expected 1..99")
+    return AliasManifest(name=reader.string(alias, "name", path), canary_percent=percent)
 
 
 def _artifact_fields(reader: Reader, entry: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -304,7 +312,11 @@ def parse_package(data: Any, origin: str, path: str) -> PackageBuild:
     return _package(reader, reader.mapping(data, path), path)
 
 
-def _package(reader: Reader, entry: Mapping[str, Any], where: str) -> PackageBuild:
+def package_target(
+    reader: Reader, entry: Mapping[str, Any], where: str
+) -> tuple[str, tuple[str, ...], str]:
+    """A package's ``kind``, ``runtimes`` and ``architecture`` (a build record's, a pinned
+    layer's), each checked."""
     kind = reader.string(entry, "kind", where)
     if kind not in PACKAGE_KINDS:
         raise reader.fail(
@@ -316,6 +328,11 @@ def _package(reader: Reader, entry: Mapping[str, Any], where: str) -> PackageBui
     architecture = reader.string(entry, "architecture", where)
     if architecture not in ("x86_64", "arm64"):
         raise reader.fail(f"{where}.architecture", f"is {architecture!r}; expected x86_64 or arm64")
+    return kind, runtimes, architecture
+
+
+def _package(reader: Reader, entry: Mapping[str, Any], where: str) -> PackageBuild:
+    kind, runtimes, architecture = package_target(reader, entry, where)
     raw = reader.get(entry, "dependencies", where)
     if not isinstance(raw, list):
         raise reader.fail(f"{where}.dependencies", "must be an array of objects")
@@ -407,7 +424,7 @@ def parse(data: Any, origin: str, path: str = OUTPUT_NAME) -> Manifest:
                 function_arn=reader.string(entry, "function_arn", where),
                 handler=reader.string(entry, "handler", where),
                 runtime=reader.string(entry, "runtime", where),
-                architectures=_architectures(reader, entry, where),
+                architectures=declared_architectures(reader, entry, where),
                 layers=used,
                 environment=tuple(sorted((name, environment[name]) for name in environment)),
                 allow_earlier_versions=reader.boolean(entry, "allow_earlier_versions", where),
