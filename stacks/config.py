@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, get_type_hints
 
+from verifier.contract.arns import MANAGED_POLICY_ARN
 from verifier.contract.reader import MAX_DOCUMENT_BYTES, parse_json_text
 from verifier.errors import InputError
 from verifier.package import PackageError, effective_excludes
@@ -157,7 +158,6 @@ _ENV_KEY = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 _IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9*?]+$")
 _CONDITION_OPERATOR = re.compile(r"^(ForAllValues:|ForAnyValue:)?[A-Za-z]+$")
 _SID = re.compile(r"^[A-Za-z0-9]*$")
-_MANAGED_POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _SECURITY_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8,17}$")
 # Lambda's tag pattern (botocore TagKey/TagValue): letters, digits, spaces and _.:/=+-@.
@@ -596,7 +596,7 @@ class FunctionConfig:
         if require(_is_strings(arns), f"{where}.managed_policy_arns", _strings_message(arns)):
             for arn in arns:
                 require(
-                    bool(_MANAGED_POLICY_ARN.match(arn)),
+                    bool(MANAGED_POLICY_ARN.match(arn)),
                     f"{where}.managed_policy_arns",
                     f"{arn!r} is not a managed policy ARN "
                     "(e.g. 'arn:aws:iam::123456789012:policy/orders-table-read')",

@@ -23,7 +23,7 @@ from verifier.api import stderr
 from verifier.commands.options import LockFile
 from verifier.contract import lock as lock_module
 from verifier.contract.accounts import partition_of_region
-from verifier.contract.arns import account_of
+from verifier.contract.arns import MANAGED_POLICY_ARN, account_of
 from verifier.contract.lock import LOCK_FILE_NAME, StackLock
 from verifier.contract.manifest import Manifest
 from verifier.contract.targets import load_outputs
@@ -62,11 +62,6 @@ def _role(arn: str, flag: str, account: str, partition: str = "aws") -> str:
             "name a role of the locked account",
         )
     return arn
-
-
-MANAGED_POLICY_ARN = re.compile(
-    r"^arn:(aws[a-zA-Z-]*):iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$"
-)
 
 
 def _policy(arn: str, partition: str) -> str:

@@ -16,6 +16,8 @@ PROFILE_VERSION_ARN = re.compile(
 #: An AWS Region name (us-east-1, us-gov-west-1, us-isob-east-1).
 REGION_FORMAT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d"
 REGION = re.compile(rf"^{REGION_FORMAT}$")
+#: An IAM managed policy ARN (AWS's or an account's), its partition in group 1.
+MANAGED_POLICY_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(aws|\d{12}):policy/[\w+=,.@/-]{1,512}$")
 CSC_ARN_FORMAT = "arn:aws:lambda:<region>:<account>:code-signing-config:csc-<17 characters>"
 PROFILE_VERSION_ARN_FORMAT = "arn:aws:signer:<region>:<account>:/signing-profiles/<name>/<version>"
 
