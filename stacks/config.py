@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, get_type_hints
 
 from verifier.contract.arns import MANAGED_POLICY_ARN
-from verifier.contract.reader import MAX_DOCUMENT_BYTES, parse_json_text
+from verifier.contract.reader import parse_json_text, read_bytes
 from verifier.errors import InputError
 from verifier.package import PackageError, effective_excludes
 
@@ -1331,13 +1331,12 @@ def load_config(
     data: dict[str, Any] = {}
     if path is not None and (path_text or path.exists()):
         try:
-            with path.open("rb") as stream:
-                raw = stream.read(MAX_DOCUMENT_BYTES + 1)
-        except OSError as exc:
-            raise ConfigError(str(path), f"cannot read config file ({exc.strerror})") from None
-        try:
-            # The verifier's one JSON input reader: a byte order mark is accepted; over 10 MB,
-            # nested deeper than 64 levels, not UTF-8 or not JSON is one line.
+            # The verifier's one input reader: at most 10 MB read; a byte order mark is
+            # accepted; over 10 MB, nested deeper than 64 levels, not UTF-8 or not JSON, a
+            # missing or unreadable file is one line.
+            raw = read_bytes(
+                path, "config file", missing="cannot read config file (No such file or directory)"
+            )
             data = parse_json_text(raw, str(path))
         except InputError as exc:
             raise ConfigError(str(path), exc.what.removeprefix(f"{path}: ")) from None
