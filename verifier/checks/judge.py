@@ -20,7 +20,6 @@ from verifier.checks.rules import (
     FLEET_LISTED,
     FLEET_SCOPE,
     LATEST_CHECKS,
-    REGION_CHECKS,
 )
 from verifier.checks.scope import Scope
 from verifier.contract.targets import VerificationTarget
@@ -108,6 +107,7 @@ def evaluate(
 ) -> list[Finding]:
     """One check's findings for a function (or one of its code paths)."""
     fallback = subject.function.arn
+    assert check_.evaluate is not None, f"{check_.id} is judged over a region, not a function"
     try:
         if check_.scope == "path":
             assert path is not None
@@ -138,7 +138,7 @@ def _version_of(function: FunctionEvidence, resource: str) -> str | None:
 
 
 def _checks(ctx: Context) -> list[Check]:
-    return [c for c in REGISTRY.values() if c.runs_in(ctx.mode) and c.id not in REGION_CHECKS]
+    return [c for c in REGISTRY.values() if c.runs_in(ctx.mode) and c.scope != "region"]
 
 
 def judge_function(

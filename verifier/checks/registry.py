@@ -138,8 +138,11 @@ class Check:
     severity: Severity
     remediation: str
     modes: frozenset[Mode]
-    scope: Literal["function", "path"]
-    evaluate: Callable[..., Any]
+    #: ``region``: about a whole account-region's listing, not a function; the judge makes its
+    #: verdicts (``judge.region_findings``, ``judge.unreachable_findings``), so ``evaluate`` is
+    #: None and the registry gives it its title, severity and remediation like any other.
+    scope: Literal["function", "path", "region"]
+    evaluate: Callable[..., Any] | None
 
     def runs_in(self, mode: Mode) -> bool:
         return mode in self.modes
@@ -174,6 +177,14 @@ def path_check(
     return register
 
 
+def region_check(
+    check_id: str, title: str, severity: Severity, remediation: str, *, modes: frozenset[Mode]
+) -> str:
+    """Register a check the judge evaluates over an account-region; returns its id."""
+    _register(Check(check_id, title, severity, remediation, modes, "region", None))
+    return check_id
+
+
 def checks_for(mode: Mode) -> tuple[Check, ...]:
     return tuple(check_ for check_ in REGISTRY.values() if check_.runs_in(mode))
 
@@ -194,5 +205,6 @@ __all__ = [
     "function_check",
     "need",
     "path_check",
+    "region_check",
     "verdict",
 ]

@@ -40,6 +40,7 @@ from verifier.checks.registry import (
     function_check,
     need,
     path_check,
+    region_check,
     verdict,
 )
 from verifier.contract.arns import account_of, job_id_of
@@ -1341,14 +1342,9 @@ def _version_key(version: str) -> tuple[int, str]:
 
 # --- the fleet as a whole -----------------------------------------------------------------
 
-#: Checks about a whole Region's listing, not one function (the judge evaluates them).
-FLEET_ACCESS = "fleet.access"
-FLEET_LISTED = "fleet.listed"
-FLEET_SCOPE = "fleet.scope"
-
-
-@function_check(
-    FLEET_ACCESS,
+#: Checks about a whole account-region's listing, not one function (the judge evaluates them).
+FLEET_ACCESS = region_check(
+    "fleet.access",
     "The account and Region could be audited (role assumed, Region enabled, credentials valid)",
     Severity.HIGH,
     "Let the audit's principal assume the role (--role-name) in that account (its trust policy, "
@@ -1356,31 +1352,21 @@ FLEET_SCOPE = "fleet.scope"
     "(--region, --all-regions), then run it again.",
     modes=frozenset({Mode.FLEET}),
 )
-def fleet_access(subject: Subject, ctx: Context) -> Sequence[Verdict]:
-    raise NotImplementedError("evaluated by the judge over an account-region, not per function")
-
-
-@function_check(
-    FLEET_LISTED,
+FLEET_LISTED = region_check(
+    "fleet.listed",
     "The fleet was listed completely (functions, code signing configs)",
     Severity.HIGH,
     "Grant the audit role lambda:ListFunctions, lambda:ListCodeSigningConfigs and "
     "lambda:ListFunctionsByCodeSigningConfig, then run it again.",
     modes=frozenset({Mode.FLEET}),
 )
-def fleet_listed(subject: Subject, ctx: Context) -> Sequence[Verdict]:
-    raise NotImplementedError("evaluated by the judge over a Region, not per function")
-
-
-@function_check(
-    FLEET_SCOPE,
+FLEET_SCOPE = region_check(
+    "fleet.scope",
     "The audit found the functions it was asked about",
     Severity.MEDIUM,
     "Check the Region (--region), the account (credentials) and --function-prefix.",
     modes=frozenset({Mode.FLEET}),
 )
-def fleet_scope(subject: Subject, ctx: Context) -> Sequence[Verdict]:
-    raise NotImplementedError("evaluated by the judge over a Region, not per function")
 
 
 #: Checks whose verdicts are about ``$LATEST`` (tagged with it, so aliases routing to $LATEST
@@ -1399,7 +1385,5 @@ LATEST_CHECKS = frozenset(
         "function.code_sha256",
     }
 )
-#: Region-wide checks (not run per function).
-REGION_CHECKS = frozenset({FLEET_ACCESS, FLEET_LISTED, FLEET_SCOPE})
 
-__all__ = ["LATEST_CHECKS", "REGION_CHECKS", "LinkResult", "is_current_build", "judge_version"]
+__all__ = ["LATEST_CHECKS", "LinkResult", "is_current_build", "judge_version"]

@@ -180,7 +180,7 @@ def denied(operation: str) -> Unavailable:
 #: Every (check, mode) pair the registry declares.
 REGISTERED = {(c.id, mode) for c in REGISTRY.values() for mode in c.modes}
 #: Checks the fleet evaluates over a whole account-region, not per function.
-REGION_CHECKS = set(rules.REGION_CHECKS)
+REGION_CHECKS = {c.id for c in REGISTRY.values() if c.scope == "region"}
 
 
 @pytest.mark.parametrize("check_id", sorted(REGISTRY))
@@ -191,7 +191,10 @@ def test_every_check_has_id_title_severity_remediation_and_modes(check_id: str) 
     assert isinstance(registered.severity, Severity)
     assert len(registered.remediation.strip()) > 20
     assert registered.modes and registered.modes <= set(Mode)
-    assert registered.scope in ("function", "path")
+    if check_id in REGION_CHECKS:
+        assert registered.scope == "region" and registered.evaluate is None
+    else:
+        assert registered.scope in ("function", "path") and callable(registered.evaluate)
 
 
 @pytest.mark.parametrize("mode", list(Mode))
@@ -1844,3 +1847,8 @@ def test_no_declared_alias_passes_and_leaves_the_aliases_to_aliases_signed() -> 
 def test_a_declared_alias_whose_aliases_could_not_be_listed_is_an_error() -> None:
     denied = Unavailable("ListAliases", "AccessDeniedException: no", "AccessDenied")
     assert one("alias.declared", alias_declared_world(aliases=denied)).status is Status.ERROR
+
+
+def test_the_region_checks_are_the_fleet_wide_ones_and_have_no_function_evaluator() -> None:
+    assert {rules.FLEET_ACCESS, rules.FLEET_LISTED, rules.FLEET_SCOPE} == REGION_CHECKS
+    assert all(REGISTRY[check_id].evaluate is None for check_id in REGION_CHECKS)
